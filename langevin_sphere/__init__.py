@@ -1,0 +1,27 @@
+"""langevin_sphere: geodesic Langevin dynamics and simulated annealing on products of spheres (S^{d-1})^n.
+
+    import langevin_sphere as ls
+    res = ls.simulate(ls.energies.InfoNCE(tau=0.2), X0, key, schedule=ls.schedules.logarithmic(0.5))
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import energies, integrators, landscape, optima, schedules, sphere
+from .simulate import Result, simulate
+
+try:
+    __version__ = version("langevin-sphere")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "energies",
+    "integrators",
+    "landscape",
+    "optima",
+    "schedules",
+    "sphere",
+    "simulate",
+    "Result",
+    "__version__",
+]

@@ -1,0 +1,241 @@
+"""Energies on (S^{d-1})^n: contrastive losses as functions of a whole configuration, and test energies.
+
+An energy is a callable ``X -> scalar`` with ``X`` of shape (n, d), one point of (S^{d-1})^n. For the contrastive
+losses n = 2M: rows 0..M-1 are the anchors U and rows M..2M-1 their positives V (pair i = rows i and M + i).
+The classes here are equinox Modules, so they carry their parameters through ``jit``/``vmap`` and print readably;
+any plain Python callable with the same signature works in :func:`langevin_sphere.simulate` too.
+
+This module defines energies and the Wang-Isola metrics only: no dynamics, no time, no schedules.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from . import sphere
+
+__all__ = [
+    "Energy",
+    "InfoNCE",
+    "DHEL",
+    "KCL",
+    "VonMisesFisher",
+    "value_and_grad",
+    "alignment",
+    "uniformity",
+]
+
+
+def _check_positive(owner: str, name: str, value) -> None:
+    """Fail early for a concrete non-positive or non-finite parameter (traced values are left alone)."""
+    if isinstance(value, numbers.Real) and not (value > 0 and value < float("inf")):
+        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {name}={value!r}")
+
+
+def _split_pairs(owner: str, x: Float[Array, "n d"]) -> tuple[Float[Array, "M d"], Float[Array, "M d"]]:
+    if x.ndim != 2:
+        raise ValueError(f"{owner}: expects one configuration X of shape (n, d), got shape {x.shape}")
+    n = x.shape[0]
+    if n % 2 or n < 4:
+        raise ValueError(
+            f"{owner}: X must hold n = 2M rows (M anchors, then their M positives) with M >= 2, got n={n} (shape {x.shape})"
+        )
+    m = n // 2
+    return x[:m], x[m:]
+
+
+class Energy(eqx.Module):
+    """Base class of the energies: ``energy(X) -> E(X)`` for X of shape (n, d)."""
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        raise NotImplementedError
+
+
+class InfoNCE(Energy):
+    r"""InfoNCE (CLIP / SimCLR-style) contrastive loss of a configuration of M positive pairs.
+
+    With similarities S_ij = u_i . v_j / tau,
+
+    .. math::
+        L_{U\to V} = -\frac{1}{M}\sum_i \log \frac{e^{S_{ii}}}{\sum_j e^{S_{ij}}},\qquad
+        L_{V\to U} = -\frac{1}{M}\sum_j \log \frac{e^{S_{jj}}}{\sum_i e^{S_{ij}}},
+
+    and E = (L_{U->V} + L_{V->U}) / 2 when ``symmetric`` (else E = L_{U->V}). Log-softmax keeps it finite at small tau.
+    For M <= d + 1 its global minimum is U = V = a regular simplex, E* = log(1 + (M-1) exp(-M / ((M-1) tau)))
+    (see :func:`langevin_sphere.optima.simplex_energy`).
+
+    Args:
+      tau: loss temperature, > 0.
+      symmetric: average of both directions (default) or the one-sided U -> V loss.
+
+    References:
+      van den Oord, Li & Vinyals, *Representation Learning with Contrastive Predictive Coding* (2018), arXiv:1807.03748.
+      Radford et al., *Learning Transferable Visual Models From Natural Language Supervision* (2021), arXiv:2103.00020.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> from langevin_sphere import optima
+      >>> e = InfoNCE(tau=0.5)
+      >>> simplex = jnp.array([[1.0, 0.0], [-1.0, 0.0]])    # M = 2 antipodal anchors, V = U
+      >>> x = jnp.concatenate([simplex, simplex])
+      >>> bool(jnp.isclose(e(x), optima.simplex_energy(2, 0.5)))
+      True
+    """
+
+    tau: float | Array = 0.2
+    symmetric: bool = eqx.field(default=True, static=True)
+
+    def __check_init__(self):
+        _check_positive("InfoNCE", "tau", self.tau)
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        u, v = _split_pairs("InfoNCE", x)
+        s = (u @ v.T) / self.tau  # (M, M)
+        diag = jnp.diagonal(s)
+        l_uv = jnp.mean(jax.nn.logsumexp(s, axis=1) - diag)
+        if not self.symmetric:
+            return l_uv
+        l_vu = jnp.mean(jax.nn.logsumexp(s, axis=0) - diag)
+        return 0.5 * (l_uv + l_vu)
+
+
+class DHEL(Energy):
+    r"""Decoupled Hyperspherical Energy Loss (Koromilas et al. 2024).
+
+    The positive pair is removed from the denominator, and the negatives of an anchor are the other anchors
+    (and, with ``both_views``, the negatives of its positive are the other positives):
+
+    .. math::
+        E = -\frac{1}{M}\sum_i \Big[\frac{u_i\cdot v_i}{\tau} - \log\sum_{j\ne i} e^{u_i\cdot u_j/\tau}
+            - \log\sum_{j\ne i} e^{v_i\cdot v_j/\tau}\Big].
+
+    Args:
+      tau: loss temperature, > 0.
+      both_views: include the uniformity term of the positives V (default, as in the reference code).
+
+    References:
+      Koromilas, Bouritsas, Giannakopoulos, Nicolaou & Panagakis, *Bridging Mini-Batch and Asymptotic Analysis in
+      Contrastive Learning: From InfoNCE to Kernel-Based Losses*, ICML 2024, arXiv:2405.18045.
+    """
+
+    tau: float | Array = 0.3
+    both_views: bool = eqx.field(default=True, static=True)
+
+    def __check_init__(self):
+        _check_positive("DHEL", "tau", self.tau)
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        u, v = _split_pairs("DHEL", x)
+        m = u.shape[0]
+        off = ~jnp.eye(m, dtype=bool)
+
+        def lse_off_diagonal(z):  # log sum_{j != i} exp(z_i . z_j / tau), per i
+            g = (z @ z.T) / self.tau
+            return jax.nn.logsumexp(jnp.where(off, g, -jnp.inf), axis=1)
+
+        energy = lse_off_diagonal(u) - jnp.sum(u * v, axis=1) / self.tau
+        if self.both_views:
+            energy = energy + lse_off_diagonal(v)
+        return jnp.mean(energy)
+
+
+class KCL(Energy):
+    r"""Kernel Contrastive Loss with the Gaussian kernel K(x, y) = exp(-t |x - y|^2) (Koromilas et al. 2024).
+
+    .. math::
+        E = -\frac{2}{M}\sum_i K(u_i, v_i)
+            + \gamma\Big[\binom{M}{2}^{-1}\sum_{i<j} K(u_i, u_j) + \binom{M}{2}^{-1}\sum_{i<j} K(v_i, v_j)\Big].
+
+    Args:
+      t: kernel scale, > 0.
+      gamma: weight of the uniformity (energy) term, > 0.
+
+    References:
+      Koromilas et al., ICML 2024, arXiv:2405.18045.
+    """
+
+    t: float | Array = 2.0
+    gamma: float | Array = 16.0
+
+    def __check_init__(self):
+        _check_positive("KCL", "t", self.t)
+        _check_positive("KCL", "gamma", self.gamma)
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        u, v = _split_pairs("KCL", x)
+        align = jnp.mean(jnp.exp(-self.t * jnp.sum((u - v) ** 2, axis=1)))
+        return -2.0 * align + self.gamma * (_mean_pair_kernel(u, self.t) + _mean_pair_kernel(v, self.t))
+
+
+def _mean_pair_kernel(z: Float[Array, "M d"], t) -> Float[Array, ""]:
+    """Mean over pairs i < j of exp(-t |z_i - z_j|^2), with |z_i - z_j|^2 = 2 - 2 z_i . z_j on the sphere."""
+    m = z.shape[0]
+    k = jnp.exp(-t * (2.0 - 2.0 * (z @ z.T)))
+    return (jnp.sum(k) - jnp.trace(k)) / (m * (m - 1))
+
+
+class VonMisesFisher(Energy):
+    r"""Linear test energy E(X) = -kappa sum_rows mu . x_row.
+
+    Its Gibbs law at inverse temperature beta makes the rows independent von Mises-Fisher vMF(mu, beta kappa),
+    whose mean of mu . x is A_d(beta kappa) = I_{d/2}(beta kappa) / I_{d/2-1}(beta kappa): a closed form against
+    which the integrators are tested (Mardia & Jupp, *Directional Statistics*, 2000, sec. 9.3).
+
+    Args:
+      mu: mean direction, shape (d,), unit norm.
+      kappa: concentration, >= 0.
+    """
+
+    mu: Float[Array, " d"]
+    kappa: float | Array = 1.0
+
+    def __check_init__(self):
+        if isinstance(self.kappa, numbers.Real) and not (0 <= self.kappa < float("inf")):
+            raise ValueError(f"VonMisesFisher: kappa must be a finite number >= 0, got kappa={self.kappa!r}")
+        mu = jnp.asarray(self.mu)
+        if mu.ndim != 1 or mu.shape[0] < 2:
+            raise ValueError(f"VonMisesFisher: mu must be a vector of shape (d,) with d >= 2, got shape {mu.shape}")
+        if not isinstance(mu, jax.core.Tracer) and abs(float(jnp.linalg.norm(mu)) - 1.0) > 1e-5:
+            raise ValueError(f"VonMisesFisher: mu must have unit norm, got |mu|={float(jnp.linalg.norm(mu))}")
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        return -self.kappa * jnp.sum(x @ self.mu)
+
+
+def value_and_grad(energy, x: Float[Array, "n d"]) -> tuple[Float[Array, ""], Float[Array, "n d"]]:
+    """Energy and Riemannian gradient at X (n, d).
+
+    Uses the energy's own ``value_and_grad(x)`` method when it has one (an analytic gradient), else
+    ``jax.value_and_grad`` followed by the tangent projection (:func:`langevin_sphere.sphere.riemannian_value_and_grad`).
+    """
+    own = getattr(energy, "value_and_grad", None)
+    if own is not None:
+        return own(x)
+    return sphere.riemannian_value_and_grad(energy)(x)
+
+
+def alignment(x: Float[Array, "n d"], alpha: float = 2.0) -> Float[Array, ""]:
+    r"""Wang-Isola alignment metric: mean over pairs of |u_i - v_i|^alpha (0 = perfectly aligned pairs).
+
+    Reference: Wang & Isola, *Understanding Contrastive Representation Learning through Alignment and Uniformity on
+    the Hypersphere*, ICML 2020, arXiv:2005.10242.
+    """
+    u, v = _split_pairs("alignment", x)
+    return jnp.mean(jnp.sum((u - v) ** 2, axis=1) ** (alpha / 2.0))
+
+
+def uniformity(x: Float[Array, "n d"], t: float = 2.0) -> Float[Array, ""]:
+    r"""Wang-Isola uniformity metric: log of the mean Gaussian potential over distinct pairs, averaged over U and V.
+
+    .. math:: \mathcal{L}_{uniform} = \tfrac12\big[\log \mathrm{mean}_{i<j} e^{-t|u_i-u_j|^2}
+              + \log \mathrm{mean}_{i<j} e^{-t|v_i-v_j|^2}\big]
+
+    Lower is more uniform. Reference: Wang & Isola (2020), arXiv:2005.10242.
+    """
+    u, v = _split_pairs("uniformity", x)
+    return 0.5 * (jnp.log(_mean_pair_kernel(u, t)) + jnp.log(_mean_pair_kernel(v, t)))

@@ -1,0 +1,159 @@
+"""Annealing schedules: plain callables of diffusion time t -> value (an inverse temperature beta, or a loss temperature tau).
+
+Schedules take the diffusion time t = k h, not the step index k, so halving the step size at fixed t keeps the same
+physics. Each factory validates its arguments once and returns a jit-able closure (as optax's schedules do); the
+curves that optax already provides (constant, linear, cosine, exponential) are taken from optax.
+
+The theory they serve: for beta(t) = log(t + t0) / c simulated annealing converges in probability to the global
+minimisers iff c >= c*, the critical depth of the landscape (Hajek 1988; Holley, Kusuoka & Stroock 1989); faster
+(geometric, linear, power) schedules can freeze in non-global minima.
+
+References:
+  B. Hajek, *Cooling schedules for optimal annealing*, Math. Oper. Res. 13(2), 311-329 (1988).
+  R. Holley, S. Kusuoka, D. Stroock, *Asymptotics of the spectral gap with applications to the theory of simulated
+  annealing*, J. Funct. Anal. 83(2), 333-347 (1989).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+__all__ = ["Schedule", "constant", "logarithmic", "geometric", "linear", "power", "cosine", "check"]
+
+Schedule = Callable[[jnp.ndarray], jnp.ndarray]
+
+
+def _finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {name}={value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {name}={value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {name}={value}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {name}={value}")
+    return value
+
+
+def constant(beta: float) -> Schedule:
+    """beta(t) = beta: Langevin dynamics at a fixed temperature, whose law tends to the Gibbs measure.
+
+    Examples:
+      >>> float(constant(5.0)(123.0))
+      5.0
+    """
+    beta = _finite("constant: beta", beta, positive=True)
+    fn = optax.constant_schedule(beta)
+    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+
+
+def logarithmic(c: float, t0: float = math.e) -> Schedule:
+    """beta(t) = log(t + t0) / c: the classical annealing schedule, optimal when c is the critical depth c*.
+
+    Args:
+      c: the schedule constant (an energy), > 0. Convergence to the global minimisers needs c >= c*.
+      t0: time offset, > 1 so that beta(0) = log(t0) / c > 0. The default e gives beta(0) = 1 / c.
+
+    Examples:
+      >>> round(float(logarithmic(0.5)(0.0)), 5)
+      2.0
+
+    References:
+      Hajek (1988); Holley, Kusuoka & Stroock (1989); Geman & Geman, IEEE TPAMI 6, 721-741 (1984).
+    """
+    c = _finite("logarithmic: c", c, positive=True)
+    t0 = _finite("logarithmic: t0", t0)
+    if t0 <= 1:
+        raise ValueError(f"logarithmic: t0 must be > 1 so that beta(0) = log(t0)/c > 0, got t0={t0}")
+    return lambda t: jnp.log(t + t0) / c
+
+
+def geometric(beta0: float, rate: float, beta_max: float | None = None) -> Schedule:
+    """beta(t) = min(beta0 * exp(rate * t), beta_max): exponential ("geometric cooling") annealing.
+
+    Args:
+      beta0: beta at t = 0, > 0.
+      rate: growth rate per unit diffusion time, >= 0.
+      beta_max: optional cap (> beta0); without it beta overflows to inf in float32 once rate * t > ~88, which
+        the integrator treats as zero temperature.
+
+    Examples:
+      >>> round(float(geometric(1.0, 0.5)(2.0)), 5)
+      2.71828
+    """
+    beta0 = _finite("geometric: beta0", beta0, positive=True)
+    rate = _finite("geometric: rate", rate, nonnegative=True)
+    if beta_max is not None:
+        beta_max = _finite("geometric: beta_max", beta_max, positive=True)
+        if beta_max < beta0:
+            raise ValueError(f"geometric: beta_max must be >= beta0={beta0}, got beta_max={beta_max}")
+    fn = optax.exponential_decay(beta0, transition_steps=1, decay_rate=math.exp(rate), end_value=beta_max)
+    if rate == 0:
+        fn = optax.constant_schedule(beta0)
+    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+
+
+def linear(beta0: float, beta1: float, t1: float) -> Schedule:
+    """beta(t) = beta0 + (beta1 - beta0) * min(t / t1, 1): linear ramp, then constant at beta1.
+
+    Examples:
+      >>> [float(linear(1.0, 11.0, 10.0)(t)) for t in (0.0, 5.0, 20.0)]
+      [1.0, 6.0, 11.0]
+    """
+    beta0 = _finite("linear: beta0", beta0, positive=True)
+    beta1 = _finite("linear: beta1", beta1, positive=True)
+    t1 = _finite("linear: t1", t1, positive=True)
+    fn = optax.linear_schedule(beta0, beta1, transition_steps=t1)
+    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+
+
+def power(beta0: float, exponent: float, t_scale: float = 1.0) -> Schedule:
+    """beta(t) = beta0 * (1 + t / t_scale) ** exponent: polynomial growth, between logarithmic and geometric.
+
+    Examples:
+      >>> float(power(2.0, 1.0)(3.0))
+      8.0
+    """
+    beta0 = _finite("power: beta0", beta0, positive=True)
+    exponent = _finite("power: exponent", exponent, nonnegative=True)
+    t_scale = _finite("power: t_scale", t_scale, positive=True)
+    return lambda t: beta0 * (1.0 + t / t_scale) ** exponent
+
+
+def cosine(beta0: float, beta1: float, t1: float) -> Schedule:
+    """beta(t) = beta1 - (beta1 - beta0) * (1 + cos(pi min(t, t1) / t1)) / 2: a half-cosine ramp from beta0 to beta1.
+
+    Examples:
+      >>> [round(float(cosine(1.0, 3.0, 2.0)(t)), 5) for t in (0.0, 1.0, 2.0, 9.0)]
+      [1.0, 2.0, 3.0, 3.0]
+    """
+    beta0 = _finite("cosine: beta0", beta0, positive=True)
+    beta1 = _finite("cosine: beta1", beta1, positive=True)
+    t1 = _finite("cosine: t1", t1, positive=True)
+    decay = optax.cosine_decay_schedule(1.0, decay_steps=t1)  # 1 -> 0 as t goes 0 -> t1
+    return lambda t: beta1 - (beta1 - beta0) * decay(t)
+
+
+def check(schedule: Schedule, t_max: float, name: str = "schedule", n_points: int = 4097) -> None:
+    """Raise ``ValueError`` if ``schedule`` is not finite and > 0 on a grid of [0, t_max] (endpoints included).
+
+    The grid check runs once on the host before a simulation, so a schedule that returns 0, a negative number,
+    NaN or inf fails with the time at which it does, instead of silently freezing or poisoning every chain.
+    """
+    ts = np.linspace(0.0, float(t_max), n_points)
+    try:
+        values = np.asarray(schedule(jnp.asarray(ts, dtype=jnp.result_type(float))), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001 - report any failure of a user callable with its name
+        raise ValueError(f"{name} could not be evaluated on an array of times t in [0, {t_max}]: {err}") from err
+    values = np.broadcast_to(values, ts.shape)
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must be finite and > 0 for t in [0, {t_max}], got {values[i]!r} at t={ts[i]:.6g}")

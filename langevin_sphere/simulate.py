@@ -1,0 +1,276 @@
+"""`simulate`: many independent Langevin chains on (S^{d-1})^n under an annealed inverse temperature.
+
+The one entry point (as diffrax has ``diffeqsolve``). The hot path is one compiled ``lax.scan`` per chunk of records,
+vmapped over chains; records (energy, gradient norm, ...) are reduced inside the scan, so memory is O(B x records),
+never O(B x steps). Between chunks, on the host: the progress bar and the transfer of records.
+
+Randomness: chain b draws its noise at step k from ``fold_in(fold_in(key, b), k)``, so a chain's trajectory does not
+depend on how many chains run beside it, nor on the chunking.
+
+Non-finite values: a chain whose state, energy or gradient becomes NaN/inf is frozen at its last finite state and its
+step is reported in ``Result.failed_step``; its later records are NaN, the other chains go on untouched.
+
+This module runs dynamics; it does not define energies, schedules or diagnostics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import warnings
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, PRNGKeyArray
+from tqdm.auto import tqdm
+
+from . import schedules as schedules_lib
+from .integrators import GeodesicEulerMaruyama, Integrator, LangevinState
+
+__all__ = ["Result", "simulate"]
+
+_UNIT_NORM_TOL = 1e-4
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What :func:`simulate` returns: host (numpy) arrays, R = n_steps / record_every + 1 records (t = 0 included).
+
+    Attributes:
+      t: (R,) diffusion times of the records, t_r = r * record_every * step_size.
+      beta: (R,) inverse temperature at the records.
+      energy: (B, R) energy of every chain at every record (NaN after a chain failed).
+      grad_norm: (B, R) norm of the Riemannian gradient over the whole configuration.
+      final: (B, n, d) last configuration of every chain (the last finite one for a failed chain).
+      failed_step: (B,) the step at which a chain first became non-finite, -1 if never.
+      tau: (R,) loss temperature at the records when a ``tau_schedule`` was given, else None.
+      x: (B, R, n, d) recorded configurations when ``record_x=True``, else None.
+      step_size, n_steps, record_every: the run's parameters.
+    """
+
+    t: np.ndarray
+    beta: np.ndarray
+    energy: np.ndarray
+    grad_norm: np.ndarray
+    final: np.ndarray
+    failed_step: np.ndarray
+    tau: np.ndarray | None = None
+    x: np.ndarray | None = None
+    step_size: float = 0.0
+    n_steps: int = 0
+    record_every: int = 1
+
+    @property
+    def n_chains(self) -> int:
+        return self.energy.shape[0]
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"simulate: {name} must be an integer >= 1, got {name}={value!r}")
+    if value < 1:
+        raise ValueError(f"simulate: {name} must be an integer >= 1, got {name}={value}")
+    return int(value)
+
+
+def _check_inputs(energy, x0, step_size, n_steps, record_every, tau_schedule) -> tuple[float, int, int]:
+    if not callable(energy):
+        raise TypeError(f"simulate: energy must be a callable X (n, d) -> scalar, got {type(energy).__name__}")
+    if x0.ndim != 3:
+        raise ValueError(
+            f"simulate: X0 must have shape (B, n, d) = (chains, rows, dimension), got shape {x0.shape}; "
+            "for a single chain use X0[None]"
+        )
+    if x0.shape[-1] < 2 or x0.shape[0] < 1 or x0.shape[1] < 1:
+        raise ValueError(f"simulate: X0 of shape (B, n, d) needs B >= 1, n >= 1 and d >= 2, got shape {x0.shape}")
+    if not jnp.issubdtype(x0.dtype, jnp.floating):
+        raise TypeError(f"simulate: X0 must be a floating-point array, got dtype {x0.dtype}")
+    dev = float(jnp.max(jnp.abs(jnp.linalg.norm(x0, axis=-1) - 1.0)))
+    if not dev <= _UNIT_NORM_TOL:  # also catches NaN
+        raise ValueError(
+            f"simulate: every row of X0 must be a unit vector (|norm - 1| <= {_UNIT_NORM_TOL}), got max |norm - 1| = {dev:.3g}; "
+            "normalise with langevin_sphere.sphere.normalize(X0)"
+        )
+    if isinstance(step_size, bool) or not isinstance(step_size, numbers.Real):
+        raise TypeError(f"simulate: step_size must be a real number > 0, got step_size={step_size!r}")
+    step_size = float(step_size)
+    if not (0 < step_size < math.inf):
+        raise ValueError(f"simulate: step_size must be a finite number > 0, got step_size={step_size}")
+    n_steps = _positive_int("n_steps", n_steps)
+    record_every = _positive_int("record_every", record_every)
+    if n_steps % record_every:
+        raise ValueError(
+            f"simulate: record_every must divide n_steps so that the last step is recorded, got n_steps={n_steps}, "
+            f"record_every={record_every} (n_steps % record_every = {n_steps % record_every})"
+        )
+    if tau_schedule is not None and not hasattr(energy, "tau"):
+        raise ValueError(
+            f"simulate: tau_schedule needs an energy with a loss temperature field `tau`, got {type(energy).__name__}"
+        )
+    out = jax.eval_shape(energy, jax.ShapeDtypeStruct(x0.shape[1:], x0.dtype))
+    if getattr(out, "shape", None) != ():
+        raise ValueError(f"simulate: energy must return a scalar for X of shape {x0.shape[1:]}, got shape {getattr(out, 'shape', out)}")
+    return step_size, n_steps, record_every
+
+
+def simulate(
+    energy: Callable[[Float[Array, "n d"]], Float[Array, ""]],
+    X0: Float[Array, "B n d"],
+    key: PRNGKeyArray,
+    *,
+    schedule: schedules_lib.Schedule,
+    step_size: float = 1e-3,
+    n_steps: int = 100_000,
+    record_every: int = 100,
+    tau_schedule: schedules_lib.Schedule | None = None,
+    integrator: Integrator | None = None,
+    chunk_records: int | None = None,
+    record_x: bool = False,
+    progress: bool = False,
+) -> Result:
+    r"""Run B independent Langevin chains on (S^{d-1})^n with an annealed inverse temperature.
+
+    Integrates dX = -grad E(X) dt + sqrt(2 / beta(t)) dW with ``integrator`` (default
+    :class:`~langevin_sphere.integrators.GeodesicEulerMaruyama`), steps k = 0 .. n_steps - 1 at t_k = k h.
+
+    Args:
+      energy: X (n, d) -> scalar: an energy of :mod:`langevin_sphere.energies` or any JAX-traceable callable.
+      X0: (B, n, d) initial configurations, unit rows; B chains.
+      key: PRNG key; chain b uses ``jax.random.fold_in(key, b)``.
+      schedule: t -> beta(t) > 0 (see :mod:`langevin_sphere.schedules`); checked on [0, n_steps h] before running.
+      step_size: h > 0, in units of diffusion time.
+      n_steps: number of steps, a multiple of ``record_every``.
+      record_every: steps between records.
+      tau_schedule: optional t -> tau(t) annealing the energy's loss temperature field ``tau``.
+      integrator: an :class:`~langevin_sphere.integrators.Integrator`.
+      chunk_records: records per compiled chunk (default: about 20 chunks per run).
+      record_x: also record the configurations, (B, R, n, d) (memory!).
+      progress: show a progress bar over chunks.
+
+    Returns:
+      A :class:`Result`.
+
+    Examples:
+      >>> import jax
+      >>> import langevin_sphere as ls
+      >>> x0 = ls.sphere.uniform(jax.random.key(0), (8, 6, 3))              # 8 chains of M = 3 pairs in R^3
+      >>> res = ls.simulate(ls.energies.InfoNCE(tau=0.5), x0, jax.random.key(1),
+      ...                   schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=200, record_every=50)
+      >>> res.energy.shape, res.t.tolist()
+      ((8, 5), [0.0, 0.5, 1.0, 1.5, 2.0])
+    """
+    X0 = jnp.asarray(X0)
+    h, n_steps, record_every = _check_inputs(energy, X0, step_size, n_steps, record_every, tau_schedule)
+    t_max = n_steps * h
+    schedules_lib.check(schedule, t_max, "simulate: schedule (beta)")
+    if tau_schedule is not None:
+        schedules_lib.check(tau_schedule, t_max, "simulate: tau_schedule")
+    integrator = integrator if integrator is not None else GeodesicEulerMaruyama()
+    n_chains = X0.shape[0]
+    n_records = n_steps // record_every  # after t = 0
+    if chunk_records is None:
+        chunk_records = max(1, -(-n_records // 20))
+    chunk_records = min(_positive_int("chunk_records", chunk_records), n_records)
+
+    def energy_at(t):
+        if tau_schedule is None:
+            return energy
+        return eqx.tree_at(lambda e: e.tau, energy, tau_schedule(t))
+
+    chain_keys = jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains))
+    dtype = X0.dtype
+    h_arr = jnp.asarray(h, dtype)
+
+    def summary(states: LangevinState, failed):
+        dead = failed >= 0
+        e = jnp.where(dead, jnp.nan, states.energy)
+        gnorm = jnp.sqrt(jnp.sum(states.grad**2, axis=(-2, -1)))
+        rec = {"energy": e, "grad_norm": jnp.where(dead, jnp.nan, gnorm)}
+        if record_x:
+            rec["x"] = states.x
+        return rec
+
+    step_chains = jax.vmap(integrator.step, in_axes=(None, 0, 0, None, None))
+
+    def one_step(carry, k):
+        states, failed = carry
+        t = k.astype(dtype) * h_arr
+        beta = schedule(t)
+        keys = jax.vmap(jax.random.fold_in, in_axes=(0, None))(chain_keys, k)
+        new = step_chains(energy_at(t + h_arr), states, keys, h_arr, beta)
+        finite = (
+            jnp.isfinite(new.energy)
+            & jnp.all(jnp.isfinite(new.x), axis=(-2, -1))
+            & jnp.all(jnp.isfinite(new.grad), axis=(-2, -1))
+        )
+        keep = finite & (failed < 0)
+        states = jax.tree.map(
+            lambda a, b: jnp.where(keep.reshape(keep.shape + (1,) * (a.ndim - 1)), a, b), new, states
+        )
+        failed = jnp.where((failed < 0) & ~finite, k, failed)
+        return (states, failed), None
+
+    def make_chunk(n_rec: int):
+        @jax.jit
+        def chunk(states, failed, k0):
+            def one_record(carry, r):
+                ks = k0 + r * record_every + jnp.arange(record_every)
+                carry, _ = jax.lax.scan(one_step, carry, ks)
+                return carry, summary(*carry)
+
+            return jax.lax.scan(one_record, (states, failed), jnp.arange(n_rec))
+
+        return chunk
+
+    states = jax.jit(jax.vmap(integrator.init, in_axes=(None, 0)))(energy_at(jnp.asarray(0.0, dtype)), X0)
+    failed = jnp.full((n_chains,), -1, jnp.int32)
+    first_bad = ~jnp.isfinite(states.energy)
+    if bool(jnp.any(first_bad)):
+        failed = jnp.where(first_bad, 0, failed)
+    records = [jax.tree.map(lambda a: np.asarray(a)[None], summary(states, failed))]
+
+    chunks = {}
+    done = 0
+    bar = tqdm(total=n_steps, unit="step", disable=not progress, desc="simulate")
+    while done < n_records:
+        n_rec = min(chunk_records, n_records - done)
+        if n_rec not in chunks:
+            chunks[n_rec] = make_chunk(n_rec)
+        (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32))
+        records.append(jax.tree.map(np.asarray, rec))
+        done += n_rec
+        bar.update(n_rec * record_every)
+    bar.close()
+
+    stacked = {name: np.concatenate([r[name] for r in records], axis=0) for name in records[0]}
+    r_idx = np.arange(n_records + 1)
+    t = r_idx * record_every * h
+    t_dev = jnp.asarray(r_idx * record_every, jnp.int32).astype(dtype) * h_arr  # as the scan computes it
+    failed = np.asarray(failed)
+    if (failed >= 0).any():
+        bad = np.flatnonzero(failed >= 0)
+        listing = ", ".join(f"chain {b} at step {failed[b]}" for b in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        warnings.warn(
+            f"simulate: {len(bad)} of {n_chains} chains became non-finite and were frozen ({listing}). "
+            "Their later records are NaN; the other chains are unaffected. Hint: reduce step_size "
+            "(h * |grad E| should stay well below 1 radian) or check the energy at those configurations.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return Result(
+        t=t,
+        beta=np.asarray(schedule(t_dev)) * np.ones_like(t),
+        energy=stacked["energy"].T,
+        grad_norm=stacked["grad_norm"].T,
+        final=np.asarray(states.x),
+        failed_step=failed,
+        tau=None if tau_schedule is None else np.asarray(tau_schedule(t_dev)) * np.ones_like(t),
+        x=np.moveaxis(stacked["x"], 0, 1) if record_x else None,
+        step_size=h,
+        n_steps=n_steps,
+        record_every=record_every,
+    )

@@ -1,0 +1,153 @@
+"""Geometry of the unit sphere S^{d-1} and of products (S^{d-1})^n.
+
+Every function acts on the last axis, so a configuration X of shape (n, d) is a point of (S^{d-1})^n and a
+batch (B, n, d) is B such points. This module is geometry only: it knows nothing of energies, schedules or
+time. `riemannian_value_and_grad` takes a scalar function as an argument but does not define one.
+
+Formulas (x a unit vector, v a tangent vector at x, i.e. x . v = 0):
+
+    P_x v      = v - (x . v) x                              tangent projection
+    Exp_x(v)   = cos(|v|) x + sin(|v|) v / |v|              exponential map (geodesic of length |v|)
+    Log_x(y)   = theta (y - cos(theta) x) / |y - cos(theta) x|,  theta = dist(x, y)
+    dist(x, y) = 2 atan2(|x - y|, |x + y|)                  geodesic (great-circle) distance
+
+Reference: P.-A. Absil, R. Mahony, R. Sepulchre, *Optimization Algorithms on Matrix Manifolds* (2008), sec. 3.6, 4.1, 5.4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, PRNGKeyArray
+
+__all__ = [
+    "uniform",
+    "normalize",
+    "project",
+    "exp",
+    "log",
+    "distance",
+    "tangent_normal",
+    "riemannian_value_and_grad",
+]
+
+# Below this norm sin(r)/r and (1 - cos r)/r^2 are evaluated by their Taylor series (error < r^4/120 ~ 1e-16).
+_SMALL = 1e-4
+
+
+def _dot(x: Array, y: Array) -> Array:
+    """Inner product over the last axis, keeping it: (..., d), (..., d) -> (..., 1)."""
+    return jnp.sum(x * y, axis=-1, keepdims=True)
+
+
+def _norm(v: Array) -> Array:
+    return jnp.sqrt(_dot(v, v))
+
+
+def _sinc(r: Array) -> Array:
+    """sin(r) / r, smooth and NaN-free at r = 0 (also under differentiation)."""
+    small = r < _SMALL
+    r_safe = jnp.where(small, 1.0, r)
+    return jnp.where(small, 1.0 - r * r / 6.0, jnp.sin(r_safe) / r_safe)
+
+
+def normalize(x: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Radial projection x / |x| onto the sphere."""
+    return x / _norm(x)
+
+
+def uniform(key: PRNGKeyArray, shape: tuple[int, ...], dtype=None) -> Float[Array, "... d"]:
+    """Independent uniform points on S^{d-1}, d = shape[-1].
+
+    Uses that a standard Gaussian vector divided by its norm is uniform on the sphere (Muller 1959).
+
+    Args:
+      key: a JAX PRNG key.
+      shape: ``(..., n, d)``; the last axis is the ambient dimension d >= 2.
+      dtype: floating dtype (default: JAX's default float).
+
+    Returns:
+      An array of the given shape whose rows along the last axis have unit norm.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp
+      >>> x = uniform(jax.random.key(0), (4, 3))
+      >>> bool(jnp.allclose(jnp.linalg.norm(x, axis=-1), 1.0))
+      True
+    """
+    if len(shape) < 1 or shape[-1] < 2:
+        raise ValueError(f"uniform: the last axis of shape is the dimension d and must be >= 2, got {shape=}")
+    dtype = dtype or jnp.zeros(()).dtype
+    return normalize(jax.random.normal(key, shape, dtype))
+
+
+def project(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Tangent projection P_x v = v - (x . v) x, row by row.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> project(jnp.array([0.0, 0.0, 1.0]), jnp.array([1.0, 2.0, 3.0]))
+      Array([1., 2., 0.], dtype=float32)
+    """
+    return v - _dot(x, v) * x
+
+
+def exp(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Exponential map Exp_x(v) = cos(|v|) x + sin(|v|) v / |v|, row by row.
+
+    ``v`` must be tangent at ``x`` (use :func:`project`). Exact for any |v| (the geodesic wraps around for |v| > pi),
+    NaN-free at v = 0 (also its derivatives), and the result is renormalised so that float round-off never
+    accumulates in the norm over long runs.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> exp(jnp.array([1.0, 0.0]), jnp.array([0.0, jnp.pi / 2])).round(6)
+      Array([0., 1.], dtype=float32)
+    """
+    r = _norm(v)
+    y = jnp.cos(r) * x + _sinc(r) * v
+    return normalize(y)
+
+
+def distance(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, "..."]:
+    """Geodesic distance 2 atan2(|x - y|, |x + y|) in [0, pi], accurate also for nearly equal or antipodal points."""
+    return 2.0 * jnp.arctan2(_norm(x - y)[..., 0], _norm(x + y)[..., 0])
+
+
+def log(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Logarithmic map Log_x(y): the tangent vector at x with Exp_x(Log_x(y)) = y and |Log_x(y)| = dist(x, y).
+
+    Defined for y != -x; at y = x it returns 0 without NaN.
+    """
+    w = project(x, y - x)  # = y - (x . y) x: tangent at x, of norm sin(theta)
+    theta = distance(x, y)[..., None]
+    return w / _sinc(theta)  # = theta * w / |w|, and 0 at y = x
+
+
+def tangent_normal(key: PRNGKeyArray, x: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Standard Gaussian in the tangent space at each row: P_x xi with xi ~ N(0, I_d).
+
+    Its covariance is P_x, i.e. the identity on the (d-1)-dimensional tangent space, so
+    ``exp(x, sqrt(2 h / beta) * tangent_normal(key, x))`` is one step of Brownian motion with generator
+    (1 / beta) * Laplace-Beltrami.
+    """
+    xi = jax.random.normal(key, x.shape, x.dtype)
+    return project(x, xi)
+
+
+def riemannian_value_and_grad(
+    f: Callable[[Float[Array, "n d"]], Float[Array, ""]],
+) -> Callable[[Float[Array, "n d"]], tuple[Float[Array, ""], Float[Array, "n d"]]]:
+    """Wrap a scalar function of X (n, d) into X -> (f(X), grad f(X)) with the Riemannian gradient of (S^{d-1})^n.
+
+    For the round metric induced by R^d the Riemannian gradient is the tangent projection of the Euclidean one,
+    grad f(X) = P_X(nabla f(X)), row by row (Absil et al. 2008, eq. 3.37).
+    """
+
+    def value_and_grad(x):
+        value, g = jax.value_and_grad(f)(x)
+        return value, project(x, g)
+
+    return value_and_grad
