@@ -1,0 +1,236 @@
+"""Experiment configuration: a TOML file -> validated settings -> energy, schedules and run parameters.
+
+The first step of the data flow (config -> energy + schedules -> simulate -> Result -> diagnostics -> figures).
+Unknown keys, wrong types and bad values fail here, with the key's full name, before anything is simulated.
+
+A config has four parts (see ``default.toml`` beside this file, the embedded default experiment)::
+
+    name = "circle-M8-tau0.05"     # used in file names and titles
+    seed = 0                       # PRNG seed: initial states and noise
+
+    [energy]                       # the landscape
+    kind = "infonce"               # infonce | dhel | kcl
+    M = 8                          # pairs (n = 2M unit vectors)
+    d = 2                          # ambient dimension (S^{d-1})
+    tau = 0.05
+
+    [run]
+    n_chains = 256
+    step_size = 2e-3
+    t_max = 40.0                   # diffusion time; n_steps = t_max / step_size
+    record_every = 100
+
+    [[schedule]]                   # one table per schedule to compare
+    label = "geometric"
+    kind = "geometric"             # a factory of langevin_sphere.schedules
+    beta0 = 1.0                    # ... and its arguments
+    rate = 0.5
+
+    [analysis]
+    eps = 1e-3                     # success: quenched final energy within eps of E*
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import energies, schedules
+
+__all__ = ["ConfigError", "EnergyConfig", "RunConfig", "ScheduleConfig", "Config", "load", "loads", "default_text"]
+
+_ENERGIES = {"infonce": energies.InfoNCE, "dhel": energies.DHEL, "kcl": energies.KCL}
+_SCHEDULES = {
+    name: getattr(schedules, name) for name in ("constant", "logarithmic", "geometric", "linear", "power", "cosine")
+}
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be run: the message names the key, the value and what is allowed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EnergyConfig:
+    kind: str = "infonce"
+    M: int = 8
+    d: int = 2
+    tau: float = 0.2
+    symmetric: bool = True
+    t: float = 2.0  # KCL kernel scale
+    gamma: float = 16.0  # KCL weight
+
+    def build(self):
+        if self.kind == "infonce":
+            return energies.InfoNCE(tau=self.tau, symmetric=self.symmetric)
+        if self.kind == "dhel":
+            return energies.DHEL(tau=self.tau)
+        return energies.KCL(t=self.t, gamma=self.gamma)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    n_chains: int = 256
+    step_size: float = 2e-3
+    t_max: float = 40.0
+    record_every: int = 100
+    chunk_records: int = 10
+
+    @property
+    def n_steps(self) -> int:
+        return round(self.t_max / self.step_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleConfig:
+    label: str
+    kind: str
+    params: dict[str, float]
+
+    def build(self) -> schedules.Schedule:
+        return _SCHEDULES[self.kind](**self.params)
+
+
+@dataclasses.dataclass(frozen=True)
+class AnalysisConfig:
+    eps: float = 1e-3
+    quench: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    name: str
+    seed: int
+    energy: EnergyConfig
+    run: RunConfig
+    schedules: tuple[ScheduleConfig, ...]
+    analysis: AnalysisConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_TYPES = {int: (int,), float: (int, float), bool: (bool,), str: (str,)}
+
+
+def _take(table: dict, cls, where: str):
+    """Build dataclass ``cls`` from ``table``, rejecting unknown keys and wrong types with the key's full name."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown key {where}.{unknown[0]} (allowed in [{where}]: {', '.join(fields)})")
+    values = {}
+    for name, value in table.items():
+        want = fields[name].type
+        want = {"int": int, "float": float, "bool": bool, "str": str}.get(want, want)
+        ok = isinstance(value, _TYPES[want]) and not (want is not bool and isinstance(value, bool))
+        if not ok:
+            raise ConfigError(f"{where}.{name} must be of type {want.__name__}, got {value!r} ({type(value).__name__})")
+        values[name] = float(value) if want is float else value
+    return cls(**values)
+
+
+def _positive(where: str, value, *, integer: bool = False) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        kind = "an integer >= 1" if integer else "a finite number > 0"
+        raise ConfigError(f"{where} must be {kind}, got {where}={value}")
+
+
+def _schedule(table: dict, i: int) -> ScheduleConfig:
+    where = f"schedule[{i}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table ([[schedule]]), got {table!r}")
+    table = dict(table)
+    kind = table.pop("kind", None)
+    if kind not in _SCHEDULES:
+        raise ConfigError(f"{where}.kind must be one of {', '.join(_SCHEDULES)}, got {kind!r}")
+    label = table.pop("label", kind)
+    if not isinstance(label, str):
+        raise ConfigError(f"{where}.label must be a string, got {label!r}")
+    allowed = list(inspect.signature(_SCHEDULES[kind]).parameters)
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(f"unknown key {where}.{key} for a {kind} schedule (allowed: label, kind, {', '.join(allowed)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}.{key} must be a number, got {value!r}")
+    try:
+        _SCHEDULES[kind](**table)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{where} ({label!r}): {err}") from None
+    return ScheduleConfig(label=label, kind=kind, params={k: float(v) for k, v in table.items()})
+
+
+def loads(text: str) -> Config:
+    """Parse and validate a config from TOML text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"the config is not valid TOML: {err}") from None
+    top = {"name", "seed", "energy", "run", "schedule", "analysis"}
+    unknown = sorted(set(raw) - top)
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]} (allowed at the top level: {', '.join(sorted(top))})")
+    name = raw.get("name", "experiment")
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
+        raise ConfigError(f"name must be a non-empty string without slashes, got {name!r}")
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+    for section in ("energy", "run", "analysis"):
+        if not isinstance(raw.get(section, {}), dict):
+            raise ConfigError(f"[{section}] must be a table, got {raw[section]!r}")
+
+    energy = _take(raw.get("energy", {}), EnergyConfig, "energy")
+    if energy.kind not in _ENERGIES:
+        raise ConfigError(f"energy.kind must be one of {', '.join(_ENERGIES)}, got {energy.kind!r}")
+    if energy.M < 2:
+        raise ConfigError(f"energy.M (pairs) must be an integer >= 2, got energy.M={energy.M}")
+    if energy.d < 2:
+        raise ConfigError(f"energy.d (ambient dimension) must be an integer >= 2, got energy.d={energy.d}")
+    for key in ("tau", "t", "gamma"):
+        _positive(f"energy.{key}", getattr(energy, key))
+
+    run = _take(raw.get("run", {}), RunConfig, "run")
+    for key in ("n_chains", "record_every", "chunk_records"):
+        _positive(f"run.{key}", getattr(run, key), integer=True)
+    for key in ("step_size", "t_max"):
+        _positive(f"run.{key}", getattr(run, key))
+    if abs(run.n_steps * run.step_size - run.t_max) > 1e-9 * run.t_max or run.n_steps < 1:
+        raise ConfigError(f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}")
+    if run.n_steps % run.record_every:
+        raise ConfigError(
+            f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, got {run.record_every}"
+        )
+
+    tables = raw.get("schedule", [])
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError("the config needs at least one [[schedule]] table")
+    scheds = tuple(_schedule(t, i) for i, t in enumerate(tables))
+    labels = [s.label for s in scheds]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"schedule labels must be distinct, got {labels}")
+
+    analysis = _take(raw.get("analysis", {}), AnalysisConfig, "analysis")
+    _positive("analysis.eps", analysis.eps)
+    return Config(name=name, seed=seed, energy=energy, run=run, schedules=scheds, analysis=analysis)
+
+
+def default_text() -> str:
+    """The TOML text of the embedded default experiment."""
+    return resources.files("langevin_sphere").joinpath("default.toml").read_text()
+
+
+def load(path: str | Path | None = None) -> tuple[Config, str]:
+    """Load a config file (or the embedded default when ``path`` is None): returns (config, its TOML text)."""
+    if path is None:
+        text = default_text()
+    else:
+        try:
+            text = Path(path).read_text()
+        except OSError as err:
+            raise ConfigError(f"cannot read the config file {path}: {err.strerror}") from None
+    return loads(text), text

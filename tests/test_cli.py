@@ -1,0 +1,138 @@
+"""The command line and its config files: validation messages, an end-to-end run, resume, figures."""
+
+import json
+
+import numpy as np
+import pytest
+
+from langevin_sphere import cli, config
+
+SMALL = """
+name = "small"
+seed = 3
+
+[energy]
+kind = "infonce"
+M = 3
+d = 2
+tau = 0.2
+
+[run]
+n_chains = 8
+step_size = 1e-2
+t_max = 0.5
+record_every = 10
+chunk_records = 2
+
+[[schedule]]
+label = "const"
+kind = "constant"
+beta = 20.0
+
+[[schedule]]
+label = "geo"
+kind = "geometric"
+beta0 = 1.0
+rate = 2.0
+"""
+
+
+def _run(argv, capsys):
+    code = cli.main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_default_config_is_the_documented_trap_landscape():
+    cfg, _ = config.load()
+    assert (cfg.energy.kind, cfg.energy.M, cfg.energy.d, cfg.energy.tau) == ("infonce", 8, 2, 0.05)
+    assert cfg.run.n_chains >= 200
+    assert {s.kind for s in cfg.schedules} >= {"constant", "logarithmic", "geometric"}
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("tau = 0.2", "tau = -0.2"), "energy.tau"),
+        (("tau = 0.2", "tau = 0.2\ntemperature = 1"), "unknown key energy.temperature"),
+        (("seed = 3", "seed = 3\ncolour = 'red'"), "unknown key colour"),
+        (("beta = 20.0", "beta = 20.0\nc = 1.0"), "unknown key schedule[0].c"),
+        (("beta = 20.0", "beta = -1.0"), "beta must be > 0"),
+        (("n_chains = 8", "n_chains = 'eight'"), "run.n_chains must be of type int"),
+        (("n_chains = 8", "n_chains = 0"), "run.n_chains"),
+        (("record_every = 10", "record_every = 7"), "run.record_every must divide"),
+        (("kind = \"infonce\"", "kind = \"hinge\""), "energy.kind must be one of"),
+        (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
+        (("M = 3", "M = 1"), "energy.M"),
+    ],
+)
+def test_bad_config_fails_with_a_message_naming_the_key(tmp_path, capsys, edit, message):
+    assert edit[0] in SMALL
+    path = tmp_path / "bad.toml"
+    path.write_text(SMALL.replace(edit[0], edit[1], 1))
+    code, _, err = _run(["run", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert message in err
+    assert not (tmp_path / "out").exists()  # nothing is written for a config that does not validate
+
+
+def test_not_toml_and_missing_file(tmp_path, capsys):
+    path = tmp_path / "x.toml"
+    path.write_text("name = ")
+    assert "not valid TOML" in _run(["run", str(path)], capsys)[2]
+    assert "cannot read the config file" in _run(["run", str(tmp_path / "nope.toml")], capsys)[2]
+
+
+def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    out = tmp_path / "out"
+    code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
+    assert code == 0 and "success" in stdout
+    for name in ("config.toml", "summary.json", "traces.csv", "schedule_0.npz", "schedule_1.npz",
+                 "energy_traces.png", "energy_traces.pdf"):
+        assert (out / name).stat().st_size > 0, name
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["E_star_source"].startswith("regular simplex")  # M = 3 <= d + 1
+    assert [s["label"] for s in summary["schedules"]] == ["const", "geo"]
+    assert summary["provenance"]["jax"]
+    run0 = np.load(out / "schedule_0.npz")
+    assert run0["energy"].shape == (8, 6) and run0["final"].shape == (8, 6, 2)
+    assert np.all(run0["quench_energy"] >= summary["E_star"] - 1e-5)  # nothing below the global minimum
+    header = (out / "traces.csv").read_text().splitlines()[0]
+    assert header == "schedule,t,beta,mean,q05,q25,q50,q75,q95"
+
+    # running again on the same folder resumes: finished schedules are not simulated again
+    before = (out / "schedule_0.npz").read_bytes()
+    code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
+    assert code == 0 and "not run again" in stdout
+    assert (out / "schedule_0.npz").read_bytes() == before
+
+    # a different config on the same folder is refused, not mixed in
+    path.write_text(SMALL.replace("seed = 3", "seed = 4"))
+    code, _, err = _run(["run", str(path), "--out", str(out)], capsys)
+    assert code == 2 and "different config" in err
+
+    figs = tmp_path / "figs"
+    code, stdout, _ = _run(["figures", "--runs", str(tmp_path), "--out", str(figs)], capsys)
+    assert code == 0
+    assert (figs / "small_energy_traces.png").stat().st_size > 0
+    assert (figs / "small_energy_traces.pdf").stat().st_size > 0
+
+
+def test_figures_without_results_is_a_clear_error(tmp_path, capsys):
+    code, _, err = _run(["figures", "--runs", str(tmp_path), "--out", str(tmp_path / "f")], capsys)
+    assert code == 2 and "no saved results" in err
+
+
+@pytest.mark.slow
+def test_default_run_completes(tmp_path, capsys):
+    code, stdout, _ = _run(["run", "--out", str(tmp_path), "--quiet"], capsys)
+    assert code == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    by_kind = {s["label"]: s for s in summary["schedules"]}
+    assert (tmp_path / "energy_traces.png").exists()
+    # the nearly instantaneous quench traps a good fraction of the chains; slow annealing traps few
+    assert by_kind["constant beta=1000"]["trapped"] > 0.1
+    assert by_kind["geometric rate=0.5"]["trapped"] < 0.05
