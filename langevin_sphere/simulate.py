@@ -226,7 +226,8 @@ def simulate(
 
         return chunk
 
-    states = jax.jit(jax.vmap(integrator.init, in_axes=(None, 0)))(energy_at(jnp.asarray(0.0, dtype)), X0)
+    energy0 = energy_at(jnp.asarray(0.0, dtype))  # closed over, not an argument: a plain callable is not a jit argument
+    states = jax.jit(jax.vmap(lambda x: integrator.init(energy0, x)))(X0)
     failed = jnp.full((n_chains,), -1, jnp.int32)
     first_bad = ~jnp.isfinite(states.energy)
     if bool(jnp.any(first_bad)):

@@ -33,7 +33,7 @@ __all__ = [
     "riemannian_value_and_grad",
 ]
 
-# Below this norm sin(r)/r and (1 - cos r)/r^2 are evaluated by their Taylor series (error < r^4/120 ~ 1e-16).
+# Below this norm cos(r) and sin(r)/r are evaluated by their Taylor series (error < r^4/24 ~ 4e-18).
 _SMALL = 1e-4
 
 
@@ -103,12 +103,16 @@ def exp(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "...
 
     Examples:
       >>> import jax.numpy as jnp
-      >>> exp(jnp.array([1.0, 0.0]), jnp.array([0.0, jnp.pi / 2])).round(6)
-      Array([0., 1.], dtype=float32)
+      >>> y = exp(jnp.array([1.0, 0.0]), jnp.array([0.0, jnp.pi / 2]))    # a quarter turn
+      >>> bool(jnp.allclose(y, jnp.array([0.0, 1.0]), atol=1e-6))
+      True
     """
-    r = _norm(v)
-    y = jnp.cos(r) * x + _sinc(r) * v
-    return normalize(y)
+    r2 = _dot(v, v)
+    small = r2 < _SMALL * _SMALL
+    r = jnp.sqrt(jnp.where(small, 1.0, r2))  # sqrt is never evaluated (nor differentiated) at 0: no NaN in the grad
+    cos_r = jnp.where(small, 1.0 - r2 / 2.0, jnp.cos(r))
+    sinc_r = jnp.where(small, 1.0 - r2 / 6.0, jnp.sin(r) / r)
+    return normalize(cos_r * x + sinc_r * v)
 
 
 def distance(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, "..."]:

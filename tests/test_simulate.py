@@ -1,0 +1,161 @@
+"""`simulate`: the Result contract, determinism across batch layout and chunking, loss-temperature annealing,
+plain-callable energies, isolation of chains that become non-finite, and input validation."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import random_points, zero_energy
+
+import langevin_sphere as ls
+
+M, D = 3, 3
+INFONCE = ls.energies.InfoNCE(tau=0.3)
+RUN = dict(schedule=ls.schedules.geometric(1.0, 0.5), step_size=0.01, n_steps=400, record_every=20)
+KEY = jax.random.key(7)
+
+
+@pytest.fixture(scope="module")
+def X64():
+    return random_points(np.random.default_rng(3), (64, 2 * M, D))  # 64 chains of M = 3 pairs in R^3
+
+
+@pytest.fixture(scope="module")
+def run64(X64):
+    return ls.simulate(INFONCE, X64, KEY, **RUN)
+
+
+@pytest.fixture(scope="module")
+def run4(X64):
+    return ls.simulate(INFONCE, X64[:4], KEY, **RUN)
+
+
+def assert_same_run(a, b):
+    """Bitwise equality of everything recorded."""
+    for field in ("t", "beta", "energy", "grad_norm", "final", "failed_step"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
+def test_result_fields(X64, run64):
+    B, R = 64, RUN["n_steps"] // RUN["record_every"] + 1
+    res = run64
+    assert res.t.shape == res.beta.shape == (R,)
+    assert res.energy.shape == res.grad_norm.shape == (B, R)
+    assert res.final.shape == (B, 2 * M, D) and res.failed_step.shape == (B,)
+    assert res.tau is None and res.x is None and res.n_chains == B
+    np.testing.assert_allclose(res.t, np.arange(R) * RUN["record_every"] * RUN["step_size"], rtol=1e-12)
+    np.testing.assert_allclose(res.beta, np.exp(0.5 * res.t), rtol=1e-5)
+    np.testing.assert_array_equal(res.failed_step, -1)
+    np.testing.assert_allclose(np.linalg.norm(res.final, axis=-1), 1.0, atol=1e-6)
+    # The first record is X0, the last one is `final`; energies and gradient norms are those of the recorded states.
+    value_and_grad = jax.jit(jax.vmap(lambda x: ls.energies.value_and_grad(INFONCE, x)))
+    np.testing.assert_allclose(res.energy[:, 0], value_and_grad(X64)[0], rtol=1e-6)
+    e_final, g_final = value_and_grad(res.final)
+    np.testing.assert_allclose(res.energy[:, -1], e_final, rtol=1e-6)
+    np.testing.assert_allclose(res.grad_norm[:, -1], np.linalg.norm(g_final, axis=(1, 2)), rtol=1e-5)
+    assert np.mean(res.energy[:, -1]) < np.mean(res.energy[:, 0])  # annealing lowers the energy
+
+
+def test_same_key_is_bitwise_reproducible_and_other_keys_differ(X64, run4):
+    assert_same_run(run4, ls.simulate(INFONCE, X64[:4], KEY, **RUN))
+    other = ls.simulate(INFONCE, X64[:4], jax.random.key(8), **RUN)
+    assert not np.allclose(other.energy[:, 1:], run4.energy[:, 1:])
+
+
+def test_chain_trajectory_independent_of_batch_size_and_chunking(X64, run64, run4):
+    # Chain b's noise is fold_in(fold_in(key, b), k): bitwise the same with 4 or 64 chains (measured on CPU: equal).
+    np.testing.assert_array_equal(run64.energy[:4], run4.energy)
+    np.testing.assert_array_equal(run64.final[:4], run4.final)
+    # ... and whatever the number of records per compiled chunk (7 does not divide the 20 records).
+    for chunk_records in (1, 7):
+        assert_same_run(run4, ls.simulate(INFONCE, X64[:4], KEY, chunk_records=chunk_records, **RUN))
+
+
+def test_tau_schedule_anneals_the_loss_temperature(X64):
+    tau_schedule = ls.schedules.linear(0.5, 0.1, 3.0)  # tau: 0.5 -> 0.1 over t in [0, 3], then 0.1
+    res = ls.simulate(ls.energies.InfoNCE(tau=0.5), X64[:8], KEY, tau_schedule=tau_schedule, record_x=True, **RUN)
+    np.testing.assert_allclose(res.tau, np.interp(res.t, [0.0, 3.0], [0.5, 0.1]), rtol=1e-5)
+    assert res.x.shape == (8, len(res.t), 2 * M, D)
+    np.testing.assert_array_equal(res.x[:, -1], res.final)
+    # Every recorded energy is InfoNCE at the recorded tau(t), evaluated on the recorded configuration.
+    energy_at = jax.jit(jax.vmap(jax.vmap(lambda x, tau: ls.energies.InfoNCE(tau)(x), (0, None)), (1, 0), out_axes=1))
+    # (float32 InfoNCE resolves E only to ~2 ulp(1/tau) ~ 2.4e-6 absolute at tau = 0.1)
+    np.testing.assert_allclose(res.energy, energy_at(res.x, res.tau), rtol=1e-5, atol=3e-6)
+
+
+def test_plain_callable_energy_matches_the_module():
+    mu, kappa = np.array([0.0, 0.0, 1.0], np.float32), 2.0
+    X0 = random_points(np.random.default_rng(1), (8, 2, 3))
+    kw = dict(schedule=ls.schedules.constant(3.0), step_size=0.01, n_steps=100, record_every=10)
+    module = ls.simulate(ls.energies.VonMisesFisher(mu, kappa), X0, KEY, **kw)
+
+    def plain(X):  # any JAX-traceable X (n, d) -> scalar
+        return -kappa * jnp.sum(X @ mu)
+
+    assert_same_run(module, ls.simulate(plain, X0, KEY, **kw))
+
+
+def test_non_finite_chains_are_isolated():
+    """E = vMF + NaN where x[0, 0] > 0.99: chains entering that cap fail; the others are untouched (bitwise)."""
+    mu, kappa = np.array([1.0, 0.0, 0.0], np.float32), 2.0
+    vmf = ls.energies.VonMisesFisher(mu, kappa)
+
+    def with_nan(X):
+        return vmf(X) + jnp.where(X[0, 0] > 0.99, jnp.nan, 0.0)
+
+    X0 = random_points(np.random.default_rng(2), (16, 2, 3))
+    assert X0[:, 0, 0].max() < 0.99
+    kw = dict(schedule=ls.schedules.constant(2.0), step_size=0.01, n_steps=300, record_every=1, record_x=True)
+    finite = ls.simulate(vmf, X0, KEY, **kw)
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        res = ls.simulate(with_nan, X0, KEY, **kw)
+
+    # In the finite run, chain b enters the cap first after step k_b (record k_b + 1): that is where it must fail.
+    in_cap = finite.x[:, 1:, 0, 0] > 0.99  # (B, n_steps): after step k
+    expected_failed = np.where(in_cap.any(axis=1), np.argmax(in_cap, axis=1), -1)
+    np.testing.assert_array_equal(res.failed_step, expected_failed)
+    failed = res.failed_step >= 0
+    assert 0 < failed.sum() < len(failed), f"want some failing and some surviving chains, got {failed.sum()} failing"
+
+    # Survivors: finite records, bitwise equal to the run of the finite energy.
+    assert np.all(np.isfinite(res.energy[~failed]))
+    np.testing.assert_array_equal(res.energy[~failed], finite.energy[~failed])
+    np.testing.assert_array_equal(res.final[~failed], finite.final[~failed])
+    # Failed chains: identical up to the failing step, NaN afterwards, frozen at the last finite state.
+    for b in np.flatnonzero(failed):
+        k = res.failed_step[b]
+        np.testing.assert_array_equal(res.energy[b, : k + 1], finite.energy[b, : k + 1])
+        assert np.all(np.isnan(res.energy[b, k + 1 :])) and np.all(np.isnan(res.grad_norm[b, k + 1 :]))
+        np.testing.assert_array_equal(res.final[b], finite.x[b, k])
+
+
+GOOD = dict(schedule=ls.schedules.constant(1.0), step_size=0.01, n_steps=10, record_every=5)
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"X0": np.ones((4, 3), np.float32) / np.sqrt(3)}, ValueError, "X0"),
+        ({"X0": np.ones((2, 4, 3), np.float32)}, ValueError, "X0 must be a unit"),
+        ({"X0": np.full((2, 4, 3), np.nan, np.float32)}, ValueError, "X0 must be a unit"),
+        ({"step_size": 0.0}, ValueError, "step_size"),
+        ({"step_size": -1e-3}, ValueError, "step_size"),
+        ({"step_size": float("nan")}, ValueError, "step_size"),
+        ({"n_steps": 0}, ValueError, "n_steps"),
+        ({"n_steps": 2.5}, TypeError, "n_steps"),
+        ({"record_every": 3}, ValueError, "record_every must divide n_steps"),
+        ({"record_every": 0}, ValueError, "record_every"),
+        ({"chunk_records": 0}, ValueError, "chunk_records"),
+        ({"schedule": lambda t: 0.0 * t}, ValueError, "schedule"),
+        ({"schedule": lambda t: 0.05 - t}, ValueError, "schedule"),  # beta < 0 for t > 0.05, within t_max = 0.1
+        ({"energy": lambda X: jnp.sum(X, axis=0)}, ValueError, "energy must return a scalar"),
+        ({"energy": "InfoNCE"}, TypeError, "energy"),
+        ({"energy": zero_energy, "tau_schedule": ls.schedules.constant(0.2)}, ValueError, "tau_schedule"),
+        ({"tau_schedule": lambda t: -1.0 + 0.0 * t}, ValueError, "tau_schedule"),
+    ],
+)
+def test_bad_inputs_raise_naming_the_parameter(change, error, message):
+    args = dict(energy=INFONCE, X0=random_points(np.random.default_rng(0), (2, 2 * M, D)), key=KEY, **GOOD)
+    args.update(change)
+    with pytest.raises(error, match=message):
+        ls.simulate(args.pop("energy"), args.pop("X0"), args.pop("key"), **args)
