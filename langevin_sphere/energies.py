@@ -97,10 +97,12 @@ class InfoNCE(Energy):
         u, v = _split_pairs("InfoNCE", x)
         s = (u @ v.T) / self.tau  # (M, M)
         diag = jnp.diagonal(s)
-        l_uv = jnp.mean(jax.nn.logsumexp(s, axis=1) - diag)
+        # -log softmax(S)_ii = log sum_j exp(S_ij - S_ii): subtracting the diagonal first keeps full float precision
+        # near the optimum, where every term but j = i is tiny and E* itself may be ~1e-3.
+        l_uv = jnp.mean(jax.nn.logsumexp(s - diag[:, None], axis=1))
         if not self.symmetric:
             return l_uv
-        l_vu = jnp.mean(jax.nn.logsumexp(s, axis=0) - diag)
+        l_vu = jnp.mean(jax.nn.logsumexp(s - diag[None, :], axis=0))
         return 0.5 * (l_uv + l_vu)
 
 

@@ -28,17 +28,19 @@ __all__ = ["Schedule", "constant", "logarithmic", "geometric", "linear", "power"
 Schedule = Callable[[jnp.ndarray], jnp.ndarray]
 
 
-def _finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
+def _finite(where: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """Validate one argument; ``where`` is "factory: name", and messages read "factory: name must be ..., got name=v"."""
+    owner, name = where.split(": ")
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}") from None
+        raise TypeError(f"{owner}: {name} must be a real number, got {name}={value!r}") from None
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value}")
+        raise ValueError(f"{owner}: {name} must be finite, got {name}={value}")
     if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {name}={value}")
+        raise ValueError(f"{owner}: {name} must be > 0, got {name}={value}")
     if nonnegative and value < 0:
-        raise ValueError(f"{name} must be >= 0, got {name}={value}")
+        raise ValueError(f"{owner}: {name} must be >= 0, got {name}={value}")
     return value
 
 
