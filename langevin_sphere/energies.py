@@ -97,12 +97,13 @@ class InfoNCE(Energy):
         u, v = _split_pairs("InfoNCE", x)
         s = (u @ v.T) / self.tau  # (M, M)
         diag = jnp.diagonal(s)
-        # -log softmax(S)_ii = log sum_j exp(S_ij - S_ii): subtracting the diagonal first keeps full float precision
-        # near the optimum, where every term but j = i is tiny and E* itself may be ~1e-3.
-        l_uv = jnp.mean(jax.nn.logsumexp(s - diag[:, None], axis=1))
+        eye = jnp.eye(s.shape[0], dtype=bool)
+        # -log softmax(S)_ii = log sum_j exp(S_ij - S_ii), with the j = i term exactly exp(0) = 1: full float precision
+        # near the optimum, where every other term is tiny and E* itself may be ~1e-9.
+        l_uv = jnp.mean(jax.nn.logsumexp(jnp.where(eye, 0.0, s - diag[:, None]), axis=1))
         if not self.symmetric:
             return l_uv
-        l_vu = jnp.mean(jax.nn.logsumexp(s - diag[None, :], axis=0))
+        l_vu = jnp.mean(jax.nn.logsumexp(jnp.where(eye, 0.0, s - diag[None, :]), axis=0))
         return 0.5 * (l_uv + l_vu)
 
 
