@@ -6,8 +6,9 @@ Files written to the output folder (all readable without this package):
 
 - ``config.toml``: the config as given; a folder holding another config is refused, never mixed.
 - ``schedule_<i>.npz``: t, beta, energy (B, R), grad_norm (B, R), final (B, n, d), failed_step (B,),
-  quench_energy (B,), quench_grad_norm (B,) of schedule i. A schedule whose file exists is not run again, so
-  re-running the same command on the same folder resumes an interrupted experiment at the next schedule.
+  quench_energy (B,), quench_grad_norm (B,) of schedule i. A schedule whose file exists is not run again.
+- ``schedule_<i>.checkpoint.npz`` while schedule i runs: re-running the same command on the same folder resumes from
+  it, with a result bit-identical to an uninterrupted run.
 - ``summary.json``: E* and its source, per schedule the success fraction (quenched final energy within eps of E*) with
   its Wilson 95% interval, the trapped fraction, the final basin energies, wall time; provenance (versions, seed).
 - ``traces.csv``: mean and quantiles over chains of the energy at every record, per schedule.
@@ -77,11 +78,14 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
             log(f"[{sched.label}] found {path.name}: not run again")
             runs.append(io.load_npz(path))
             continue
-        log(f"[{sched.label}] {n_chains} chains x {cfg.run.n_steps} steps")
+        ckpt = out / f"schedule_{i}.checkpoint.npz"
+        resumed = " (resuming from its checkpoint)" if ckpt.exists() else ""
+        log(f"[{sched.label}] {n_chains} chains x {cfg.run.n_steps} steps{resumed}")
         start = time.perf_counter()
         res = simulate(
             energy, x0, key_noise, schedule=sched.build(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
             record_every=cfg.run.record_every, chunk_records=cfg.run.chunk_records, progress=progress,
+            checkpoint=ckpt,
         )
         sim_time = time.perf_counter() - start
         x_q, e_q = quench(jnp.asarray(res.final))
@@ -92,6 +96,7 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
             "sim_time": sim_time,
         }
         io.save_npz(path, record)
+        ckpt.unlink()
         runs.append(record)
 
     e_star, source = _optimum(cfg)

@@ -7,6 +7,11 @@ never O(B x steps). Between chunks, on the host: the progress bar and the transf
 Randomness: chain b draws its noise at step k from ``fold_in(fold_in(key, b), k)``, so a chain's trajectory does not
 depend on how many chains run beside it, nor on the chunking.
 
+Checkpoints: with ``checkpoint=PATH`` the state, the step and the records so far are written atomically every
+``checkpoint_every`` chunks; calling ``simulate`` again with the same arguments and PATH resumes from it, and the
+result is bit-identical to an uninterrupted run (noise keys depend only on (key, chain, step)). A checkpoint written
+by a run with other arguments is refused.
+
 Non-finite values: a chain whose state, energy or gradient becomes NaN/inf is frozen at its last finite state and its
 step is reported in ``Result.failed_step``; its later records are NaN, the other chains go on untouched.
 
@@ -16,10 +21,13 @@ This module runs dynamics; it does not define energies, schedules or diagnostics
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import numbers
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -28,6 +36,7 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 from tqdm.auto import tqdm
 
+from . import io
 from . import schedules as schedules_lib
 from .integrators import GeodesicEulerMaruyama, Integrator, LangevinState
 
@@ -117,6 +126,57 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every, tau_schedule) ->
     return step_size, n_steps, record_every
 
 
+def _fingerprint(energy, x0, key, schedule, tau_schedule, integrator, h, n_steps, record_every, record_x) -> str:
+    """A digest of everything that determines a run's result, to refuse resuming from another run's checkpoint.
+
+    Callables cannot be compared, so schedules enter through their values on a grid of times and the energy through
+    its value on the first chains (and its printed form when it is an equinox Module).
+    """
+    t_grid = jnp.linspace(0.0, n_steps * h, 17, dtype=x0.dtype)
+    probe = x0[: min(4, x0.shape[0])]
+    parts = {
+        "x0": hashlib.sha256(np.asarray(x0).tobytes()).hexdigest(),
+        "shape": list(x0.shape),
+        "dtype": str(x0.dtype),
+        "key": np.asarray(jax.random.key_data(key)).tolist(),
+        "energy": repr(energy) if isinstance(energy, eqx.Module) else getattr(energy, "__qualname__", "callable"),
+        "energy_values": np.asarray(jax.vmap(energy)(probe)).tolist(),
+        "beta": np.asarray(schedule(t_grid)).tolist(),
+        "tau": None if tau_schedule is None else np.asarray(tau_schedule(t_grid)).tolist(),
+        "integrator": repr(integrator),
+        "step_size": h,
+        "n_steps": n_steps,
+        "record_every": record_every,
+        "record_x": record_x,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _save_checkpoint(path: Path, fingerprint: str, states: LangevinState, failed, records, done: int) -> None:
+    arrays = {"fingerprint": np.asarray(fingerprint), "done": np.asarray(done), "failed": np.asarray(failed)}
+    for i, leaf in enumerate(jax.tree.leaves(states)):
+        arrays[f"state_{i}"] = np.asarray(leaf)
+    for name in records[0]:
+        arrays[f"record_{name}"] = np.concatenate([r[name] for r in records], axis=0)
+    io.save_npz(path, arrays)
+
+
+def _load_checkpoint(path: Path, fingerprint: str, like: LangevinState):
+    try:
+        data = io.load_npz(path)
+    except Exception as err:  # noqa: BLE001 - a damaged file is reported, never half-used
+        raise ValueError(f"simulate: cannot read the checkpoint {path}: {err}") from err
+    if str(data["fingerprint"]) != fingerprint:
+        raise ValueError(
+            f"simulate: the checkpoint {path} was written by a run with other arguments (energy, X0, key, schedule, "
+            "step_size, n_steps or record_every differ); refusing to resume from it. Delete it or pass another path."
+        )
+    leaves, treedef = jax.tree.flatten(like)
+    states = jax.tree.unflatten(treedef, [jnp.asarray(data[f"state_{i}"]) for i in range(len(leaves))])
+    records = [{k[len("record_"):]: v for k, v in data.items() if k.startswith("record_")}]
+    return states, jnp.asarray(data["failed"]), records, int(data["done"])
+
+
 def simulate(
     energy: Callable[[Float[Array, "n d"]], Float[Array, ""]],
     X0: Float[Array, "B n d"],
@@ -131,6 +191,8 @@ def simulate(
     chunk_records: int | None = None,
     record_x: bool = False,
     progress: bool = False,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 1,
 ) -> Result:
     r"""Run B independent Langevin chains on (S^{d-1})^n with an annealed inverse temperature.
 
@@ -150,6 +212,9 @@ def simulate(
       chunk_records: records per compiled chunk (default: about 20 chunks per run).
       record_x: also record the configurations, (B, R, n, d) (memory!).
       progress: show a progress bar over chunks.
+      checkpoint: path of a checkpoint file (``.npz``): resume from it if it exists, write it as the run goes.
+        It is left in place at the end; delete it once the result is saved.
+      checkpoint_every: write the checkpoint every this many chunks.
 
     Returns:
       A :class:`Result`.
@@ -233,10 +298,19 @@ def simulate(
     if bool(jnp.any(first_bad)):
         failed = jnp.where(first_bad, 0, failed)
     records = [jax.tree.map(lambda a: np.asarray(a)[None], summary(states, failed))]
+    done = 0
+
+    if checkpoint is not None:
+        checkpoint = Path(checkpoint)
+        checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
+        fingerprint = _fingerprint(energy, X0, key, schedule, tau_schedule, integrator, h, n_steps, record_every,
+                                   record_x)
+        if checkpoint.exists():
+            states, failed, records, done = _load_checkpoint(checkpoint, fingerprint, states)
 
     chunks = {}
-    done = 0
-    bar = tqdm(total=n_steps, unit="step", disable=not progress, desc="simulate")
+    n_chunks = 0
+    bar = tqdm(total=n_steps, initial=done * record_every, unit="step", disable=not progress, desc="simulate")
     while done < n_records:
         n_rec = min(chunk_records, n_records - done)
         if n_rec not in chunks:
@@ -244,7 +318,10 @@ def simulate(
         (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32))
         records.append(jax.tree.map(np.asarray, rec))
         done += n_rec
+        n_chunks += 1
         bar.update(n_rec * record_every)
+        if checkpoint is not None and (n_chunks % checkpoint_every == 0 or done == n_records):
+            _save_checkpoint(checkpoint, fingerprint, states, failed, records, done)
     bar.close()
 
     stacked = {name: np.concatenate([r[name] for r in records], axis=0) for name in records[0]}

@@ -1,0 +1,115 @@
+"""Checkpoints: a run interrupted at any chunk and resumed is bit-identical to an uninterrupted one."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pytest
+
+import langevin_sphere as ls
+
+simulate_module = sys.modules["langevin_sphere.simulate"]  # the package re-exports the function under the same name
+
+KW = dict(schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=400, record_every=10, chunk_records=5)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    energy = ls.energies.InfoNCE(tau=0.2)
+    x0 = ls.sphere.uniform(jax.random.key(0), (8, 8, 3))
+    return energy, x0, ls.simulate(energy, x0, jax.random.key(1), **KW)
+
+
+def _same(a, b):
+    for field in ("t", "beta", "energy", "grad_norm", "final", "failed_step"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), field
+
+
+@pytest.mark.parametrize("stop_after", [1, 4, 7])  # checkpoints written before the interruption (8 chunks in all)
+def test_interrupted_run_resumes_bit_identically(problem, tmp_path, monkeypatch, stop_after):
+    energy, x0, full = problem
+    path = tmp_path / "ckpt.npz"
+    save = simulate_module._save_checkpoint
+    calls = []
+
+    def save_then_crash(*args):
+        save(*args)
+        calls.append(1)
+        if len(calls) == stop_after:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate_module, "_save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW)
+    assert int(np.load(path)["done"]) == 5 * stop_after
+    monkeypatch.setattr(simulate_module, "_save_checkpoint", save)
+    _same(ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW), full)
+
+
+def test_checkpoint_of_another_run_is_refused(problem, tmp_path):
+    energy, x0, _ = problem
+    path = tmp_path / "ckpt.npz"
+    ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW)
+    for change in ({"key": jax.random.key(2)}, {"schedule": ls.schedules.geometric(1.0, 2.0)},
+                   {"energy": ls.energies.InfoNCE(tau=0.3)}):
+        args = {"energy": energy, "key": jax.random.key(1), **KW, **change}
+        with pytest.raises(ValueError, match="other arguments"):
+            ls.simulate(args.pop("energy"), x0, args.pop("key"), checkpoint=path, **args)
+
+
+CONFIG = """
+name = "killed"
+seed = 1
+[energy]
+M = 4
+d = 3
+tau = 0.2
+[run]
+n_chains = 16
+step_size = 1e-3
+t_max = 6.0
+record_every = 20
+chunk_records = 5
+[[schedule]]
+kind = "geometric"
+beta0 = 1.0
+rate = 1.0
+"""
+
+
+def _cli(args, **kw):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "langevin_sphere", "run", *args, "--quiet"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+@pytest.mark.slow  # three CLI processes: ~40 s on 2 cores
+def test_sigkill_mid_run_then_resume_matches_uninterrupted_run(tmp_path):
+    config = tmp_path / "killed.toml"
+    config.write_text(CONFIG)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    proc = _cli([str(config), "--out", str(killed)])
+    ckpt = killed / "schedule_0.checkpoint.npz"
+    deadline = time.monotonic() + 120
+    while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ckpt.exists(), f"no checkpoint appeared: {proc.stderr.read().decode()[-2000:] if proc.poll() else ''}"
+    time.sleep(0.2)  # let it run on past the first checkpoint
+    proc.send_signal(signal.SIGKILL)  # no chance to clean up: only what was atomically written survives
+    proc.wait()
+    assert not (killed / "schedule_0.npz").exists(), "the run finished before it was killed: lengthen it"
+    done_at_kill = int(np.load(ckpt)["done"])
+    assert 0 < done_at_kill < 300
+
+    for out in (killed, clean):  # resume the killed run; run the same config uninterrupted
+        proc = _cli([str(config), "--out", str(out)])
+        assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()[-2000:]
+    a, b = np.load(killed / "schedule_0.npz"), np.load(clean / "schedule_0.npz")
+    for name in ("t", "beta", "energy", "grad_norm", "final", "failed_step", "quench_energy"):
+        assert a[name].tobytes() == b[name].tobytes(), name
+    assert not (killed / "schedule_0.checkpoint.npz").exists()
