@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["wilson_interval", "success", "energy_quantiles"]
+__all__ = ["wilson_interval", "success", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier"]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -51,3 +51,60 @@ def energy_quantiles(energy: np.ndarray, qs=(0.05, 0.25, 0.5, 0.75, 0.95)) -> di
     for q in qs:
         out[f"q{round(100 * q):02d}"] = np.nanquantile(energy, q, axis=0)
     return out
+
+
+def success_curve(gap: np.ndarray, eps: float, z: float = 1.96) -> dict[str, np.ndarray]:
+    """P(E_t - E* <= eps) over chains at every record, with Wilson confidence bands.
+
+    Args:
+      gap: (B, R) energy above the optimum of every chain at every record (NaN for failed chains: failures).
+      eps: success threshold.
+
+    Returns:
+      ``{"p": (R,), "lo": (R,), "hi": (R,), "n": B}``.
+    """
+    gap = np.asarray(gap, dtype=np.float64)
+    hits = np.sum(np.isfinite(gap) & (gap <= eps), axis=0)
+    n = gap.shape[0]
+    bands = np.array([wilson_interval(int(k), n, z) for k in hits]).reshape(-1, 2)
+    return {"p": hits / n, "lo": bands[:, 0], "hi": bands[:, 1], "n": n}
+
+
+def first_hitting_time(gap: np.ndarray, t: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """First recorded time at which each chain's gap is <= eps.
+
+    Returns (times (B,), observed (B,) bool): chains that never hit are censored at the last record time
+    (``observed`` False), which is what :func:`kaplan_meier` expects.
+    """
+    hit = np.isfinite(gap) & (gap <= eps)
+    observed = hit.any(axis=1)
+    times = np.where(observed, np.asarray(t)[np.argmax(hit, axis=1)], np.asarray(t)[-1])
+    return times, observed
+
+
+def kaplan_meier(times: np.ndarray, observed: np.ndarray, z: float = 1.96) -> dict[str, np.ndarray]:
+    """Kaplan-Meier estimate of the survival S(t) = P(T > t) of a first hitting time T with right censoring.
+
+    S(t) = prod_{t_i <= t} (1 - d_i / n_i) over the distinct observed times t_i (d_i hits, n_i at risk), with
+    Greenwood's variance Var S = S^2 sum d_i / (n_i (n_i - d_i)) for the pointwise band S +- z sqrt(Var S), clipped
+    to [0, 1].
+
+    Returns ``{"t": (K,), "survival": (K,), "lo": (K,), "hi": (K,)}`` at the distinct observed times.
+
+    Reference: E. L. Kaplan, P. Meier, *Nonparametric estimation from incomplete observations*,
+    J. Am. Stat. Assoc. 53, 457-481 (1958).
+
+    Examples:
+      >>> kaplan_meier(np.array([1.0, 2.0, 3.0, 3.0]), np.array([True, True, False, True]))["survival"].tolist()
+      [0.75, 0.5, 0.25]
+    """
+    times, observed = np.asarray(times, dtype=np.float64), np.asarray(observed, dtype=bool)
+    event_times = np.unique(times[observed])
+    at_risk = np.array([np.sum(times >= s) for s in event_times])
+    hits = np.array([np.sum((times == s) & observed) for s in event_times])
+    survival = np.cumprod(1.0 - hits / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        green = np.cumsum(np.where(at_risk > hits, hits / (at_risk * (at_risk - hits)), 0.0))
+    half = z * survival * np.sqrt(green)
+    return {"t": event_times, "survival": survival, "lo": np.clip(survival - half, 0, 1),
+            "hi": np.clip(survival + half, 0, 1)}

@@ -1,0 +1,53 @@
+"""Convergence statistics on hand-made arrays with known answers."""
+
+import numpy as np
+import pytest
+
+from langevin_sphere import diagnostics
+
+
+def test_wilson_interval_known_values():
+    # Wilson (1927) 95% interval for 5 / 10: centre (0.5 + z^2/20) / (1 + z^2/10) = 0.5, half-width 0.2628...
+    lo, hi = diagnostics.wilson_interval(5, 10)
+    assert lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
+    assert diagnostics.wilson_interval(10, 10)[1] == 1.0
+
+
+def test_success_counts_failed_chains_as_failures():
+    gap = np.array([0.0, 5e-4, 2e-3, 0.4, np.nan])
+    s = diagnostics.success(gap, 1e-3)
+    assert (s["n"], s["success"], s["trapped"], s["failed"]) == (5, 0.4, 0.4, pytest.approx(0.2))
+    assert s["success_lo"] < 0.4 < s["success_hi"]
+
+
+def test_success_curve_and_hitting_times():
+    t = np.array([0.0, 1.0, 2.0, 3.0])
+    gap = np.array([
+        [1.0, 0.5, 0.0, 0.0],    # hits at t = 2
+        [1.0, 0.0, 0.5, 0.0],    # hits at t = 1 (leaves and comes back: first hit counts)
+        [1.0, 1.0, 1.0, 1.0],    # never: censored at t = 3
+        [0.0, 0.0, 0.0, 0.0],    # at t = 0
+    ])
+    curve = diagnostics.success_curve(gap, 1e-3)
+    np.testing.assert_array_equal(curve["p"], [0.25, 0.5, 0.5, 0.75])
+    assert np.all(curve["lo"] <= curve["p"]) and np.all(curve["p"] <= curve["hi"])
+    times, observed = diagnostics.first_hitting_time(gap, t, 1e-3)
+    np.testing.assert_array_equal(times, [2.0, 1.0, 3.0, 0.0])
+    np.testing.assert_array_equal(observed, [True, True, False, True])
+
+
+def test_kaplan_meier_by_hand():
+    # times 0, 1, 2 observed, one chain censored at 3: S = 3/4, 3/4 * 2/3, 3/4 * 2/3 * 1/2
+    km = diagnostics.kaplan_meier(np.array([2.0, 1.0, 3.0, 0.0]), np.array([True, True, False, True]))
+    np.testing.assert_array_equal(km["t"], [0.0, 1.0, 2.0])
+    np.testing.assert_allclose(km["survival"], [0.75, 0.5, 0.25])
+    # Greenwood at t = 0: Var = S^2 * 1 / (4 * 3)
+    half = 1.96 * 0.75 * np.sqrt(1 / 12)
+    assert km["lo"][0] == pytest.approx(0.75 - half) and km["hi"][0] == pytest.approx(1.0)
+
+
+def test_energy_quantiles_ignore_failed_chains():
+    energy = np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 4.0]])
+    q = diagnostics.energy_quantiles(energy)
+    np.testing.assert_allclose(q["mean"], [3.0, 3.0])
+    np.testing.assert_allclose(q["q50"], [3.0, 3.0])
