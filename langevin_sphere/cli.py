@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, FileNotFoundError) as err:
         print(f"langevin-sphere {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a full disk, a folder that vanished: the files already written are intact (atomic)
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"langevin-sphere {args.command}: error: cannot write results{where}: {err.strerror or err}. "
+              "Files written before are intact; free space or choose another --out, then run again to resume.",
+              file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

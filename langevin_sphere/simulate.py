@@ -126,6 +126,24 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every, tau_schedule) ->
     return step_size, n_steps, record_every
 
 
+_MAX_STEP_ANGLE = 1.0  # radians: a geodesic step longer than this does not resolve the dynamics at all
+
+
+def _check_step_size(states: LangevinState, h: float, beta0: float, d: int) -> None:
+    """Refuse a step size absurdly large for the energy scale: drift h |grad E| or noise sqrt(2 h (d-1) / beta)
+    above one radian per row at the start of the run."""
+    drift = h * float(jnp.nanmax(jnp.linalg.norm(states.grad, axis=-1)))
+    noise = math.sqrt(2.0 * h * (d - 1) / beta0)
+    if drift > _MAX_STEP_ANGLE or noise > _MAX_STEP_ANGLE:
+        g = drift / h
+        limit = min(_MAX_STEP_ANGLE / g if g > 0 else math.inf, _MAX_STEP_ANGLE**2 * beta0 / (2 * (d - 1)))
+        raise ValueError(
+            f"simulate: step_size={h:g} is too large for this energy and temperature: at t = 0 a row moves by "
+            f"h |grad E| = {drift:.3g} rad (drift) and sqrt(2 h (d-1) / beta) = {noise:.3g} rad (noise) per step; "
+            f"allowed: both <= {_MAX_STEP_ANGLE} rad, i.e. step_size <= {limit:.3g} (use ~100x less for accuracy)"
+        )
+
+
 def _fingerprint(energy, x0, key, schedule, tau_schedule, integrator, h, n_steps, record_every, record_x) -> str:
     """A digest of everything that determines a run's result, to refuse resuming from another run's checkpoint.
 
@@ -293,6 +311,7 @@ def simulate(
 
     energy0 = energy_at(jnp.asarray(0.0, dtype))  # closed over, not an argument: a plain callable is not a jit argument
     states = jax.jit(jax.vmap(lambda x: integrator.init(energy0, x)))(X0)
+    _check_step_size(states, h, float(schedule(jnp.asarray(0.0, dtype))), X0.shape[-1])
     failed = jnp.full((n_chains,), -1, jnp.int32)
     first_bad = ~jnp.isfinite(states.energy)
     if bool(jnp.any(first_bad)):

@@ -136,3 +136,38 @@ def test_default_run_completes(tmp_path, capsys):
     # the nearly instantaneous quench traps a good fraction of the chains; slow annealing traps few
     assert by_kind["constant beta=1000"]["trapped"] > 0.1
     assert by_kind["geometric rate=0.5"]["trapped"] < 0.05
+
+
+def test_output_folder_that_cannot_be_created(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    (tmp_path / "a_file").write_text("")
+    code, _, err = _run(["run", str(path), "--out", str(tmp_path / "a_file" / "out")], capsys)
+    assert code == 2 and "cannot create the output folder" in err
+
+
+def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from langevin_sphere import io
+
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    out = tmp_path / "out"
+    real_write = io.atomic_write_bytes
+
+    def full_disk(target, data):
+        if str(target).endswith("schedule_1.npz"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real_write(target, data)
+
+    monkeypatch.setattr(io, "atomic_write_bytes", full_disk)
+    code, _, err = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
+    assert code == 3
+    assert "No space left on device" in err and "schedule_1.npz" in err
+    assert (out / "schedule_0.npz").exists() and not (out / "schedule_1.npz").exists()
+    assert not list(out.glob(".*.tmp")), "no temporary file is left behind"
+
+    monkeypatch.setattr(io, "atomic_write_bytes", real_write)  # space freed: the same command finishes the run
+    code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
+    assert code == 0 and "not run again" in stdout and (out / "schedule_1.npz").exists()

@@ -152,6 +152,16 @@ GOOD = dict(schedule=ls.schedules.constant(1.0), step_size=0.01, n_steps=10, rec
         ({"energy": "InfoNCE"}, TypeError, "energy"),
         ({"energy": zero_energy, "tau_schedule": ls.schedules.constant(0.2)}, ValueError, "tau_schedule"),
         ({"tau_schedule": lambda t: -1.0 + 0.0 * t}, ValueError, "tau_schedule"),
+        ({"step_size": 2.0}, ValueError, "step_size=2 is too large"),  # noise sqrt(2 h (d-1) / beta) = 2.8 rad
+        (  # drift h |grad E| ~ 0.05 * 100 rad at beta = 1e6 (noise negligible)
+            {"energy": ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), 100.0), "step_size": 0.05,
+             "schedule": ls.schedules.constant(1e6)},
+            ValueError,
+            "step_size=0.05 is too large",
+        ),
+        ({"X0": np.zeros((2, 2 * M, D), np.float32)}, ValueError, "X0 must be a unit"),
+        ({"X0": np.ones((2, 2 * M, D), np.int32)}, TypeError, "floating-point"),
+        ({"X0": random_points(np.random.default_rng(0), (2, 2 * M + 1, D))}, ValueError, "n = 2M rows"),
     ],
 )
 def test_bad_inputs_raise_naming_the_parameter(change, error, message):
