@@ -25,6 +25,7 @@ __all__ = [
     "DHEL",
     "KCL",
     "VonMisesFisher",
+    "FrozenAnchors",
     "value_and_grad",
     "alignment",
     "uniformity",
@@ -208,6 +209,29 @@ class VonMisesFisher(Energy):
 
     def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
         return -self.kappa * jnp.sum(x @ self.mu)
+
+
+class FrozenAnchors(Energy):
+    r"""A contrastive energy with the anchors U held fixed: a function of the positives V alone (locked-image tuning).
+
+    E_frozen(V) = E([U; V]) for V of shape (M, d), so ``simulate`` moves only V. With U fixed each positive v_i sees
+    its own landscape, and pairs can trap one by one.
+
+    Args:
+      base: a contrastive energy of X = [U; V] (e.g. :class:`InfoNCE`).
+      anchors: U, shape (M, d), unit rows.
+
+    References:
+      Zhai et al., *LiT: Zero-Shot Transfer with Locked-image text Tuning*, CVPR 2022, arXiv:2111.07991.
+    """
+
+    base: Energy
+    anchors: Float[Array, "M d"]
+
+    def __call__(self, v: Float[Array, "M d"]) -> Float[Array, ""]:
+        if v.shape != self.anchors.shape:
+            raise ValueError(f"FrozenAnchors: V must have the anchors' shape {self.anchors.shape}, got {v.shape}")
+        return self.base(jnp.concatenate([self.anchors, v], axis=0))
 
 
 def value_and_grad(energy, x: Float[Array, "n d"]) -> tuple[Float[Array, ""], Float[Array, "n d"]]:

@@ -2,6 +2,7 @@
 differences along geodesics, the closed-form optima (simplex, regular polygon), and input validation."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from conftest import float64, random_points, random_tangent
@@ -179,3 +180,19 @@ def test_alignment_and_uniformity_metrics(X):
     i, j = np.triu_indices(5, k=1)
     lu = lambda Z: np.log(np.mean(np.exp(-2.0 * np.sum((Z[i] - Z[j]) ** 2, axis=1))))  # noqa: E731
     np.testing.assert_allclose(energies.uniformity(X), 0.5 * (lu(U) + lu(V)), rtol=1e-5)
+
+
+def test_frozen_anchors_is_the_base_energy_as_a_function_of_v(rng):
+    M, d, tau = 4, 3, 0.2
+    X = random_points(rng, (2 * M, d))
+    U, V = X[:M], X[M:]
+    frozen = energies.FrozenAnchors(energies.InfoNCE(tau), jnp.asarray(U))
+    np.testing.assert_allclose(frozen(jnp.asarray(V)), energies.InfoNCE(tau)(jnp.asarray(X)), rtol=1e-6)
+    full_grad = energies.value_and_grad(energies.InfoNCE(tau), jnp.asarray(X))[1]
+    np.testing.assert_allclose(energies.value_and_grad(frozen, jnp.asarray(V))[1], full_grad[M:], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="anchors' shape"):
+        frozen(jnp.asarray(X))
+    # at fixed U the optimum puts every positive on its anchor when the anchors are a simplex
+    U_star = optima.simplex(M, d).astype(np.float32)
+    at_optimum = energies.FrozenAnchors(energies.InfoNCE(tau), jnp.asarray(U_star))
+    np.testing.assert_allclose(at_optimum(jnp.asarray(U_star)), optima.simplex_energy(M, tau), rtol=1e-5, atol=3e-7)
