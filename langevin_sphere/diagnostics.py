@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["wilson_interval", "success", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier"]
+__all__ = ["wilson_interval", "success", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier", "trapping_events"]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -108,3 +108,55 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray, z: float = 1.96) -> di
     half = z * survival * np.sqrt(green)
     return {"t": event_times, "survival": survival, "lo": np.clip(survival - half, 0, 1),
             "hi": np.clip(survival + half, 0, 1)}
+
+
+def trapping_events(
+    basin: np.ndarray, basin_energy: np.ndarray, t: np.ndarray, e_star: float, eps: float, window: float
+) -> list[dict]:
+    """Trapping events from a sequence of quenches (the inherent-structure method).
+
+    A chain is *trapped* while its quenched configuration lies in one non-global basin (quenched energy more than
+    ``eps`` above E*) for at least ``window`` of diffusion time. Each maximal stay in one basin that lasts that long
+    is an event; it ends with an *escape* when the chain's quench leaves that basin, or is still open at the end.
+
+    Args:
+      basin: (B, Q) integer basin label of every chain at every quench (e.g. from a basin signature; equal labels =
+        same basin).
+      basin_energy: (B, Q) quenched energy (NaN for a failed chain: it ends any event).
+      t: (Q,) times of the quenches.
+      e_star: the global minimum energy.
+      eps: energies within eps of E* are the global basin.
+      window: minimal stay W to count as trapped.
+
+    Returns:
+      One dict per event: chain, basin, energy, gap (energy - E*), entry (first quench time in the basin),
+      exit (first quench time outside it, or None if still trapped at the end), escaped (bool), duration.
+
+    Examples:
+      >>> ev = trapping_events(np.array([[0, 1, 1, 1, 0]]), np.array([[5.0, 5.4, 5.4, 5.4, 5.0]]),
+      ...                      np.arange(5.0), e_star=5.0, eps=1e-3, window=2.0)
+      >>> [(e["entry"], e["exit"], round(e["gap"], 3)) for e in ev]
+      [(1.0, 4.0, 0.4)]
+    """
+    basin, basin_energy, t = np.asarray(basin), np.asarray(basin_energy, dtype=np.float64), np.asarray(t)
+    n_chains, n_q = basin.shape
+    trapped = np.isfinite(basin_energy) & (basin_energy - e_star > eps)
+    events = []
+    for b in range(n_chains):  # a loop over chains and quench records, after the run: never over steps
+        start = None
+        for q in range(n_q + 1):
+            same = q < n_q and trapped[b, q] and start is not None and basin[b, q] == basin[b, start]
+            if same:
+                continue
+            if start is not None:
+                end_time = t[q] if q < n_q else t[-1]
+                if end_time - t[start] >= window:
+                    escaped = q < n_q and np.isfinite(basin_energy[b, q])
+                    events.append({
+                        "chain": b, "basin": int(basin[b, start]), "energy": float(basin_energy[b, start]),
+                        "gap": float(basin_energy[b, start] - e_star), "entry": float(t[start]),
+                        "exit": float(t[q]) if escaped else None, "escaped": bool(escaped),
+                        "duration": float(end_time - t[start]),
+                    })
+            start = q if q < n_q and trapped[b, q] else None
+    return events
