@@ -24,7 +24,7 @@ _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this f
 def energy_traces(labels: list[str], runs: list[dict], e_star: float, path: str | Path, title: str = "") -> list[Path]:
     """Energy above the optimum, E_t - E*, per schedule: median and 5-95% / 25-75% bands over chains; beta(t) above.
 
-    Writes ``path`` + ``.png`` and ``.pdf``; returns the paths.
+    Writes ``path`` + ``.png`` and ``.pdf``; returns their paths.
     """
     colours = plt.get_cmap("tab10").colors
     fig, (ax_b, ax_e) = plt.subplots(2, 1, figsize=(7.0, 6.5), sharex=True, height_ratios=(1, 2.2))
@@ -49,10 +49,9 @@ def energy_traces(labels: list[str], runs: list[dict], e_star: float, path: str 
     fig.suptitle(title + f"   ($E^*$ = {e_star:.6g})", fontsize=10)
     fig.tight_layout()
     path = Path(path)
-    written = []
-    for ext in (".png", ".pdf"):
-        fig.savefig(path.with_suffix(ext), dpi=150)
-        written.append(path.with_suffix(ext))
+    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]  # names may hold dots ("tau0.05")
+    for file in written:
+        fig.savefig(file, dpi=150)
     plt.close(fig)
     return written
 

@@ -8,7 +8,7 @@ import pytest
 from langevin_sphere import cli, config
 
 SMALL = """
-name = "small"
+name = "small-tau0.2"
 seed = 3
 
 [energy]
@@ -117,8 +117,8 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     figs = tmp_path / "figs"
     code, stdout, _ = _run(["figures", "--runs", str(tmp_path), "--out", str(figs)], capsys)
     assert code == 0
-    assert (figs / "small_energy_traces.png").stat().st_size > 0
-    assert (figs / "small_energy_traces.pdf").stat().st_size > 0
+    assert (figs / "small-tau0.2_energy_traces.png").stat().st_size > 0  # a dot in the name is kept
+    assert (figs / "small-tau0.2_energy_traces.pdf").stat().st_size > 0
 
 
 def test_figures_without_results_is_a_clear_error(tmp_path, capsys):
