@@ -68,8 +68,7 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
     n, d, n_chains = 2 * cfg.energy.M, cfg.energy.d, cfg.run.n_chains
     key_init, key_noise = jax.random.split(jax.random.key(cfg.seed))
     x0 = sphere.uniform(key_init, (n_chains, n, d))  # the same initial chains for every schedule
-    quench = jax.jit(jax.vmap(lambda x: landscape.quench(energy, x)))
-    grad_norm = jax.jit(jax.vmap(lambda x: landscape.gradient_norm(energy, x)))
+    quench = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x)))
 
     runs = []
     for i, sched in enumerate(cfg.schedules):
@@ -88,11 +87,11 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
             checkpoint=ckpt,
         )
         sim_time = time.perf_counter() - start
-        x_q, e_q = quench(jnp.asarray(res.final))
+        quenched = quench(jnp.asarray(res.final))
         record = {
             "t": res.t, "beta": res.beta, "energy": res.energy, "grad_norm": res.grad_norm, "final": res.final,
-            "failed_step": res.failed_step, "quench_energy": np.asarray(e_q),
-            "quench_grad_norm": np.asarray(grad_norm(x_q)), "wall_time": time.perf_counter() - start,
+            "failed_step": res.failed_step, "quench_energy": np.asarray(quenched.energy),
+            "quench_grad_norm": np.asarray(quenched.grad_norm), "wall_time": time.perf_counter() - start,
             "sim_time": sim_time,
         }
         io.save_npz(path, record)

@@ -88,28 +88,38 @@ def _cli(args, **kw):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
 
 
-@pytest.mark.slow  # three CLI processes: ~40 s on 2 cores
-def test_sigkill_mid_run_then_resume_matches_uninterrupted_run(tmp_path):
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clean")
+    (folder / "killed.toml").write_text(CONFIG)
+    proc = _cli([str(folder / "killed.toml"), "--out", str(folder / "out")])
+    assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()[-2000:]
+    return np.load(folder / "out" / "schedule_0.npz")
+
+
+@pytest.mark.slow  # two CLI processes per kill point: ~30 s each on 2 cores
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.0])  # seconds after the first checkpoint: different kill points
+def test_sigkill_mid_run_then_resume_matches_uninterrupted_run(tmp_path, uninterrupted, delay):
     config = tmp_path / "killed.toml"
     config.write_text(CONFIG)
-    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    killed = tmp_path / "killed"
     proc = _cli([str(config), "--out", str(killed)])
     ckpt = killed / "schedule_0.checkpoint.npz"
     deadline = time.monotonic() + 120
     while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert ckpt.exists(), f"no checkpoint appeared: {proc.stderr.read().decode()[-2000:] if proc.poll() else ''}"
-    time.sleep(0.2)  # let it run on past the first checkpoint
+    time.sleep(delay)
     proc.send_signal(signal.SIGKILL)  # no chance to clean up: only what was atomically written survives
     proc.wait()
     assert not (killed / "schedule_0.npz").exists(), "the run finished before it was killed: lengthen it"
     done_at_kill = int(np.load(ckpt)["done"])
     assert 0 < done_at_kill < 300
+    print(f"killed {delay} s after the first checkpoint, at record {done_at_kill} of 300")
 
-    for out in (killed, clean):  # resume the killed run; run the same config uninterrupted
-        proc = _cli([str(config), "--out", str(out)])
-        assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()[-2000:]
-    a, b = np.load(killed / "schedule_0.npz"), np.load(clean / "schedule_0.npz")
-    for name in ("t", "beta", "energy", "grad_norm", "final", "failed_step", "quench_energy"):
-        assert a[name].tobytes() == b[name].tobytes(), name
-    assert not (killed / "schedule_0.checkpoint.npz").exists()
+    proc = _cli([str(config), "--out", str(killed)])  # the same command resumes from the checkpoint
+    assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()[-2000:]
+    resumed = np.load(killed / "schedule_0.npz")
+    for name in ("t", "beta", "energy", "grad_norm", "final", "failed_step", "quench_energy", "quench_grad_norm"):
+        assert resumed[name].tobytes() == uninterrupted[name].tobytes(), name
+    assert not ckpt.exists()
