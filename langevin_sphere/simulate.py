@@ -36,7 +36,7 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 from tqdm.auto import tqdm
 
-from . import io
+from . import io, landscape
 from . import schedules as schedules_lib
 from .integrators import GeodesicEulerMaruyama, Integrator, LangevinState
 
@@ -58,6 +58,9 @@ class Result:
       failed_step: (B,) the step at which a chain first became non-finite, -1 if never.
       tau: (R,) loss temperature at the records when a ``tau_schedule`` was given, else None.
       x: (B, R, n, d) recorded configurations when ``record_x=True``, else None.
+      quench_t: (Q,) times of the quenches when ``quench_every`` was given, else None.
+      quench_energy: (B, Q) energy of the local minimum of each chain's basin at those times (NaN after a failure).
+      quench_grad_norm: (B, Q) Riemannian gradient norm at the quenched configuration (the quench's convergence).
       step_size, n_steps, record_every: the run's parameters.
     """
 
@@ -69,6 +72,9 @@ class Result:
     failed_step: np.ndarray
     tau: np.ndarray | None = None
     x: np.ndarray | None = None
+    quench_t: np.ndarray | None = None
+    quench_energy: np.ndarray | None = None
+    quench_grad_norm: np.ndarray | None = None
     step_size: float = 0.0
     n_steps: int = 0
     record_every: int = 1
@@ -144,7 +150,8 @@ def _check_step_size(states: LangevinState, h: float, beta0: float, d: int) -> N
         )
 
 
-def _fingerprint(energy, x0, key, schedule, tau_schedule, integrator, h, n_steps, record_every, record_x) -> str:
+def _fingerprint(energy, x0, key, schedule, tau_schedule, integrator, h, n_steps, record_every, record_x,
+                 quench_every) -> str:
     """A digest of everything that determines a run's result, to refuse resuming from another run's checkpoint.
 
     Callables cannot be compared, so schedules enter through their values on a grid of times and the energy through
@@ -166,16 +173,18 @@ def _fingerprint(energy, x0, key, schedule, tau_schedule, integrator, h, n_steps
         "n_steps": n_steps,
         "record_every": record_every,
         "record_x": record_x,
+        "quench_every": quench_every,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _save_checkpoint(path: Path, fingerprint: str, states: LangevinState, failed, records, done: int) -> None:
+def _save_checkpoint(path: Path, fingerprint: str, states: LangevinState, failed, records, quenches, done: int) -> None:
     arrays = {"fingerprint": np.asarray(fingerprint), "done": np.asarray(done), "failed": np.asarray(failed)}
     for i, leaf in enumerate(jax.tree.leaves(states)):
         arrays[f"state_{i}"] = np.asarray(leaf)
-    for name in records[0]:
-        arrays[f"record_{name}"] = np.concatenate([r[name] for r in records], axis=0)
+    for prefix, recs in (("record_", records), ("quench_", quenches)):
+        for name in recs[0] if recs else ():
+            arrays[prefix + name] = np.concatenate([r[name] for r in recs], axis=0)
     io.save_npz(path, arrays)
 
 
@@ -192,7 +201,8 @@ def _load_checkpoint(path: Path, fingerprint: str, like: LangevinState):
     leaves, treedef = jax.tree.flatten(like)
     states = jax.tree.unflatten(treedef, [jnp.asarray(data[f"state_{i}"]) for i in range(len(leaves))])
     records = [{k[len("record_"):]: v for k, v in data.items() if k.startswith("record_")}]
-    return states, jnp.asarray(data["failed"]), records, int(data["done"])
+    quenches = [{k[len("quench_"):]: v for k, v in data.items() if k.startswith("quench_")}]
+    return states, jnp.asarray(data["failed"]), records, [q for q in quenches if q], int(data["done"])
 
 
 def simulate(
@@ -211,6 +221,7 @@ def simulate(
     progress: bool = False,
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 1,
+    quench_every: int | None = None,
 ) -> Result:
     r"""Run B independent Langevin chains on (S^{d-1})^n with an annealed inverse temperature.
 
@@ -233,6 +244,11 @@ def simulate(
       checkpoint: path of a checkpoint file (``.npz``): resume from it if it exists, write it as the run goes.
         It is left in place at the end; delete it once the result is saved.
       checkpoint_every: write the checkpoint every this many chunks.
+      quench_every: every this many records (and at t = 0), quench a copy of every chain
+        (:func:`langevin_sphere.landscape.quench_info`, the inherent-structure method) and record the energy of
+        its basin's minimum: the input of :func:`langevin_sphere.diagnostics.trapping_events`. The quenches run
+        between compiled chunks, so the chunk length becomes ``quench_every`` records; it must divide the number
+        of records.
 
     Returns:
       A :class:`Result`.
@@ -258,6 +274,14 @@ def simulate(
     if chunk_records is None:
         chunk_records = max(1, -(-n_records // 20))
     chunk_records = min(_positive_int("chunk_records", chunk_records), n_records)
+    if quench_every is not None:
+        quench_every = _positive_int("quench_every", quench_every)
+        if n_records % quench_every:
+            raise ValueError(
+                f"simulate: quench_every must divide the number of records n_steps / record_every = {n_records}, "
+                f"got quench_every={quench_every}"
+            )
+        chunk_records = quench_every
 
     def energy_at(t):
         if tau_schedule is None:
@@ -319,13 +343,26 @@ def simulate(
     records = [jax.tree.map(lambda a: np.asarray(a)[None], summary(states, failed))]
     done = 0
 
+    @jax.jit
+    def quench_chains(states, failed, k):
+        info = jax.vmap(lambda x: landscape.quench_info(energy_at(k.astype(dtype) * h_arr), x))(states.x)
+        dead = failed >= 0
+        return {"energy": jnp.where(dead, jnp.nan, info.energy)[None],
+                "grad_norm": jnp.where(dead, jnp.nan, info.grad_norm)[None]}
+
+    def quench_now():
+        k = jnp.asarray(done * record_every, jnp.int32)
+        return jax.tree.map(np.asarray, quench_chains(states, failed, k))
+
+    quenches = [quench_now()] if quench_every is not None else []
+
     if checkpoint is not None:
         checkpoint = Path(checkpoint)
         checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
         fingerprint = _fingerprint(energy, X0, key, schedule, tau_schedule, integrator, h, n_steps, record_every,
-                                   record_x)
+                                   record_x, quench_every)
         if checkpoint.exists():
-            states, failed, records, done = _load_checkpoint(checkpoint, fingerprint, states)
+            states, failed, records, quenches, done = _load_checkpoint(checkpoint, fingerprint, states)
 
     chunks = {}
     n_chunks = 0
@@ -338,9 +375,11 @@ def simulate(
         records.append(jax.tree.map(np.asarray, rec))
         done += n_rec
         n_chunks += 1
+        if quench_every is not None:
+            quenches.append(quench_now())
         bar.update(n_rec * record_every)
         if checkpoint is not None and (n_chunks % checkpoint_every == 0 or done == n_records):
-            _save_checkpoint(checkpoint, fingerprint, states, failed, records, done)
+            _save_checkpoint(checkpoint, fingerprint, states, failed, records, quenches, done)
     bar.close()
 
     stacked = {name: np.concatenate([r[name] for r in records], axis=0) for name in records[0]}
@@ -367,6 +406,9 @@ def simulate(
         failed_step=failed,
         tau=None if tau_schedule is None else np.asarray(tau_schedule(t_dev)) * np.ones_like(t),
         x=np.moveaxis(stacked["x"], 0, 1) if record_x else None,
+        quench_t=None if quench_every is None else t[::quench_every],
+        quench_energy=None if quench_every is None else np.concatenate([q["energy"] for q in quenches]).T,
+        quench_grad_norm=None if quench_every is None else np.concatenate([q["grad_norm"] for q in quenches]).T,
         step_size=h,
         n_steps=n_steps,
         record_every=record_every,

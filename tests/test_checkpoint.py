@@ -123,3 +123,24 @@ def test_sigkill_mid_run_then_resume_matches_uninterrupted_run(tmp_path, uninter
     for name in ("t", "beta", "energy", "grad_norm", "final", "failed_step", "quench_energy", "quench_grad_norm"):
         assert resumed[name].tobytes() == uninterrupted[name].tobytes(), name
     assert not ckpt.exists()
+
+
+def test_resume_keeps_the_quench_records(problem, tmp_path, monkeypatch):
+    energy, x0, _ = problem
+    kw = {**KW, "quench_every": 10}  # 40 records: quenches at t = 0, 1, 2, 3, 4
+    full = ls.simulate(energy, x0, jax.random.key(1), **kw)
+    path = tmp_path / "ckpt.npz"
+    save = simulate_module._save_checkpoint
+
+    def save_then_crash(*args):
+        save(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate_module, "_save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
+    monkeypatch.setattr(simulate_module, "_save_checkpoint", save)
+    res = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
+    _same(res, full)
+    assert res.quench_energy.shape == (8, 5)
+    assert np.array_equal(res.quench_energy, full.quench_energy) and np.array_equal(res.quench_t, full.quench_t)
