@@ -18,11 +18,21 @@ from typing import NamedTuple
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float, Int
 
 from . import energies, sphere
 
-__all__ = ["QuenchInfo", "quench", "quench_info", "gradient_norm", "tangent_basis", "riemannian_hessian"]
+__all__ = [
+    "QuenchInfo",
+    "quench",
+    "quench_info",
+    "gradient_norm",
+    "tangent_basis",
+    "riemannian_hessian",
+    "basin_signature",
+    "basin_labels",
+]
 
 EnergyFn = Callable[[Float[Array, "n d"]], Float[Array, ""]]
 
@@ -356,3 +366,55 @@ def quench(
     """
     res = quench_info(energy, x, tol=tol, max_steps=max_steps)
     return res.x, res.energy
+
+
+def basin_signature(x: Float[Array, "n d"], *, swap_views: bool = True) -> Float[Array, " S"]:
+    """A signature of a configuration of M pairs that is invariant under the symmetries of the contrastive energies.
+
+    The symmetries: a global orthogonal map (O(d), rotations and reflections, acting on every row), a simultaneous
+    relabelling of the pairs (the same permutation of U and V) and, when ``swap_views``, the exchange U <-> V
+    (a symmetry of symmetric InfoNCE, DHEL and KCL). The Gram blocks U U^T, V V^T, U V^T are O(d)-invariant and a
+    relabelling permutes them simultaneously, so their sorted entries are invariant:
+
+        [sort(offdiag U U^T) ; sort(offdiag V V^T) ; sort(diag U V^T) ; sort(offdiag U V^T)]
+
+    with the first two blocks sorted together when ``swap_views``. Sorted multisets are not a complete invariant; with
+    the quenched energy they tell apart the minima met here (see :func:`basin_labels`). Shape (S,) with
+    S = 2 * M (M - 1) + M^2 (vmappable).
+    """
+    m = x.shape[0] // 2
+    u, v = x[:m], x[m:]
+    off = ~np.eye(m, dtype=bool)  # a static (numpy) mask, so the indexing has a static shape under jit
+    uu, vv, uv = (u @ u.T)[off], (v @ v.T)[off], u @ v.T
+    within = jnp.sort(jnp.concatenate([uu, vv])) if swap_views else jnp.concatenate([jnp.sort(uu), jnp.sort(vv)])
+    return jnp.concatenate([within, jnp.sort(jnp.diagonal(uv)), jnp.sort(uv[off])])
+
+
+def basin_labels(energy, signature, *, energy_tol: float = 1e-4, signature_tol: float = 1e-3):
+    """Integer basin labels for quenched configurations: equal labels = the same minimum up to the symmetries.
+
+    Two minima get the same label when their energies differ by at most ``energy_tol`` and their
+    :func:`basin_signature` by at most ``signature_tol`` (max norm). Labels are numbered by increasing energy
+    (label 0 is the lowest minimum found). Host-side numpy, after the run.
+
+    Args:
+      energy: (N,) quenched energies.
+      signature: (N, S) basin signatures.
+
+    Returns:
+      (labels (N,) int, representative energies (K,)) with K distinct basins; non-finite energies get label -1.
+    """
+    energy, signature = np.asarray(energy, np.float64), np.asarray(signature, np.float64)
+    labels = np.full(energy.shape, -1)
+    reps: list[int] = []
+    for i in np.argsort(energy, kind="stable"):
+        if not np.isfinite(energy[i]):
+            continue
+        for k, j in enumerate(reps):
+            if abs(energy[i] - energy[j]) <= energy_tol and np.max(np.abs(signature[i] - signature[j])) <= signature_tol:
+                labels[i] = k
+                break
+        else:
+            labels[i] = len(reps)
+            reps.append(i)
+    return labels, energy[reps]

@@ -38,3 +38,29 @@ def test_quench_every_must_divide_the_records():
     with pytest.raises(ValueError, match="quench_every must divide"):
         ls.simulate(ENERGY, x0, jax.random.key(1), schedule=ls.schedules.constant(10.0), step_size=1e-3,
                     n_steps=100, record_every=10, quench_every=3)
+
+
+def _random_symmetry(rng, x):
+    """A random O(2) map of all rows, a random relabelling of the pairs, and maybe U <-> V."""
+    q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
+    perm = rng.permutation(M)
+    u, v = x[:M][perm], x[M:][perm]
+    if rng.random() < 0.5:
+        u, v = v, u
+    return (np.concatenate([u, v]) @ q).astype(np.float32)
+
+
+def test_basin_labels_are_invariant_under_rotations_reflections_and_relabelling():
+    rng = np.random.default_rng(0)
+    starts = ls.sphere.uniform(jax.random.key(0), (256, 2 * M, 2))
+    quench = jax.jit(jax.vmap(lambda x: ls.landscape.quench(ENERGY, x)))
+    signature = jax.jit(jax.vmap(ls.landscape.basin_signature))
+    # starts 3, 16 and 15 quench to three different traps (gaps 0.861, 0.753, 1.000); start 0 to the octagon
+    minima, _ = quench(starts[jnp.array([0, 3, 16, 15])])
+    copies = np.stack([_random_symmetry(rng, np.asarray(m)) for m in minima for _ in range(3)])  # 12 copies
+    x = jnp.concatenate([minima, jnp.asarray(copies)])
+    e = jax.vmap(ENERGY)(x)
+    labels, levels = ls.landscape.basin_labels(e, signature(x))
+    assert len(levels) == 4 and labels[0] == 0  # the octagon is the lowest basin
+    np.testing.assert_array_equal(labels[4:], np.repeat(labels[:4], 3))  # every copy has its original's label
+    assert levels[0] == pytest.approx(E_STAR, abs=1e-5)
