@@ -195,8 +195,8 @@ def _load_checkpoint(path: Path, fingerprint: str, like: LangevinState):
         raise ValueError(f"simulate: cannot read the checkpoint {path}: {err}") from err
     if str(data["fingerprint"]) != fingerprint:
         raise ValueError(
-            f"simulate: the checkpoint {path} was written by a run with other arguments (energy, X0, key, schedule, "
-            "step_size, n_steps or record_every differ); refusing to resume from it. Delete it or pass another path."
+            f"simulate: the checkpoint {path} was written by a run with other arguments (energy, X0, key, schedules, "
+            "integrator, step_size, n_steps, record_every, record_x or quench_every differ); refusing to resume from it. Delete it or pass another path."
         )
     leaves, treedef = jax.tree.flatten(like)
     states = jax.tree.unflatten(treedef, [jnp.asarray(data[f"state_{i}"]) for i in range(len(leaves))])
@@ -350,12 +350,11 @@ def simulate(
         return {"energy": jnp.where(dead, jnp.nan, info.energy)[None],
                 "grad_norm": jnp.where(dead, jnp.nan, info.grad_norm)[None]}
 
-    def quench_now():
+    def quench_now(states, failed, done):
         k = jnp.asarray(done * record_every, jnp.int32)
         return jax.tree.map(np.asarray, quench_chains(states, failed, k))
 
-    quenches = [quench_now()] if quench_every is not None else []
-
+    quenches = []
     if checkpoint is not None:
         checkpoint = Path(checkpoint)
         checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
@@ -363,6 +362,8 @@ def simulate(
                                    record_x, quench_every)
         if checkpoint.exists():
             states, failed, records, quenches, done = _load_checkpoint(checkpoint, fingerprint, states)
+    if quench_every is not None and not quenches:  # the quench at t = 0 (a resumed run has it already)
+        quenches.append(quench_now(states, failed, done))
 
     chunks = {}
     n_chunks = 0
@@ -376,7 +377,7 @@ def simulate(
         done += n_rec
         n_chunks += 1
         if quench_every is not None:
-            quenches.append(quench_now())
+            quenches.append(quench_now(states, failed, done))
         bar.update(n_rec * record_every)
         if checkpoint is not None and (n_chunks % checkpoint_every == 0 or done == n_records):
             _save_checkpoint(checkpoint, fingerprint, states, failed, records, quenches, done)
