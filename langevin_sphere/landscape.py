@@ -32,6 +32,9 @@ __all__ = [
     "riemannian_hessian",
     "basin_signature",
     "basin_labels",
+    "full_configuration",
+    "basin_table",
+    "tabulate_basins",
 ]
 
 EnergyFn = Callable[[Float[Array, "n d"]], Float[Array, ""]]
@@ -418,3 +421,109 @@ def basin_labels(energy, signature, *, energy_tol: float = 1e-4, signature_tol: 
             labels[i] = len(reps)
             reps.append(i)
     return labels, energy[reps]
+
+
+def full_configuration(energy, x: Float[Array, "... m d"]) -> Float[Array, "... n d"]:
+    """The configuration [U; V] that ``energy`` sees: ``x`` itself, or the anchors prepended for a FrozenAnchors
+    energy (whose argument is V alone). Basin signatures are taken of this, so the anchors' geometry counts."""
+    if isinstance(energy, energies.FrozenAnchors):
+        anchors = jnp.broadcast_to(energy.anchors.astype(x.dtype), x.shape[:-2] + energy.anchors.shape)
+        return jnp.concatenate([anchors, x], axis=-2)
+    return x
+
+
+def basin_table(
+    energy: EnergyFn,
+    x: Float[Array, "B n d"],
+    *,
+    e_star: float | None = None,
+    eps: float = 1e-3,
+    tol: float = 1e-5,
+    swap_views: bool = True,
+    energy_tol: float = 1e-4,
+    signature_tol: float = 1e-3,
+) -> dict:
+    """Quench many starts, label their basins up to symmetry and tabulate them: the landscape's basin statistics.
+
+    Each start is quenched (:func:`quench_info`, converged to |grad| < ``tol``), its minimum labelled by quenched
+    energy and :func:`basin_signature` of :func:`full_configuration` (:func:`basin_labels`), and the basins counted.
+    With uniform random starts the fraction of a basin estimates the uniform measure of its domain of attraction under
+    the gradient flow; the fraction of starts that miss the global basin is what a quench (beta = infinity at once)
+    leaves trapped. Binomial 95% intervals are Wilson's (:func:`langevin_sphere.diagnostics.wilson_interval`).
+
+    Args:
+      energy: X (n, d) -> scalar (a :class:`~langevin_sphere.energies.FrozenAnchors` energy takes V only).
+      x: (B, n, d) starts, unit rows.
+      e_star: the global minimum; the lowest quenched energy when None (then said so in ``e_star_source``).
+      eps: a minimum within eps of E* is the global basin.
+      tol: quench tolerance on the Riemannian gradient norm.
+      swap_views: U <-> V is a symmetry of the energy (True for symmetric contrastive energies with both views free).
+      energy_tol, signature_tol: see :func:`basin_labels`.
+
+    Returns:
+      A dict: ``n_starts``, ``e_star``, ``e_star_source``, ``eps``, ``not_converged`` (starts with |grad| >= tol),
+      ``global`` and ``trapped`` ({"count", "fraction", "lo", "hi"}), ``basins`` (one dict per basin by increasing
+      energy: label, energy, gap, count, fraction, lo, hi, global; every start within ``eps`` of E* is one global
+      row, with the number of signature classes it merges: near a flat optimum a converged quench stops at
+      slightly different points), and the per-start arrays ``start_energy`` (B,),
+      ``start_label`` (B,) and ``start_grad_norm`` (B,) (numpy).
+
+    Examples:
+      >>> import jax
+      >>> from langevin_sphere import energies, optima, sphere
+      >>> x = sphere.uniform(jax.random.key(0), (16, 6, 3))     # M = 3 pairs in R^3: one basin, the triangle
+      >>> tab = basin_table(energies.InfoNCE(tau=0.2), x, e_star=optima.simplex_energy(3, 0.2))
+      >>> tab["global"]["count"], len(tab["basins"])
+      (16, 1)
+    """
+    x = jnp.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"basin_table: expects starts of shape (B, n, d), got shape {x.shape}")
+    info = jax.jit(jax.vmap(lambda y: quench_info(energy, y, tol=tol)))(x)
+    sig = jax.jit(jax.vmap(lambda y: basin_signature(full_configuration(energy, y), swap_views=swap_views)))(info.x)
+    e_min = np.asarray(info.energy, np.float64)
+    labels, levels = basin_labels(e_min, np.asarray(sig), energy_tol=energy_tol, signature_tol=signature_tol)
+    source = "given"
+    if e_star is None:
+        e_star, source = float(np.nanmin(e_min)), f"lowest quenched energy of these {len(e_min)} starts"
+    table = tabulate_basins(e_min, labels, e_star, eps)
+    return {**table, "e_star_source": source, "tol": tol,
+            "not_converged": int(np.sum(~(np.asarray(info.grad_norm) < tol))),
+            "start_energy": e_min, "start_label": labels, "start_grad_norm": np.asarray(info.grad_norm, np.float64)}
+
+
+def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3) -> dict:
+    """Counts of quenched starts per basin, with Wilson 95% intervals: the table of :func:`basin_table`.
+
+    Args:
+      energy: (B,) quenched energies; labels: (B,) basin labels from :func:`basin_labels` (-1: failed start).
+      e_star: the global minimum; a basin within ``eps`` of it is the global basin.
+
+    Returns:
+      ``{"n_starts", "e_star", "eps", "global", "trapped", "basins"}`` as described in :func:`basin_table`.
+
+    Examples:
+      >>> tab = tabulate_basins(np.array([0.0, 0.0, 0.5, 0.0]), np.array([0, 0, 1, 0]), e_star=0.0)
+      >>> [(b["gap"], b["count"]) for b in tab["basins"]], tab["trapped"]["fraction"]
+      ([(0.0, 3), (0.5, 1)], 0.25)
+    """
+    from . import diagnostics  # statistics of arrays; imported here to keep this module's imports geometric
+
+    energy, labels = np.asarray(energy, np.float64), np.asarray(labels)
+    n = len(energy)
+
+    def share(k):
+        lo, hi = diagnostics.wilson_interval(int(k), n)
+        return {"count": int(k), "fraction": int(k) / n, "lo": lo, "hi": hi}
+
+    at_global = np.isfinite(energy) & (energy - e_star <= eps)
+    basins = [{"label": 0, "energy": float(np.min(energy[at_global])) if at_global.any() else e_star, "gap": 0.0,
+               **share(np.sum(at_global)), "global": True,
+               "signature_classes": int(np.unique(labels[at_global]).size)}]  # the global basin: one row
+    for label in np.unique(labels[(labels >= 0) & ~at_global]):
+        level = float(np.min(energy[labels == label]))
+        basins.append({"label": int(label), "energy": level, "gap": level - e_star,
+                       **share(np.sum(labels == label)), "global": False})
+    basins.sort(key=lambda b: b["energy"])
+    return {"n_starts": n, "e_star": float(e_star), "eps": eps, "global": share(np.sum(at_global)),
+            "trapped": share(np.sum(~at_global)), "basins": basins}

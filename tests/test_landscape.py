@@ -164,3 +164,33 @@ def test_bad_arguments_fail_early():
         landscape.quench(energy, jnp.ones((2, 4, 2)))
     with pytest.raises(ValueError, match="tol"):
         landscape.quench(energy, jnp.ones((4, 2)) / jnp.sqrt(2.0), tol=0.0)
+
+
+def test_basin_table_counts_basins_up_to_symmetry():
+    # circle, M = 8, tau = 0.05: of uniform(key(0), (256, 16, 2)) start 0 quenches to the octagon, start 16 to the
+    # plateau 0.75286 above E*, start 3 to the one 0.861 above (tests/test_trapping.py)
+    m, tau = 8, 0.05
+    energy = ls.energies.InfoNCE(tau=tau)
+    starts = np.asarray(ls.sphere.uniform(jax.random.key(0), (256, 2 * m, 2)))
+    rot = np.array([[0.6, -0.8], [0.8, 0.6]], np.float32)
+    perm = np.r_[np.roll(np.arange(m), 3), m + np.roll(np.arange(m), 3)]
+    copy16 = (starts[16] @ rot)[perm]  # the same start rotated and relabelled: the same basin
+    x = np.stack([starts[0], starts[16], copy16, starts[3]])
+    tab = landscape.basin_table(energy, x, e_star=ls.optima.polygon_energy(m, tau))
+    assert tab["n_starts"] == 4 and tab["not_converged"] == 0
+    assert (tab["global"]["count"], tab["trapped"]["count"]) == (1, 3)
+    assert [b["count"] for b in tab["basins"]] == [1, 2, 1]
+    np.testing.assert_allclose([b["gap"] for b in tab["basins"]], [0.0, 0.75286, 0.861], atol=1e-3)
+    lo, hi = ls.diagnostics.wilson_interval(3, 4)
+    assert tab["trapped"]["lo"] == pytest.approx(lo) and tab["trapped"]["hi"] == pytest.approx(hi)
+    assert tab["start_label"][1] == tab["start_label"][2] != tab["start_label"][3]
+
+
+def test_full_configuration_prepends_frozen_anchors():
+    u = jnp.asarray(ls.optima.polygon(3), jnp.float32)
+    frozen = ls.energies.FrozenAnchors(ls.energies.InfoNCE(tau=0.2), u)
+    v = ls.sphere.uniform(jax.random.key(1), (5, 3, 2))
+    full = landscape.full_configuration(frozen, v)
+    assert full.shape == (5, 6, 2)
+    np.testing.assert_array_equal(full[:, :3], jnp.broadcast_to(u, (5, 3, 2)))
+    assert landscape.full_configuration(ls.energies.InfoNCE(tau=0.2), v) is v
