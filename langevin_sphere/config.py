@@ -28,6 +28,20 @@ A config has four parts (see ``default.toml`` beside this file, the embedded def
 
     [analysis]
     eps = 1e-3                     # success: quenched final energy within eps of E*
+
+Optional keys (defaults in brackets):
+
+- ``[energy] frozen_anchors`` [false]: hold the anchors U fixed and move only the positives V (locked-image
+  tuning, :class:`langevin_sphere.energies.FrozenAnchors`); a chain is then V alone, shape (M, d), and each pair can
+  trap on its own. ``[energy] anchors`` ["regular"]: the fixed U, either "regular" (U of the closed-form optimum:
+  the regular simplex for M <= d + 1, the regular M-gon on the circle, so E* is known; other (M, d) are refused) or
+  "random" (M uniform random unit vectors drawn from the seed; E* is then the lowest quenched energy found).
+- ``[analysis] basin_starts`` [512]: uniform random starts quenched for the landscape's basin table
+  (``basins.json``); 0 skips it. ``quench_every`` [0]: quench every chain every this many records during the run
+  (inherent structures: trapping events, first hitting time of the global basin, the success curve); 0: only the
+  final states. ``window`` [1.0]: the diffusion time W a chain must stay in one non-global basin to count as a
+  trapping event. ``sweep`` [""]: the schedule parameter this experiment sweeps ("rate", "c", "slope",
+  "exponent" or "beta"), recorded per schedule as its ``speed`` for the trapped-fraction-vs-speed figures.
 """
 
 from __future__ import annotations
@@ -63,13 +77,37 @@ class EnergyConfig:
     symmetric: bool = True
     t: float = 2.0  # KCL kernel scale
     gamma: float = 16.0  # KCL weight
+    frozen_anchors: bool = False  # hold U fixed, move only V
+    anchors: str = "regular"  # the fixed U: "regular" (the optimum's U) or "random" (from the seed)
 
-    def build(self):
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape (n, d) of one chain's configuration: [U; V] (2M, d), or V alone (M, d) with frozen anchors."""
+        return (self.M if self.frozen_anchors else 2 * self.M, self.d)
+
+    def build(self, seed: int = 0):
+        """The energy of a chain's configuration; ``seed`` draws the anchors when ``anchors = "random"``."""
         if self.kind == "infonce":
-            return energies.InfoNCE(tau=self.tau, symmetric=self.symmetric)
-        if self.kind == "dhel":
-            return energies.DHEL(tau=self.tau)
-        return energies.KCL(t=self.t, gamma=self.gamma)
+            base = energies.InfoNCE(tau=self.tau, symmetric=self.symmetric)
+        elif self.kind == "dhel":
+            base = energies.DHEL(tau=self.tau)
+        else:
+            base = energies.KCL(t=self.t, gamma=self.gamma)
+        if not self.frozen_anchors:
+            return base
+        return energies.FrozenAnchors(base, self.anchor_configuration(seed))
+
+    def anchor_configuration(self, seed: int = 0):
+        """The fixed anchors U (M, d) of the frozen-anchor variant (float32)."""
+        import jax
+        import jax.numpy as jnp
+
+        from . import optima, sphere
+
+        if self.anchors == "random":
+            return sphere.uniform(jax.random.fold_in(jax.random.key(seed), 2), (self.M, self.d))
+        u = optima.simplex(self.M, self.d) if self.M <= self.d + 1 else optima.polygon(self.M)
+        return jnp.asarray(u, jnp.float32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,11 +132,31 @@ class ScheduleConfig:
     def build(self) -> schedules.Schedule:
         return _SCHEDULES[self.kind](**self.params)
 
+    def speed(self, sweep: str) -> float | None:
+        """The value of the swept parameter (``analysis.sweep``) for this schedule: its cooling speed or constant.
+
+        rate (geometric), c (logarithmic), slope = (beta1 - beta0) / t1 (linear), exponent (power), beta (constant);
+        None for a schedule of another kind (a reference).
+        """
+        p = self.params
+        if sweep == "slope" and self.kind == "linear":
+            return (p["beta1"] - p["beta0"]) / p["t1"]
+        if _SWEEPS.get(sweep) == self.kind:
+            return p[sweep]
+        return None
+
 
 @dataclasses.dataclass(frozen=True)
 class AnalysisConfig:
     eps: float = 1e-3
     quench: bool = True
+    basin_starts: int = 512  # uniform random starts of the basin table (0: none)
+    quench_every: int = 0  # quench all chains every this many records during the run (0: final states only)
+    window: float = 1.0  # trapping-event window W (diffusion time)
+    sweep: str = ""  # the swept schedule parameter, recorded as each schedule's speed
+
+
+_SWEEPS = {"rate": "geometric", "c": "logarithmic", "slope": "linear", "exponent": "power", "beta": "constant"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,6 +251,13 @@ def loads(text: str) -> Config:
         raise ConfigError(f"energy.d (ambient dimension) must be an integer >= 2, got energy.d={energy.d}")
     for key in ("tau", "t", "gamma"):
         _positive(f"energy.{key}", getattr(energy, key))
+    if energy.anchors not in ("regular", "random"):
+        raise ConfigError(f"energy.anchors must be one of regular, random, got {energy.anchors!r}")
+    if energy.frozen_anchors and energy.anchors == "regular" and not (energy.M <= energy.d + 1 or energy.d == 2):
+        raise ConfigError(
+            'energy.anchors = "regular" needs a closed-form optimum: M <= d + 1 (simplex) or d = 2 (polygon), '
+            f'got energy.M={energy.M}, energy.d={energy.d}; use anchors = "random"'
+        )
 
     run = _take(raw.get("run", {}), RunConfig, "run")
     for key in ("n_chains", "record_every", "chunk_records"):
@@ -216,6 +281,25 @@ def loads(text: str) -> Config:
 
     analysis = _take(raw.get("analysis", {}), AnalysisConfig, "analysis")
     _positive("analysis.eps", analysis.eps)
+    _positive("analysis.window", analysis.window)
+    for key in ("basin_starts", "quench_every"):
+        if getattr(analysis, key) < 0:
+            raise ConfigError(f"analysis.{key} must be an integer >= 0 (0: off), got analysis.{key}={getattr(analysis, key)}")
+    n_records = run.n_steps // run.record_every
+    if analysis.quench_every and n_records % analysis.quench_every:
+        raise ConfigError(
+            f"analysis.quench_every must divide the number of records n_steps / record_every = {n_records}, "
+            f"got analysis.quench_every={analysis.quench_every}"
+        )
+    if analysis.sweep:
+        if analysis.sweep not in _SWEEPS:
+            raise ConfigError(f"analysis.sweep must be one of {', '.join(_SWEEPS)} (or empty), got {analysis.sweep!r}")
+        for s in scheds:
+            if s.kind != _SWEEPS[analysis.sweep] and s.kind != "constant":
+                raise ConfigError(
+                    f"analysis.sweep = {analysis.sweep!r} sweeps {_SWEEPS[analysis.sweep]} schedules; "
+                    f"schedule {s.label!r} is {s.kind} (only constant references may be added)"
+                )
     return Config(name=name, seed=seed, energy=energy, run=run, schedules=scheds, analysis=analysis)
 
 

@@ -3,6 +3,8 @@
 - M <= d + 1: U = V = a regular simplex (u_i . u_j = -1/(M-1)) minimises InfoNCE (symmetric and one-sided),
   E* = log(1 + (M-1) exp(-M / ((M-1) tau)))  (Koromilas et al. 2024, arXiv:2405.18045).
 - d = 2 (the circle): U = V = the regular M-gon, E* = log sum_{j<M} exp((cos(2 pi j / M) - 1) / tau).
+- elsewhere: the best energy found by a documented multi-start search with a converged quench, cached with its
+  provenance in ``best_known.toml`` beside this module (:func:`best_known`).
 
 This module only evaluates formulas and builds configurations; searching for unknown minima is ``landscape``'s job.
 """
@@ -10,10 +12,12 @@ This module only evaluates formulas and builds configurations; searching for unk
 from __future__ import annotations
 
 import math
+import tomllib
+from importlib import resources
 
 import numpy as np
 
-__all__ = ["simplex_energy", "polygon_energy", "simplex", "polygon", "infonce_optimum"]
+__all__ = ["simplex_energy", "polygon_energy", "simplex", "polygon", "infonce_optimum", "best_known"]
 
 
 def _check(M: int, tau: float) -> None:
@@ -79,4 +83,23 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
     if d == 2:
         u = polygon(M)
         return polygon_energy(M, tau), np.concatenate([u, u])
+    return None
+
+
+def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True) -> dict | None:
+    """The best-known minimum of a landscape without a closed form, from the cache ``best_known.toml``.
+
+    Each entry records E_star, the search that found it (starts, seed, quench tolerance) and the closed-form check
+    where one exists. Returns the entry as a dict (keys ``E_star``, ``provenance``, ...), or None if not cached.
+
+    Examples:
+      >>> best_known("infonce", 2, 2, 1.0) is None     # closed form there: see infonce_optimum
+      True
+    """
+    text = resources.files("langevin_sphere").joinpath("best_known.toml").read_text()
+    for entry in tomllib.loads(text).get("landscape", []):
+        if (entry["kind"], entry["M"], entry["d"], entry.get("symmetric", True)) == (kind, M, d, symmetric) and (
+            math.isclose(entry["tau"], tau, rel_tol=1e-9)
+        ):
+            return entry
     return None
