@@ -5,12 +5,21 @@ config -> energy + schedules -> simulate (per schedule) -> quench of the final s
 Files written to the output folder (all readable without this package):
 
 - ``config.toml``: the config as given; a folder holding another config is refused, never mixed.
+- ``basins.json`` / ``basins.npz``: the landscape's basin table (:func:`langevin_sphere.landscape.basin_table`):
+  ``analysis.basin_starts`` uniform random starts (drawn from the seed, independent of the chains) quenched,
+  their minima labelled up to symmetry, energies, gaps to E* and basin fractions with Wilson 95% intervals; the
+  trapped fraction of the table is what a quench (beta = infinity at once) leaves.
 - ``schedule_<i>.npz``: t, beta, energy (B, R), grad_norm (B, R), final (B, n, d), failed_step (B,),
-  quench_energy (B,), quench_grad_norm (B,) of schedule i. A schedule whose file exists is not run again.
+  quench_energy (B,), quench_grad_norm (B,) of schedule i, and with ``analysis.quench_every`` the quenches during
+  the run: quench_t (Q,), quench_energies (B, Q), quench_grad_norms (B, Q). A schedule whose file exists is not
+  run again.
 - ``schedule_<i>.checkpoint.npz`` while schedule i runs: re-running the same command on the same folder resumes from
   it, with a result bit-identical to an uninterrupted run.
-- ``summary.json``: E* and its source, per schedule the success fraction (quenched final energy within eps of E*) with
-  its Wilson 95% interval, the trapped fraction, the final basin energies, wall time; provenance (versions, seed).
+- ``summary.json``: E* and its source, the basin table's global and trapped fractions, per schedule the success
+  fraction (quenched final energy within eps of E*) with its Wilson 95% interval, the trapped fraction, the final
+  basin distribution, the first hitting time of the global basin (Kaplan-Meier, censored where a chain never hits),
+  the trapping events (counts; the events themselves in ``trapping_events.json``), the swept parameter's value
+  (``speed``) when ``analysis.sweep`` is set, wall time; provenance (versions, seed).
 - ``traces.csv``: mean and quantiles over chains of the energy at every record, per schedule.
 - ``energy_traces.png`` / ``.pdf``: the figure of :func:`langevin_sphere.figures.energy_traces`.
 """
@@ -33,12 +42,36 @@ __all__ = ["run"]
 
 def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
     e = cfg.energy
-    if e.kind == "infonce":
+    if e.kind == "infonce" and not (e.frozen_anchors and e.anchors == "random"):
         known = optima.infonce_optimum(e.M, e.d, e.tau)
         if known is not None:
             source = "regular simplex (closed form)" if e.M <= e.d + 1 else "regular polygon (closed form)"
+            if e.frozen_anchors:  # V = U attains the unconstrained minimum, so it is the minimum with U fixed
+                source += ", V = the fixed regular anchors U"
             return known[0], source
+    if not e.frozen_anchors:
+        cached = optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
+        if cached is not None:
+            return cached["E_star"], f"best known, cached in langevin_sphere/best_known.json ({cached['provenance']})"
     return None, "lowest quenched energy found in this run (no closed form for this landscape)"
+
+
+def _basin_starts(cfg: config_lib.Config, energy, out: Path, e_star: float | None) -> dict | None:
+    """The basin table's per-start arrays (computed once, kept in basins.npz)."""
+    if cfg.analysis.basin_starts == 0:
+        return None
+    path = out / "basins.npz"
+    if path.exists():
+        return io.load_npz(path)
+    e = cfg.energy
+    starts = sphere.uniform(jax.random.fold_in(jax.random.key(cfg.seed), 1), (cfg.analysis.basin_starts, *e.shape))
+    swap = not e.frozen_anchors and (e.kind != "infonce" or e.symmetric)  # U <-> V is a symmetry of the energy
+    start = time.perf_counter()
+    tab = landscape.basin_table(energy, starts, e_star=e_star, eps=cfg.analysis.eps, swap_views=swap)
+    arrays = {k: tab[k] for k in ("start_energy", "start_label", "start_grad_norm")}
+    arrays["wall_time"] = time.perf_counter() - start
+    io.save_npz(path, arrays)
+    return arrays
 
 
 def _prepare(out: Path, text: str) -> None:
@@ -64,11 +97,14 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
     """Run (or resume) the experiment described by ``cfg`` into folder ``out``; returns the summary dict."""
     out = Path(out)
     _prepare(out, text)
-    energy = cfg.energy.build()
-    n, d, n_chains = 2 * cfg.energy.M, cfg.energy.d, cfg.run.n_chains
+    energy = cfg.energy.build(cfg.seed)
+    n_chains, quench_every = cfg.run.n_chains, cfg.analysis.quench_every or None
     key_init, key_noise = jax.random.split(jax.random.key(cfg.seed))
-    x0 = sphere.uniform(key_init, (n_chains, n, d))  # the same initial chains for every schedule
+    x0 = sphere.uniform(key_init, (n_chains, *cfg.energy.shape))  # the same initial chains for every schedule
     quench = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x)))
+    e_star, source = _optimum(cfg)
+    log(f"basin table: quenching {cfg.analysis.basin_starts} uniform random starts")
+    basins = _basin_starts(cfg, energy, out, e_star)
 
     runs = []
     for i, sched in enumerate(cfg.schedules):
@@ -84,7 +120,7 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         res = simulate(
             energy, x0, key_noise, schedule=sched.build(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
             record_every=cfg.run.record_every, chunk_records=cfg.run.chunk_records, progress=progress,
-            checkpoint=ckpt,
+            checkpoint=ckpt, quench_every=quench_every,
         )
         sim_time = time.perf_counter() - start
         quenched = quench(jnp.asarray(res.final))
@@ -94,18 +130,73 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
             "quench_grad_norm": np.asarray(quenched.grad_norm), "wall_time": time.perf_counter() - start,
             "sim_time": sim_time,
         }
+        if quench_every:
+            record.update(quench_t=res.quench_t, quench_energies=res.quench_energy,
+                          quench_grad_norms=res.quench_grad_norm)
         io.save_npz(path, record)
         ckpt.unlink()
         runs.append(record)
 
-    e_star, source = _optimum(cfg)
     if e_star is None:
-        e_star = float(min(np.nanmin(r["quench_energy"]) for r in runs))
+        found = [np.nanmin(r["quench_energy"]) for r in runs] + ([np.nanmin(basins["start_energy"])] if basins else [])
+        e_star = float(min(found))
     summary = _summarise(cfg, runs, e_star, source)
+    if basins is not None:
+        table = landscape.tabulate_basins(basins["start_energy"], basins["start_label"], e_star, cfg.analysis.eps)
+        table.update(name=cfg.name, e_star_source=source, quench_tol=1e-5,
+                     not_converged=int(np.sum(~(basins["start_grad_norm"] < 1e-5))),
+                     wall_time_s=float(basins["wall_time"]))
+        io.save_json(out / "basins.json", table)
+        summary["basin_table"] = {k: table[k] for k in ("n_starts", "global", "trapped", "not_converged")}
+        summary["basin_table"]["gaps"] = [b["gap"] for b in table["basins"] if not b["global"]]
+    events = {s["label"]: s.pop("events") for s in summary["schedules"]}
+    io.save_json(out / "trapping_events.json", {"window": cfg.analysis.window, "eps": cfg.analysis.eps,
+                                                  "E_star": e_star, "events": events})
     io.save_json(out / "summary.json", summary)
     _save_traces(out / "traces.csv", cfg, runs)
     figures.energy_traces([s.label for s in cfg.schedules], runs, e_star, out / "energy_traces", title=cfg.name)
     return summary
+
+
+def _energy_levels(energy: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+    """Basin labels by quenched energy alone (levels within ``tol``): what the quench records during a run allow."""
+    flat = np.asarray(energy, np.float64).reshape(-1)
+    labels, _ = landscape.basin_labels(flat, np.zeros((flat.size, 1)), energy_tol=tol)
+    return labels.reshape(np.shape(energy))
+
+
+def _final_basins(quench_energy: np.ndarray, e_star: float) -> list[dict]:
+    """Final-basin distribution: chains per quenched-energy level (levels within 1e-4), by increasing gap."""
+    labels = _energy_levels(quench_energy)
+    n = len(labels)
+    out = []
+    for k in np.unique(labels[labels >= 0]):
+        count = int(np.sum(labels == k))
+        out.append({"gap": float(np.min(quench_energy[labels == k]) - e_star), "count": count,
+                    "fraction": count / n})
+    return out
+
+
+def _hitting(cfg, r: dict, e_star: float) -> dict:
+    """First hitting time of the global basin (quench records when there are some, else the raw energy)."""
+    if "quench_energies" in r:
+        gap, t, what = r["quench_energies"] - e_star, r["quench_t"], "quenched energy at the quench records"
+    else:
+        gap, t, what = r["energy"] - e_star, r["t"], "raw energy at the records (no quench_every)"
+    times, observed = diagnostics.first_hitting_time(gap, t, cfg.analysis.eps)
+    km = diagnostics.kaplan_meier(times, observed)
+    below = np.flatnonzero(km["survival"] <= 0.5)
+    return {"based_on": what, "hit_fraction": float(np.mean(observed)),
+            "median": float(km["t"][below[0]]) if below.size else None,
+            "km_t": km["t"], "km_survival": km["survival"], "km_lo": km["lo"], "km_hi": km["hi"]}
+
+
+def _events(cfg, r: dict, e_star: float) -> list[dict]:
+    if "quench_energies" not in r:
+        return []
+    labels = _energy_levels(r["quench_energies"])
+    return diagnostics.trapping_events(labels, r["quench_energies"], r["quench_t"], e_star, cfg.analysis.eps,
+                                       cfg.analysis.window)
 
 
 def _summarise(cfg, runs, e_star: float, source: str) -> dict:
@@ -113,13 +204,24 @@ def _summarise(cfg, runs, e_star: float, source: str) -> dict:
     for sched, r in zip(cfg.schedules, runs):
         gap = r["quench_energy"] - e_star
         stats = diagnostics.success(gap, cfg.analysis.eps)
-        finite = gap[np.isfinite(gap)]
-        levels, counts = np.unique(np.round(finite, 3), return_counts=True)
+        trapped = int(round(stats["trapped"] * stats["n"]))
+        lo, hi = diagnostics.wilson_interval(trapped, stats["n"])
+        events = _events(cfg, r, e_star)
         per_schedule.append({
             "label": sched.label, "kind": sched.kind, "params": sched.params, **stats,
+            "trapped_lo": lo, "trapped_hi": hi,
+            "speed": sched.speed(cfg.analysis.sweep) if cfg.analysis.sweep else None,
             "final_energy_median": float(np.nanmedian(r["energy"][:, -1])),
             "final_beta": float(r["beta"][-1]),
-            "basin_gaps": {f"{g:.3f}": int(c) for g, c in zip(levels, counts)},
+            "final_basins": _final_basins(r["quench_energy"], e_star),
+            "first_hitting_time": _hitting(cfg, r, e_star),
+            "trapping_events": {
+                "window": cfg.analysis.window, "count": len(events),
+                "chains": len({e["chain"] for e in events}),
+                "escaped": sum(e["escaped"] for e in events),
+                "still_trapped": sum(not e["escaped"] for e in events),
+            } if "quench_energies" in r else None,
+            "events": events,
             "quench_grad_norm_max": float(np.nanmax(r["quench_grad_norm"])),
             "failed_chains": np.flatnonzero(r["failed_step"] >= 0).tolist(),
             "wall_time_s": float(r["wall_time"]),
@@ -127,7 +229,8 @@ def _summarise(cfg, runs, e_star: float, source: str) -> dict:
         })
     return {
         "name": cfg.name, "seed": cfg.seed, "config": cfg.to_dict(), "E_star": e_star, "E_star_source": source,
-        "eps": cfg.analysis.eps, "schedules": per_schedule, "provenance": io.provenance(),
+        "eps": cfg.analysis.eps, "sweep": cfg.analysis.sweep, "schedules": per_schedule,
+        "provenance": io.provenance(),
     }
 
 

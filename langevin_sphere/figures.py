@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 
 from . import diagnostics, io  # noqa: E402
 
-__all__ = ["energy_traces", "from_runs"]
+__all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs"]
 
 _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this floor
 
@@ -56,6 +56,152 @@ def energy_traces(labels: list[str], runs: list[dict], e_star: float, path: str 
     return written
 
 
+def _save(fig, path: str | Path) -> list[Path]:
+    """Write ``path`` + ``.png`` and ``.pdf`` (names may hold dots, e.g. "tau0.05") and close the figure."""
+    path = Path(path)
+    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]
+    for file in written:
+        fig.savefig(file, dpi=150)
+    plt.close(fig)
+    return written
+
+
+def _colour(i: int):
+    colours = plt.get_cmap("tab10").colors
+    return colours[i % len(colours)]
+
+
+def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: float, path: str | Path,
+                   title: str = "") -> list[Path]:
+    """(F2) P(E_t - E* <= eps) over chains vs diffusion time t, per schedule, with Wilson 95% bands.
+
+    Solid with bands: the quenched energy at the quench records (the chain's basin is the global one), when the run
+    recorded quenches (``analysis.quench_every``); dotted: the raw energy E_t itself (it also needs beta large enough
+    that the thermal energy is below eps). Writes ``path`` + ``.png`` / ``.pdf``.
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 4.5))
+    for i, (label, r) in enumerate(zip(labels, runs)):
+        c = _colour(i)
+        n = r["energy"].shape[0]
+        if "quench_energies" in r:
+            cur = diagnostics.success_curve(r["quench_energies"] - e_star, eps)
+            ax.fill_between(r["quench_t"], cur["lo"], cur["hi"], color=c, alpha=0.2, lw=0, step="post")
+            ax.step(r["quench_t"], cur["p"], where="post", color=c, lw=1.8, label=f"{label} (basin, {n} chains)")
+        raw = diagnostics.success_curve(r["energy"] - e_star, eps)
+        ax.plot(r["t"], raw["p"], color=c, lw=1.0, ls=":", label=f"{label} (raw energy)" if i == 0 else None)
+    ax.set_xlabel("diffusion time $t$")
+    ax.set_ylabel(rf"$P(E_t - E^* \leq {eps:g})$ over chains")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{title}   solid: quenched (global basin), band: Wilson 95%; dotted: raw $E_t$", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def final_basins(summary: dict, path: str | Path) -> list[Path]:
+    """(F3, right) Final-basin distribution per schedule: fraction of chains whose quenched final state lies at each
+    gap E - E* (the global basin at gap 0), grouped bars, log scale. Writes ``path`` + ``.png`` / ``.pdf``."""
+    scheds = summary["schedules"]
+    gaps = sorted({round(b["gap"], 2) if b["gap"] > summary["eps"] else 0.0 for s in scheds for b in s["final_basins"]})
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(gaps) * max(1, len(scheds)) / 3), 4.5))
+    width = 0.8 / len(scheds)
+    for i, s in enumerate(scheds):
+        frac = dict.fromkeys(gaps, 0.0)
+        for b in s["final_basins"]:
+            frac[round(b["gap"], 2) if b["gap"] > summary["eps"] else 0.0] += b["fraction"]
+        x = np.arange(len(gaps)) + (i - (len(scheds) - 1) / 2) * width
+        ax.bar(x, [frac[g] for g in gaps], width, color=_colour(i), label=f"{s['label']} ({s['n']} chains)")
+    ax.set_xticks(np.arange(len(gaps)), ["$E^*$"] + [f"{g:.2f}" for g in gaps[1:]], rotation=60, fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(0.5 / max(s["n"] for s in scheds), 1.5)
+    ax.set_xlabel(r"final basin: quenched energy above the optimum, $E - E^*$ (rounded to 0.01)")
+    ax.set_ylabel("fraction of chains")
+    ax.grid(alpha=0.3, axis="y", lw=0.5)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(f"{summary['name']}: final basins per schedule", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+_SPEED_AXIS = {
+    "rate": ("geometric schedules", r"rate $r$ of $\beta = \beta_0 e^{r t}$  (1 / unit of diffusion time)"),
+    "slope": ("linear schedules", r"slope $(\beta_1 - \beta_0) / t_1$  (1 / unit of diffusion time)"),
+    "c": ("logarithmic schedules", r"constant $c$ of $\beta = \log(t + t_0) / c$  (larger = slower)"),
+    "exponent": ("power schedules", r"exponent $p$ of $\beta = \beta_0 (1 + t / t_s)^p$"),
+    "beta": ("constant schedules", r"$\beta$"),
+}
+
+
+def _landscapes(summaries: list[dict]) -> dict[str, int]:
+    names = sorted({s.get("landscape", s["name"]) for s in summaries})
+    return {name: i for i, name in enumerate(names)}
+
+
+def _errorbar(ax, x, k_lo_hi, **kw):
+    p, lo, hi = (np.array(v, dtype=float) for v in zip(*k_lo_hi))
+    ax.errorbar(x, p, yerr=[p - lo, hi - p], capsize=3, **kw)
+
+
+def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
+    """(F3, left) Trapped fraction (final quench not in the global basin) vs the swept schedule parameter, one panel
+    per swept parameter, one colour per landscape; Wilson 95% bars. The dashed line and band: the trapped fraction of
+    a quench from uniform random starts (the landscape's basin table), the infinitely fast limit."""
+    sweeps = [s for s in summaries if s.get("sweep")]
+    kinds = [k for k in _SPEED_AXIS if any(s["sweep"] == k for s in sweeps)]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(5.0 * len(kinds), 4.3), squeeze=False)
+    colour = _landscapes(sweeps)
+    for ax, kind in zip(axes[0], kinds):
+        for s in (s for s in sweeps if s["sweep"] == kind):
+            c = _colour(colour[s.get("landscape", s["name"])])
+            pts = sorted((x["speed"], (x["trapped"], x["trapped_lo"], x["trapped_hi"]))
+                         for x in s["schedules"] if x["speed"] is not None)
+            n = s["schedules"][0]["n"]
+            _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=c, marker="o", ms=4,
+                      label=f"{s.get('landscape', s['name'])} ({n} chains)")
+            table = s.get("basin_table")
+            if table:
+                q = table["trapped"]
+                ax.axhline(q["fraction"], color=c, ls="--", lw=1,
+                           label=f"quench, {table['n_starts']} starts: {q['fraction']:.2f}")
+                ax.axhspan(q["lo"], q["hi"], color=c, alpha=0.1, lw=0)
+        ax.set_xscale("log")
+        ax.set_xlabel(_SPEED_AXIS[kind][1])
+        ax.set_ylabel("trapped fraction (final quench not at $E^*$)")
+        ax.set_title(_SPEED_AXIS[kind][0], fontsize=10)
+        ax.set_ylim(-0.02, None)
+        ax.grid(alpha=0.3, which="both", lw=0.5)
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
+    """(F4) Success probability (final quench at E*) vs the constant c of logarithmic schedules, per landscape, from
+    every experiment with logarithmic schedules; Wilson 95% bars."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    logs = [s for s in summaries if any(x["kind"] == "logarithmic" for x in s["schedules"])]
+    colour = _landscapes(logs)
+    by_landscape: dict[str, dict] = {}
+    for s in logs:
+        pts = by_landscape.setdefault(s.get("landscape", s["name"]), {})
+        for x in s["schedules"]:
+            if x["kind"] == "logarithmic":
+                pts[(x["params"]["c"], s["name"])] = (x["success"], x["success_lo"], x["success_hi"], x["n"])
+    for name, pts in by_landscape.items():
+        keys = sorted(pts)
+        _errorbar(ax, [k[0] for k in keys], [pts[k][:3] for k in keys], color=_colour(colour[name]), marker="o",
+                  ms=4, ls="-", label=f"{name} ({min(p[3] for p in pts.values())}+ chains)")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + t_0) / c$  (larger = slower cooling)")
+    ax.set_ylabel("success probability (final quench at $E^*$)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3, which="both", lw=0.5)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Redraw the figures of every experiment folder (one holding ``summary.json``) under ``runs_dir``."""
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
@@ -63,11 +209,20 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     if not folders:
         raise FileNotFoundError(f"no saved results (summary.json) under {runs_dir}; run `langevin-sphere run` first")
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, summaries = [], []
     for folder in folders:
         summary = io.load_json(folder / "summary.json")
         labels = [s["label"] for s in summary["schedules"]]
         runs = [io.load_npz(folder / f"schedule_{i}.npz") for i in range(len(labels))]
         written += energy_traces(labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces",
                                  title=summary["name"])
+        written += success_curves(labels, runs, summary["E_star"], summary["eps"],
+                                  out_dir / f"{summary['name']}_success_curves", title=summary["name"])
+        if "final_basins" in summary["schedules"][0]:
+            written += final_basins(summary, out_dir / f"{summary['name']}_final_basins")
+        summaries.append(summary)
+    if any(s.get("sweep") for s in summaries):
+        written += trapped_vs_speed(summaries, out_dir / "trapped_vs_speed")
+    if any(x["kind"] == "logarithmic" and "success_lo" in x for s in summaries for x in s["schedules"]):
+        written += success_vs_c(summaries, out_dir / "success_vs_c")
     return written

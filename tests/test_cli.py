@@ -34,6 +34,12 @@ label = "geo"
 kind = "geometric"
 beta0 = 1.0
 rate = 2.0
+
+[analysis]
+basin_starts = 16
+quench_every = 1
+window = 0.1
+sweep = "rate"
 """
 
 
@@ -64,6 +70,16 @@ def test_default_config_is_the_documented_trap_landscape():
         (("kind = \"infonce\"", "kind = \"hinge\""), "energy.kind must be one of"),
         (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),
+        (("tau = 0.2", "tau = 0.2\nanchors = 'fixed'"), "energy.anchors must be one of regular, random"),
+        (("M = 3\nd = 2", "M = 5\nd = 3\nfrozen_anchors = true"), 'anchors = "regular" needs a closed-form optimum'),
+        (("tau = 0.2", "tau = 0.2\nfrozen_anchors = 1"), "energy.frozen_anchors must be of type bool"),
+        (("quench_every = 1", "quench_every = 2"), "analysis.quench_every must divide the number of records"),
+        (("quench_every = 1", "quench_every = -1"), "analysis.quench_every must be an integer >= 0"),
+        (("basin_starts = 16", "basin_starts = -1"), "analysis.basin_starts must be an integer >= 0"),
+        (("window = 0.1", "window = 0.0"), "analysis.window must be a finite number > 0"),
+        (("sweep = \"rate\"", "sweep = \"speed\""), "analysis.sweep must be one of"),
+        (("sweep = \"rate\"", "sweep = \"c\""), "analysis.sweep = 'c' sweeps logarithmic schedules"),
+        (("window = 0.1", "window = 0.1\nW = 2"), "unknown key analysis.W"),
     ],
 )
 def test_bad_config_fails_with_a_message_naming_the_key(tmp_path, capsys, edit, message):
@@ -90,15 +106,27 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
     assert code == 0 and "success" in stdout
     for name in ("config.toml", "summary.json", "traces.csv", "schedule_0.npz", "schedule_1.npz",
-                 "energy_traces.png", "energy_traces.pdf"):
+                 "energy_traces.png", "energy_traces.pdf", "basins.json", "basins.npz", "trapping_events.json"):
         assert (out / name).stat().st_size > 0, name
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["E_star_source"].startswith("regular simplex")  # M = 3 <= d + 1
     assert [s["label"] for s in summary["schedules"]] == ["const", "geo"]
     assert summary["provenance"]["jax"]
+    for sched in summary["schedules"]:  # the convergence statistics of every schedule
+        for key in ("success", "success_lo", "success_hi", "trapped", "trapped_lo", "trapped_hi", "final_basins",
+                    "first_hitting_time", "trapping_events", "speed"):
+            assert key in sched, key
+        assert sum(b["count"] for b in sched["final_basins"]) == 8
+        assert set(sched["first_hitting_time"]) >= {"hit_fraction", "median", "km_t", "km_survival"}
+        assert set(sched["trapping_events"]) == {"window", "count", "chains", "escaped", "still_trapped"}
+    assert [s["speed"] for s in summary["schedules"]] == [None, 2.0]  # the swept rate; the constant is a reference
+    basins = json.loads((out / "basins.json").read_text())
+    assert basins["n_starts"] == 16 and basins["global"]["count"] + basins["trapped"]["count"] == 16
+    assert summary["basin_table"]["trapped"] == basins["trapped"]
     run0 = np.load(out / "schedule_0.npz")
     assert run0["energy"].shape == (8, 6) and run0["final"].shape == (8, 6, 2)
+    assert run0["quench_energies"].shape == (8, 6) and run0["quench_t"].shape == (6,)
     assert np.all(run0["quench_energy"] >= summary["E_star"] - 1e-5)  # nothing below the global minimum
     header = (out / "traces.csv").read_text().splitlines()[0]
     assert header == "schedule,t,beta,mean,q05,q25,q50,q75,q95"
@@ -117,8 +145,10 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     figs = tmp_path / "figs"
     code, stdout, _ = _run(["figures", "--runs", str(tmp_path), "--out", str(figs)], capsys)
     assert code == 0
-    assert (figs / "small-tau0.2_energy_traces.png").stat().st_size > 0  # a dot in the name is kept
-    assert (figs / "small-tau0.2_energy_traces.pdf").stat().st_size > 0
+    for name in ("small-tau0.2_energy_traces", "small-tau0.2_success_curves", "small-tau0.2_final_basins",
+                 "trapped_vs_speed"):  # F1, F2, F3 (final basins; trapped fraction vs speed): a dot in the name kept
+        for ext in (".png", ".pdf"):
+            assert (figs / (name + ext)).stat().st_size > 0, name + ext
 
 
 def test_figures_without_results_is_a_clear_error(tmp_path, capsys):
