@@ -6,7 +6,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import diagnostics, energies, integrators, landscape, optima, schedules, sphere
+from . import barriers, diagnostics, energies, integrators, landscape, optima, schedules, sphere
 from .simulate import Result, simulate
 
 try:
@@ -15,6 +15,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "barriers",
     "diagnostics",
     "energies",
     "integrators",
