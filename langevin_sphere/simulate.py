@@ -61,6 +61,8 @@ class Result:
       quench_t: (Q,) times of the quenches when ``quench_every`` was given, else None.
       quench_energy: (B, Q) energy of the local minimum of each chain's basin at those times (NaN after a failure).
       quench_grad_norm: (B, Q) Riemannian gradient norm at the quenched configuration (the quench's convergence).
+      n_accepted: (B, R) proposals accepted since t = 0, for a Metropolis-adjusted integrator (state field
+        ``n_accepted``), else None; the acceptance rate between records is its difference over ``record_every``.
       step_size, n_steps, record_every: the run's parameters.
     """
 
@@ -75,6 +77,7 @@ class Result:
     quench_t: np.ndarray | None = None
     quench_energy: np.ndarray | None = None
     quench_grad_norm: np.ndarray | None = None
+    n_accepted: np.ndarray | None = None
     step_size: float = 0.0
     n_steps: int = 0
     record_every: int = 1
@@ -297,6 +300,8 @@ def simulate(
         e = jnp.where(dead, jnp.nan, states.energy)
         gnorm = jnp.sqrt(jnp.sum(states.grad**2, axis=(-2, -1)))
         rec = {"energy": e, "grad_norm": jnp.where(dead, jnp.nan, gnorm)}
+        if hasattr(states, "n_accepted"):  # Metropolis-adjusted integrators
+            rec["n_accepted"] = states.n_accepted
         if record_x:
             rec["x"] = states.x
         return rec
@@ -410,6 +415,7 @@ def simulate(
         quench_t=None if quench_every is None else t[::quench_every],
         quench_energy=None if quench_every is None else np.concatenate([q["energy"] for q in quenches]).T,
         quench_grad_norm=None if quench_every is None else np.concatenate([q["grad_norm"] for q in quenches]).T,
+        n_accepted=stacked["n_accepted"].T if "n_accepted" in stacked else None,
         step_size=h,
         n_steps=n_steps,
         record_every=record_every,
