@@ -16,7 +16,8 @@ import numpy as np  # noqa: E402
 
 from . import diagnostics, io  # noqa: E402
 
-__all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs"]
+__all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
+           "critical_depth_profiles", "kramers_escape", "c_sweep", "from_studies"]
 
 _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this floor
 
@@ -206,7 +207,7 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Redraw the figures of every experiment folder (one holding ``summary.json``) under ``runs_dir``."""
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
     folders = sorted(p.parent for p in runs_dir.rglob("summary.json"))
-    if not folders:
+    if not folders and not any(runs_dir.rglob("study.json")):
         raise FileNotFoundError(f"no saved results (summary.json) under {runs_dir}; run `langevin-sphere run` first")
     out_dir.mkdir(parents=True, exist_ok=True)
     written, summaries = [], []
@@ -225,4 +226,102 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
         written += trapped_vs_speed(summaries, out_dir / "trapped_vs_speed")
     if any(x["kind"] == "logarithmic" and "success_lo" in x for s in summaries for x in s["schedules"]):
         written += success_vs_c(summaries, out_dir / "success_vs_c")
+    written += from_studies(runs_dir, out_dir)  # barriers, Kramers escape times (langevin_sphere.studies)
+    return written
+
+
+# ---- studies (langevin_sphere.studies): critical depth, Kramers escape times ---------------------------------------
+
+
+def _finish(fig, ax, path: str | Path, legend: dict) -> list[Path]:
+    ax.grid(alpha=0.3, which="both", lw=0.5)
+    ax.legend(**legend)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def critical_depth_profiles(study: dict, paths: dict, path: str | Path) -> list[Path]:
+    """Energy along the minimum-energy path from every non-global minimum to the global one (E - E*, against the
+    fraction of geodesic arc length), with each minimum's depth and c* in the legend; from a "critical_depth" study."""
+    e = np.asarray(study["energy"])
+    glob = int(np.argmin(e))
+    fig, ax = plt.subplots(figsize=(7.0, 4.5))
+    for j in range(len(e)):
+        if j == glob:
+            continue
+        i, k = sorted((glob, j))
+        prof, arc = paths[f"energies_{i}_{k}"], paths[f"arc_{i}_{k}"]
+        s = arc / arc[-1]
+        if i == glob:  # the path runs from i to k: draw it from the minimum j to the global one
+            prof, s = prof[::-1], 1.0 - s[::-1]
+        depth, done = study["depth"][j], study["converged"][i][k]
+        ax.plot(s, prof - e[glob], color=_colour(j), marker=".", ms=3, lw=1.2, ls="-" if done else "--",
+                label=f"minimum {j}: $E - E^*$ = {e[j] - e[glob]:.4f}, depth = {depth:.2g}"
+                      + ("" if done else " (string not converged)"))
+    ax.set_xlabel("fraction of geodesic arc length along the path (minimum $\\to$ global minimum)\n"
+                  "depth = lowest saddle over all the paths between minima to a lower one, minus E", fontsize=8)
+    ax.set_ylabel(r"$E - E^*$ along the minimum-energy path")
+    land = study["landscape"]
+    ax.set_title(f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}: c* = {study['c_star']:.3g} "
+                 f"({study['n_minima']} minima)", fontsize=9)
+    return _finish(fig, ax, path, dict(fontsize=6.5, loc="best"))
+
+
+def kramers_escape(study: dict, path: str | Path) -> list[Path]:
+    """Mean escape time from a trap against beta (log scale, 95% bars), the weighted fit of log tau = A + slope beta,
+    the Eyring-Kramers prediction, and the barrier of the minimum-energy path; from a "kramers" study."""
+    rows = study["rows"]
+    beta = np.array([r["beta"] for r in rows])
+    tau = np.array([r["mean_escape_time"] for r in rows])
+    se = np.array([r["se_log"] for r in rows])
+    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    ax.errorbar(beta, tau, yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau], fmt="o",
+                color=_colour(0), ms=4, capsize=2,
+                label=f"simulated mean escape time ({rows[0]['n_chains']} chains per $\\beta$)")
+    grid = np.linspace(beta.min(), beta.max(), 50)
+    ax.plot(grid, np.exp(study["intercept"] + study["slope"] * grid), color=_colour(0), lw=1,
+            label=f"fit: slope = {study['slope']:.3f} $\\pm$ {study['slope_se']:.3f}")
+    ax.plot(beta, [r["kramers_time"] for r in rows], color=_colour(1), ls="--", lw=1,
+            label=f"Eyring-Kramers, barrier = {study['barrier_string']:.4f} (string method)")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"inverse temperature $\beta$")
+    ax.set_ylabel("mean escape time from the trap (diffusion time)")
+    ax.set_title(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}: slope / barrier - 1 = "
+                 f"{100 * study['relative_error']:+.1f}%", fontsize=9)
+    return _finish(fig, ax, path, dict(fontsize=7, loc="upper left"))
+
+
+def c_sweep(study: dict, path: str | Path) -> list[Path]:
+    """Success probability at a fixed time against the constant c of the logarithmic schedule (Wilson 95% bars), the
+    quasi-static two-state prediction, and c* (the critical depth) marked; from a "c_sweep" study."""
+    rows = study["rows"]
+    c = np.array([r["c"] for r in rows])
+    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    _errorbar(ax, c, [(r["success"], r["success_lo"], r["success_hi"]) for r in rows], color=_colour(0), marker="o",
+              ms=4, ls="-", label=f"simulated ({rows[0]['n']} chains per c, all started in the trap)")
+    ax.plot(c, [r["predicted"] for r in rows], color=_colour(1), ls="--", lw=1,
+            label=r"two-state master equation, Eyring-Kramers rates at $\beta(t)$")
+    ax.axvline(study["c_star"], color="k", lw=1, ls=":", label=f"$c^*$ = {study['c_star']:.4f} (string method)")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + e) / c$  (energy units)")
+    ax.set_ylabel(f"P(in the global basin at t = {study['t_max']:g})")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}, "
+                 f"logarithmic schedules", fontsize=9)
+    return _finish(fig, ax, path, dict(fontsize=7, loc="lower right"))
+
+
+def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Redraw the figure of every study folder (one holding ``study.json`` with a "kind") under ``runs_dir``."""
+    written = []
+    for file in sorted(Path(runs_dir).rglob("study.json")):
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        study, name = io.load_json(file), file.parent.name
+        if study.get("kind") == "critical_depth":
+            written += critical_depth_profiles(study, io.load_npz(file.parent / "paths.npz"),
+                                               Path(out_dir) / f"{name}_profiles")
+        elif study.get("kind") == "kramers":
+            written += kramers_escape(study, Path(out_dir) / name)
+        elif study.get("kind") == "c_sweep":
+            written += c_sweep(study, Path(out_dir) / name)
     return written
