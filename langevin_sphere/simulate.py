@@ -36,7 +36,7 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 from tqdm.auto import tqdm
 
-from . import io, landscape
+from . import io, landscape, noise
 from . import schedules as schedules_lib
 from .integrators import GeodesicEulerMaruyama, Integrator, LangevinState
 
@@ -312,7 +312,7 @@ def simulate(
         states, failed = carry
         t = k.astype(dtype) * h_arr
         beta = schedule(t)
-        keys = jax.vmap(jax.random.fold_in, in_axes=(0, None))(chain_keys, k)
+        keys = noise.fold_in(chain_keys, k)  # = fold_in(chain_key, k) per chain, bit for bit
         new = step_chains(energy_at(t + h_arr), states, keys, h_arr, beta)
         finite = (
             jnp.isfinite(new.energy)
