@@ -107,6 +107,55 @@ class InfoNCE(Energy):
         l_vu = jnp.mean(jax.nn.logsumexp(jnp.where(eye, 0.0, s - diag[None, :]), axis=0))
         return 0.5 * (l_uv + l_vu)
 
+    def value_and_grad(self, x: Float[Array, "n d"]) -> tuple[Float[Array, ""], Float[Array, "n d"]]:
+        r"""Energy and Riemannian gradient in closed form, sharing one exp of the similarity matrix.
+
+        With c = 1/tau, p_ij = exp(c (u_i . v_j - 1)) in (0, 1] (|u_i . v_j| <= 1 bounds the stabiliser), row sums
+        r_i = sum_j p_ij and column sums k_j = sum_i p_ij, the softmaxes are A = p / r (rows) and B = p / k (columns):
+
+        .. math::
+            rac{\partial E}{\partial S} = rac{(A - I) + (B - I)}{2M}, \qquad
+            
+abla_{u_i} E = c \sum_j rac{\partial E}{\partial S_{ij}} v_j, \qquad
+            
+abla_{v_j} E = c \sum_i rac{\partial E}{\partial S_{ij}} u_i,
+
+        then the tangent projection. The diagonal of A - I is written -sum_{j != i} p_ij / r_i, and the loss
+        -log A_ii as log1p(sum_{j != i} p_ij / p_ii), so both keep full relative precision at the optimum.
+        One exp serves both softmaxes while exp(-2c) stays a normal float (tau >= 2/80 in float32, >= 2/700 in
+        float64); below that, or when tau is traced (annealed), it falls back to automatic differentiation.
+        """
+        u, v = _split_pairs("InfoNCE", x)
+        try:
+            c = 1.0 / float(self.tau)
+        except (TypeError, jax.errors.ConcretizationTypeError):  # traced tau: no static range check possible
+            c = None
+        if c is None or 2.0 * c > (80.0 if x.dtype == jnp.float32 else 700.0):
+            return sphere.riemannian_value_and_grad(self)(x)
+        m = u.shape[0]
+        eye = jnp.eye(m, dtype=bool)
+        p = jnp.where(eye, 0.0, jnp.exp(c * (u @ v.T) - c))  # (M, M) off-diagonal terms
+        p_diag = jnp.exp(c * jnp.sum(u * v, axis=-1) - c)  # (M,)
+        off_r, off_k = jnp.sum(p, axis=1), jnp.sum(p, axis=0)  # (M,) each
+        r, k = off_r + p_diag, off_k + p_diag
+
+        def loss(off, total):  # -log softmax_ii = log(total / p_ii); log1p keeps E* ~ 1e-9 exact
+            tiny = p_diag > 1e-30
+            ratio = off / jnp.where(tiny, p_diag, 1.0)
+            return jnp.mean(jnp.where(tiny, jnp.log1p(ratio), jnp.log(total) - c * (jnp.sum(u * v, axis=-1) - 1.0)))
+
+        w = p / r[:, None]  # A - I off the diagonal
+        diag = -off_r / r  # ... and on it
+        energy = loss(off_r, r)
+        scale = c / m
+        if self.symmetric:
+            w = 0.5 * (w + p / k[None, :])
+            diag = 0.5 * (diag - off_k / k)
+            energy = 0.5 * (energy + loss(off_k, k))
+        g_u = scale * (w @ v + diag[:, None] * v)
+        g_v = scale * (w.T @ u + diag[:, None] * u)
+        return energy, sphere.project(x, jnp.concatenate([g_u, g_v]))
+
 
 class DHEL(Energy):
     r"""Decoupled Hyperspherical Energy Loss (Koromilas et al. 2024).

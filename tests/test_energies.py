@@ -196,3 +196,48 @@ def test_frozen_anchors_is_the_base_energy_as_a_function_of_v(rng):
     U_star = optima.simplex(M, d).astype(np.float32)
     at_optimum = energies.FrozenAnchors(energies.InfoNCE(tau), jnp.asarray(U_star))
     np.testing.assert_allclose(at_optimum(jnp.asarray(U_star)), optima.simplex_energy(M, tau), rtol=1e-5, atol=3e-7)
+
+
+# ---- the closed-form InfoNCE gradient (the simulator's hot path) against automatic differentiation ------------
+
+
+@pytest.mark.parametrize("tau", [0.03, 0.05, 0.2, 1.0])
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_infonce_closed_form_gradient_matches_autodiff(rng, tau, symmetric):
+    """Energies and Riemannian gradients agree to float32 round-off at random configurations and at the optimum."""
+    e = energies.InfoNCE(tau=tau, symmetric=symmetric)
+    autodiff = jax.jit(jax.vmap(sphere.riemannian_value_and_grad(e)))
+    closed = jax.jit(jax.vmap(e.value_and_grad))
+    X = jnp.asarray(random_points(rng, (64, 16, 3)))
+    (e1, g1), (e2, g2) = closed(X), autodiff(X)
+    np.testing.assert_allclose(e1, e2, rtol=2e-6)
+    np.testing.assert_allclose(g1, g2, atol=2e-6 * float(jnp.max(jnp.abs(g2))))
+    # at the optimum (regular simplex, U = V, rotated) E* can be ~1e-9: the value keeps its relative precision
+    U = optima.simplex(4, 3) @ np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    X_opt = jnp.asarray(np.concatenate([U, U]), jnp.float32)
+    value, grad = e.value_and_grad(X_opt)
+    np.testing.assert_allclose(value, optima.simplex_energy(4, tau), rtol=1e-5, atol=F32_ATOL)
+    assert float(jnp.max(jnp.abs(grad))) < 1e-5 * max(1.0, 1.0 / tau)
+
+
+def test_infonce_gradient_falls_back_where_one_exp_cannot_serve(rng):
+    """tau below 2/80 in float32 (exp(-2/tau) underflows) and a traced (annealed) tau use automatic differentiation."""
+    X = jnp.asarray(random_points(rng, (16, 3)))
+    small = energies.InfoNCE(tau=0.02)
+    np.testing.assert_array_equal(small.value_and_grad(X)[1], sphere.riemannian_value_and_grad(small)(X)[1])
+    traced = jax.jit(lambda tau: energies.InfoNCE(tau=tau).value_and_grad(X))(0.2)
+    direct = sphere.riemannian_value_and_grad(energies.InfoNCE(tau=0.2))(X)
+    np.testing.assert_allclose(traced[1], direct[1], atol=1e-6)
+
+
+def test_closed_form_and_autodiff_trajectories_agree():
+    """The same chains with the closed-form gradient and with autodiff (a plain callable) over 300 steps."""
+    from langevin_sphere import schedules, simulate
+
+    e = energies.InfoNCE(tau=0.2)
+    X0 = jnp.asarray(random_points(np.random.default_rng(9), (8, 8, 3)))
+    kw = dict(schedule=schedules.constant(50.0), step_size=1e-3, n_steps=300, record_every=30)
+    fast = simulate(e, X0, jax.random.key(0), **kw)
+    plain = simulate(lambda x: e(x), X0, jax.random.key(0), **kw)  # no value_and_grad method: jax.grad
+    np.testing.assert_allclose(fast.energy, plain.energy, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fast.final, plain.final, atol=1e-4)

@@ -105,7 +105,7 @@ def test_non_finite_chains_are_isolated():
 
     X0 = random_points(np.random.default_rng(2), (16, 2, 3))
     assert X0[:, 0, 0].max() < 0.99
-    kw = dict(schedule=ls.schedules.constant(2.0), step_size=0.01, n_steps=300, record_every=1, record_x=True)
+    kw = dict(schedule=ls.schedules.constant(2.0), step_size=0.01, n_steps=150, record_every=1, record_x=True)
     finite = ls.simulate(vmf, X0, KEY, **kw)
     with pytest.warns(RuntimeWarning, match="non-finite"):
         res = ls.simulate(with_nan, X0, KEY, **kw)
