@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 from . import diagnostics, io  # noqa: E402
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
-           "critical_depth_profiles", "kramers_escape", "c_sweep", "from_studies"]
+           "critical_depth_profiles", "kramers_escape", "c_sweep", "tails",
+           "from_studies"]
 
 _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this floor
 
@@ -311,6 +312,42 @@ def c_sweep(study: dict, path: str | Path) -> list[Path]:
     return _finish(fig, ax, path, dict(fontsize=7, loc="lower right"))
 
 
+def tails(study: dict, arrays: dict, path: str | Path) -> list[Path]:
+    """Left: P(E_t - E* > eps) against t (log-log) per c and eps, with the quasi-equilibrium Gibbs tail at beta(t).
+    Right: the fitted exponent alpha against eps / c, with alpha = eps / c and the quasi-equilibrium fit; from a
+    "tails" study."""
+    fig, (ax_p, ax_a) = plt.subplots(1, 2, figsize=(11.0, 4.3))
+    lo = study["fit_window"][0]
+    for i, f in enumerate(study["c_factors"]):
+        t = arrays[f"t_{i}"]
+        for j, x in enumerate(study["eps"]):
+            colour, ls = _colour(j), ("-", "--", ":")[i % 3]
+            ax_p.plot(t[1:], np.maximum(arrays[f"p_{i}_{j}"][1:], 1e-4), color=colour, ls=ls, lw=1.2,
+                      label=f"c = {f:g} c*, eps = {x:g}")
+            ax_p.plot(t[t >= lo], arrays[f"p_eq_{i}_{j}"], color=colour, ls=ls, lw=3, alpha=0.3)
+    ax_p.axvline(lo, color="k", lw=0.8, ls=":")
+    ax_p.set_xscale("log")
+    ax_p.set_yscale("log")
+    ax_p.set_xlabel("diffusion time $t$")
+    ax_p.set_ylabel(r"$P(E_t - E^* > \varepsilon)$ (thin: simulated; thick: Gibbs at $\beta(t)$)")
+    rows = study["rows"]
+    ratio = np.array([r["eps_over_c"] for r in rows])
+    ax_a.errorbar(ratio, [r["alpha"] for r in rows], yerr=[1.96 * r["alpha_se"] for r in rows], fmt="o", ms=4,
+                  capsize=2, color=_colour(0), label=f"fitted on t in [{lo:g}, {study['t_max']:g}] "
+                                                     f"({rows[0]['n_chains']} chains)")
+    ax_a.plot(ratio, [r["alpha_quasi_eq"] for r in rows], "s", ms=4, mfc="none", color=_colour(1),
+              label="Gibbs tail at $\\beta(t)$, same window")
+    grid = np.linspace(0, ratio.max() * 1.1, 10)
+    ax_a.plot(grid, grid, color="k", lw=1, ls="--", label=r"$\alpha = \varepsilon / c$")
+    ax_a.set_xlabel(r"$\varepsilon / c$")
+    ax_a.set_ylabel(r"tail exponent $\alpha$ of $P(E_t - E^* > \varepsilon) \sim t^{-\alpha}$")
+    ax_p.grid(alpha=0.3, which="both", lw=0.5)
+    ax_p.legend(fontsize=6.5, loc="lower left")
+    fig.suptitle(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}, logarithmic "
+                 f"schedules above c* = {study['c_star']:.4f}", fontsize=9)
+    return _finish(fig, ax_a, path, dict(fontsize=7, loc="upper left"))
+
+
 def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Redraw the figure of every study folder (one holding ``study.json`` with a "kind") under ``runs_dir``."""
     written = []
@@ -324,4 +361,6 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
             written += kramers_escape(study, Path(out_dir) / name)
         elif study.get("kind") == "c_sweep":
             written += c_sweep(study, Path(out_dir) / name)
+        elif study.get("kind") == "tails":
+            written += tails(study, io.load_npz(file.parent / "tails.npz"), Path(out_dir) / name)
     return written

@@ -62,7 +62,7 @@ def run_steps(integrator, energy, x, key, h, beta, n_steps):
     return go(x, key)
 
 
-@pytest.mark.parametrize("d", [2, 3, 5])
+@pytest.mark.parametrize("d", [2, pytest.param(3, marks=pytest.mark.slow), 5])  # d = 3: also through simulate below
 def test_vmf_law_is_invariant_under_mala_at_a_large_step(d):
     kappa, beta, h, n_steps, n = 1.0, 2.0, 0.5, 3, 30_000
     mu = np.eye(d, dtype=np.float32)[-1]
