@@ -26,7 +26,7 @@ import json
 import math
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import equinox as eqx
@@ -85,6 +85,15 @@ class Result:
     @property
     def n_chains(self) -> int:
         return self.energy.shape[0]
+
+
+def _to_host(a) -> np.ndarray:
+    """A device array as numpy; an array sharded over several hosts is gathered first."""
+    if isinstance(a, jax.Array) and not a.is_fully_addressable:
+        from jax.experimental import multihost_utils
+
+        return np.asarray(multihost_utils.process_allgather(a, tiled=True))
+    return np.asarray(a)
 
 
 def _positive_int(name: str, value) -> int:
@@ -225,6 +234,7 @@ def simulate(
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 1,
     quench_every: int | None = None,
+    devices: Sequence[jax.Device] | None = None,
 ) -> Result:
     r"""Run B independent Langevin chains on (S^{d-1})^n with an annealed inverse temperature.
 
@@ -252,6 +262,10 @@ def simulate(
         its basin's minimum: the input of :func:`langevin_sphere.diagnostics.trapping_events`. The quenches run
         between compiled chunks, so the chunk length becomes ``quench_every`` records; it must divide the number
         of records.
+      devices: the devices over which the chains are sharded (a 1-d ``jax.sharding.Mesh`` over the chain axis);
+        default: all of ``jax.devices()``, which after ``jax.distributed.initialize()`` spans every host. The chains
+        are padded to a multiple of the device count with copies that are discarded. Chains never communicate, and
+        each has its own key, so the result is the same on one device or many.
 
     Returns:
       A :class:`Result`.
@@ -291,7 +305,18 @@ def simulate(
             return energy
         return eqx.tree_at(lambda e: e.tau, energy, tau_schedule(t))
 
-    chain_keys = jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains))
+    devices = list(jax.devices() if devices is None else devices)
+    n_pad = -n_chains % len(devices)  # padding chains: copies of chain 0 with keys of their own, dropped at the end
+    sharding = jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(devices), ("chains",)),
+                                          jax.sharding.PartitionSpec("chains"))
+
+    def place(tree):  # (B, ...) leaves -> padded to B + n_pad and sharded over the chain axis
+        def pad(a):
+            return jnp.concatenate([a, jnp.repeat(a[:1], n_chains + n_pad - a.shape[0], 0)])
+
+        return jax.device_put(jax.tree.map(pad, tree), sharding)
+
+    chain_keys = place(jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains + n_pad)))
     dtype = X0.dtype
     h_arr = jnp.asarray(h, dtype)
 
@@ -308,7 +333,7 @@ def simulate(
 
     step_chains = jax.vmap(integrator.step, in_axes=(None, 0, 0, None, None))
 
-    def one_step(carry, k):
+    def one_step(carry, k, chain_keys):
         states, failed = carry
         t = k.astype(dtype) * h_arr
         beta = schedule(t)
@@ -328,10 +353,10 @@ def simulate(
 
     def make_chunk(n_rec: int):
         @jax.jit
-        def chunk(states, failed, k0):
+        def chunk(states, failed, k0, chain_keys):
             def one_record(carry, r):
                 ks = k0 + r * record_every + jnp.arange(record_every)
-                carry, _ = jax.lax.scan(one_step, carry, ks)
+                carry, _ = jax.lax.scan(lambda c, k: one_step(c, k, chain_keys), carry, ks)
                 return carry, summary(*carry)
 
             return jax.lax.scan(one_record, (states, failed), jnp.arange(n_rec))
@@ -339,13 +364,14 @@ def simulate(
         return chunk
 
     energy0 = energy_at(jnp.asarray(0.0, dtype))  # closed over, not an argument: a plain callable is not a jit argument
-    states = jax.jit(jax.vmap(lambda x: integrator.init(energy0, x)))(X0)
+    states = jax.jit(jax.vmap(lambda x: integrator.init(energy0, x)))(place(X0))
     _check_step_size(states, h, float(schedule(jnp.asarray(0.0, dtype))), X0.shape[-1])
-    failed = jnp.full((n_chains,), -1, jnp.int32)
-    first_bad = ~jnp.isfinite(states.energy)
-    if bool(jnp.any(first_bad)):
-        failed = jnp.where(first_bad, 0, failed)
-    records = [jax.tree.map(lambda a: np.asarray(a)[None], summary(states, failed))]
+    failed = jnp.where(jnp.isfinite(states.energy), -1, 0).astype(jnp.int32)
+
+    def host(tree, axis=1):  # device records (..., B + n_pad, ...) -> numpy, padding dropped
+        return jax.tree.map(lambda a: np.take(_to_host(a), np.arange(n_chains), axis=axis), tree)
+
+    records = [host(jax.tree.map(lambda a: a[None], summary(states, failed)))]
     done = 0
 
     @jax.jit
@@ -357,7 +383,7 @@ def simulate(
 
     def quench_now(states, failed, done):
         k = jnp.asarray(done * record_every, jnp.int32)
-        return jax.tree.map(np.asarray, quench_chains(states, failed, k))
+        return host(quench_chains(states, failed, k))
 
     quenches = []
     if checkpoint is not None:
@@ -366,7 +392,8 @@ def simulate(
         fingerprint = _fingerprint(energy, X0, key, schedule, tau_schedule, integrator, h, n_steps, record_every,
                                    record_x, quench_every)
         if checkpoint.exists():
-            states, failed, records, quenches, done = _load_checkpoint(checkpoint, fingerprint, states)
+            states, failed, records, quenches, done = _load_checkpoint(checkpoint, fingerprint, host(states, 0))
+            states, failed = place(states), place(failed)
     if quench_every is not None and not quenches:  # the quench at t = 0 (a resumed run has it already)
         quenches.append(quench_now(states, failed, done))
 
@@ -377,22 +404,22 @@ def simulate(
         n_rec = min(chunk_records, n_records - done)
         if n_rec not in chunks:
             chunks[n_rec] = make_chunk(n_rec)
-        (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32))
-        records.append(jax.tree.map(np.asarray, rec))
+        (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32), chain_keys)
+        records.append(host(rec))
         done += n_rec
         n_chunks += 1
         if quench_every is not None:
             quenches.append(quench_now(states, failed, done))
         bar.update(n_rec * record_every)
         if checkpoint is not None and (n_chunks % checkpoint_every == 0 or done == n_records):
-            _save_checkpoint(checkpoint, fingerprint, states, failed, records, quenches, done)
+            _save_checkpoint(checkpoint, fingerprint, host(states, 0), host(failed, 0), records, quenches, done)
     bar.close()
 
     stacked = {name: np.concatenate([r[name] for r in records], axis=0) for name in records[0]}
     r_idx = np.arange(n_records + 1)
     t = r_idx * record_every * h
     t_dev = jnp.asarray(r_idx * record_every, jnp.int32).astype(dtype) * h_arr  # as the scan computes it
-    failed = np.asarray(failed)
+    failed = host(failed, 0)
     if (failed >= 0).any():
         bad = np.flatnonzero(failed >= 0)
         listing = ", ".join(f"chain {b} at step {failed[b]}" for b in bad[:10]) + (" ..." if len(bad) > 10 else "")
@@ -408,7 +435,7 @@ def simulate(
         beta=np.asarray(schedule(t_dev)) * np.ones_like(t),
         energy=stacked["energy"].T,
         grad_norm=stacked["grad_norm"].T,
-        final=np.asarray(states.x),
+        final=host(states.x, 0),
         failed_step=failed,
         tau=None if tau_schedule is None else np.asarray(tau_schedule(t_dev)) * np.ones_like(t),
         x=np.moveaxis(stacked["x"], 0, 1) if record_x else None,

@@ -1,0 +1,46 @@
+"""Chains sharded over devices give the same result as on one device (per-chain keys; no communication).
+
+Runs in a subprocess with 8 forced host devices (XLA_FLAGS=--xla_force_host_platform_device_count=8): correctness,
+not speed (they share this machine's cores).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, tempfile
+    import jax, numpy as np
+    import langevin_sphere as ls
+    assert jax.device_count() == 8, jax.devices()
+    x0 = ls.sphere.uniform(jax.random.key(0), (13, 8, 3))       # 13 chains: padded to 16 over 8 devices
+    kw = dict(schedule=ls.schedules.geometric(1.0, 2.0), step_size=1e-3, n_steps=400, record_every=40,
+              quench_every=5)
+    energy = ls.energies.InfoNCE(tau=0.2)
+    many = ls.simulate(energy, x0, jax.random.key(1), **kw)
+    one = ls.simulate(energy, x0, jax.random.key(1), devices=jax.devices()[:1], **kw)
+    two = ls.simulate(energy, x0, jax.random.key(1), devices=jax.devices()[:2], **kw)
+    for name in ("energy", "grad_norm", "final", "failed_step"):  # the dynamics: bit for bit
+        a, b, c = (np.asarray(getattr(r, name)) for r in (many, one, two))
+        assert a.shape == b.shape == c.shape, (name, a.shape, b.shape)
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_array_equal(a, c, err_msg=name)
+    # the quench solves small linear systems whose LAPACK blocking depends on the batch per device: round-off only
+    np.testing.assert_allclose(many.quench_energy, one.quench_energy, rtol=1e-5)
+    # a checkpoint written on 8 devices resumes on 1
+    path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
+    resumed = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, devices=jax.devices()[:1], **kw)
+    np.testing.assert_array_equal(resumed.energy, one.energy)
+    print("OK", many.energy.shape)
+    """
+)
+
+
+def test_sharded_over_8_host_devices_equals_one_device():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert "OK (13, 11)" in out.stdout
