@@ -348,7 +348,7 @@ def simulate(
         states = jax.tree.map(
             lambda a, b: jnp.where(keep.reshape(keep.shape + (1,) * (a.ndim - 1)), a, b), new, states
         )
-        failed = jnp.where((failed < 0) & ~finite, k, failed)
+        failed = jnp.where((failed < 0) & ~finite, k.astype(failed.dtype), failed)
         return (states, failed), None
 
     def make_chunk(n_rec: int):
