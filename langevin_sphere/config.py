@@ -80,6 +80,14 @@ class EnergyConfig:
     frozen_anchors: bool = False  # hold U fixed, move only V
     anchors: str = "regular"  # the fixed U: "regular" (the optimum's U) or "random" (from the seed)
 
+    def describe(self) -> str:
+        """A short name of the landscape, e.g. "InfoNCE, circle, M=6, tau=0.05" (titles and figure legends)."""
+        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[self.kind]
+        space = "circle" if self.d == 2 else f"S^{self.d - 1}"
+        temp = f"tau={self.tau:g}" if self.kind != "kcl" else f"t={self.t:g}, gamma={self.gamma:g}"
+        frozen = f", frozen {self.anchors} anchors" if self.frozen_anchors else ""
+        return f"{name}, {space}, M={self.M}, {temp}{frozen}"
+
     @property
     def shape(self) -> tuple[int, int]:
         """Shape (n, d) of one chain's configuration: [U; V] (2M, d), or V alone (M, d) with frozen anchors."""

@@ -158,16 +158,9 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
     return summary
 
 
-def _energy_levels(energy: np.ndarray, tol: float = 1e-4) -> np.ndarray:
-    """Basin labels by quenched energy alone (levels within ``tol``): what the quench records during a run allow."""
-    flat = np.asarray(energy, np.float64).reshape(-1)
-    labels, _ = landscape.basin_labels(flat, np.zeros((flat.size, 1)), energy_tol=tol)
-    return labels.reshape(np.shape(energy))
-
-
 def _final_basins(quench_energy: np.ndarray, e_star: float) -> list[dict]:
     """Final-basin distribution: chains per quenched-energy level (levels within 1e-4), by increasing gap."""
-    labels = _energy_levels(quench_energy)
+    labels = landscape.energy_levels(quench_energy)
     n = len(labels)
     out = []
     for k in np.unique(labels[labels >= 0]):
@@ -194,7 +187,7 @@ def _hitting(cfg, r: dict, e_star: float) -> dict:
 def _events(cfg, r: dict, e_star: float) -> list[dict]:
     if "quench_energies" not in r:
         return []
-    labels = _energy_levels(r["quench_energies"])
+    labels = landscape.energy_levels(r["quench_energies"])
     return diagnostics.trapping_events(labels, r["quench_energies"], r["quench_t"], e_star, cfg.analysis.eps,
                                        cfg.analysis.window)
 
@@ -228,7 +221,8 @@ def _summarise(cfg, runs, e_star: float, source: str) -> dict:
             "config_steps_per_s": float(cfg.run.n_chains * cfg.run.n_steps / r["sim_time"]),
         })
     return {
-        "name": cfg.name, "seed": cfg.seed, "config": cfg.to_dict(), "E_star": e_star, "E_star_source": source,
+        "name": cfg.name, "landscape": cfg.energy.describe(), "seed": cfg.seed, "config": cfg.to_dict(),
+        "E_star": e_star, "E_star_source": source,
         "eps": cfg.analysis.eps, "sweep": cfg.analysis.sweep, "schedules": per_schedule,
         "provenance": io.provenance(),
     }

@@ -35,6 +35,7 @@ __all__ = [
     "full_configuration",
     "basin_table",
     "tabulate_basins",
+    "energy_levels",
 ]
 
 EnergyFn = Callable[[Float[Array, "n d"]], Float[Array, ""]]
@@ -463,9 +464,8 @@ def basin_table(
     Returns:
       A dict: ``n_starts``, ``e_star``, ``e_star_source``, ``eps``, ``not_converged`` (starts with |grad| >= tol),
       ``global`` and ``trapped`` ({"count", "fraction", "lo", "hi"}), ``basins`` (one dict per basin by increasing
-      energy: label, energy, gap, count, fraction, lo, hi, global; every start within ``eps`` of E* is one global
-      row, with the number of signature classes it merges: near a flat optimum a converged quench stops at
-      slightly different points), and the per-start arrays ``start_energy`` (B,),
+      energy level: energy, gap, count, fraction, lo, hi, global, signature_classes; see :func:`tabulate_basins`),
+      and the per-start arrays ``start_energy`` (B,),
       ``start_label`` (B,) and ``start_grad_norm`` (B,) (numpy).
 
     Examples:
@@ -492,12 +492,30 @@ def basin_table(
             "start_energy": e_min, "start_label": labels, "start_grad_norm": np.asarray(info.grad_norm, np.float64)}
 
 
-def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3) -> dict:
-    """Counts of quenched starts per basin, with Wilson 95% intervals: the table of :func:`basin_table`.
+def energy_levels(energy, tol: float = 1e-4) -> np.ndarray:
+    """Labels of quenched energies by level: energies within ``tol`` of a level's lowest share its label (numbered by
+    increasing energy, -1 for non-finite). Any shape. What quench records without configurations allow.
+
+    Examples:
+      >>> energy_levels(np.array([0.5, 0.0, 0.50003, 1.0])).tolist()
+      [1, 0, 1, 2]
+    """
+    flat = np.asarray(energy, np.float64).reshape(-1)
+    labels, _ = basin_labels(flat, np.zeros((flat.size, 1)), energy_tol=tol)
+    return labels.reshape(np.shape(energy))
+
+
+def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3, energy_tol: float = 1e-4) -> dict:
+    """Counts of quenched starts per energy level, with Wilson 95% intervals: the table of :func:`basin_table`.
+
+    Rows are energy levels (:func:`energy_levels`); each says how many basin labels (classes up to symmetry) it
+    merges: on the plateaus of small-tau landscapes a converged quench stops at slightly different points of one
+    flat family of minima, which a signature tells apart while the energy does not. Every start within ``eps`` of E*
+    is the one global row.
 
     Args:
       energy: (B,) quenched energies; labels: (B,) basin labels from :func:`basin_labels` (-1: failed start).
-      e_star: the global minimum; a basin within ``eps`` of it is the global basin.
+      e_star: the global minimum; a level within ``eps`` of it is the global basin.
 
     Returns:
       ``{"n_starts", "e_star", "eps", "global", "trapped", "basins"}`` as described in :func:`basin_table`.
@@ -517,13 +535,13 @@ def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3) -> dict:
         return {"count": int(k), "fraction": int(k) / n, "lo": lo, "hi": hi}
 
     at_global = np.isfinite(energy) & (energy - e_star <= eps)
-    basins = [{"label": 0, "energy": float(np.min(energy[at_global])) if at_global.any() else e_star, "gap": 0.0,
-               **share(np.sum(at_global)), "global": True,
-               "signature_classes": int(np.unique(labels[at_global]).size)}]  # the global basin: one row
-    for label in np.unique(labels[(labels >= 0) & ~at_global]):
-        level = float(np.min(energy[labels == label]))
-        basins.append({"label": int(label), "energy": level, "gap": level - e_star,
-                       **share(np.sum(labels == label)), "global": False})
+    levels = np.where(at_global, -2, energy_levels(energy, energy_tol))  # -2: the global row
+    basins = []
+    for level in np.unique(levels[levels != -1]):
+        members = levels == level
+        lowest = float(np.min(energy[members]))
+        basins.append({"energy": lowest, "gap": 0.0 if level == -2 else lowest - e_star, **share(np.sum(members)),
+                       "global": bool(level == -2), "signature_classes": int(np.unique(labels[members]).size)})
     basins.sort(key=lambda b: b["energy"])
     return {"n_starts": n, "e_star": float(e_star), "eps": eps, "global": share(np.sum(at_global)),
             "trapped": share(np.sum(~at_global)), "basins": basins}
