@@ -30,10 +30,14 @@ from . import barriers, diagnostics, energies, integrators, io, landscape, optim
 __all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "tails_study", "main"]
 
 
-def _infonce_minima(M: int, d: int, tau: float, n_starts: int, seed: int, energy_tol: float):
-    """Quench ``n_starts`` uniform starts; one representative minimum per distinct energy level (and the optimum)."""
-    energy = energies.InfoNCE(tau=tau)
-    known = optima.infonce_optimum(M, d, tau)
+_CONTRASTIVE = {"infonce": energies.InfoNCE, "dhel": energies.DHEL}
+
+
+def _landscape_minima(kind: str, M: int, d: int, tau: float, n_starts: int, seed: int, energy_tol: float):
+    """Quench ``n_starts`` uniform starts; one representative minimum per distinct energy level (and the closed-form
+    optimum of InfoNCE when there is one)."""
+    energy = _CONTRASTIVE[kind](tau=tau)
+    known = optima.infonce_optimum(M, d, tau) if kind == "infonce" else None
     x0 = sphere.uniform(jax.random.key(seed), (n_starts, 2 * M, d))
     info = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-7, max_steps=5000)))(x0)
     e = np.asarray(info.energy, np.float64)
@@ -48,13 +52,16 @@ def _infonce_minima(M: int, d: int, tau: float, n_starts: int, seed: int, energy
         minima = np.concatenate([np.asarray(known[1], minima.dtype)[None], minima])
     counts = [int(np.sum(np.abs(e[ok] - lv) <= energy_tol)) for lv in levels]
     return energy, minima, {"n_starts": n_starts, "converged_starts": int(ok.sum()), "level_counts": counts,
-                            "E_star": None if known is None else known[0]}
+                            "E_star": float(levels[0]) if known is None else known[0],
+                            "E_star_source": "lowest quenched energy" if known is None else "closed form"}
 
 
-def critical_depth_study(out: str | Path, *, M: int = 8, d: int = 2, tau: float = 0.05, n_starts: int = 256,
+def critical_depth_study(out: str | Path, *, kind: str = "infonce", M: int = 8, d: int = 2, tau: float = 0.05,
+                         n_starts: int = 256,
                          seed: int = 0, n_images: int = 32, step: float = 3e-2, max_steps: int = 100_000,
                          energy_tol: float = 1e-3, log=print) -> dict:
-    """c* of the symmetric InfoNCE landscape (M pairs on S^{d-1}, temperature tau), in float64.
+    """c* of a contrastive landscape (``kind`` "infonce", symmetric, or "dhel"; M pairs on S^{d-1}, temperature
+    tau), in float64.
 
     Minima: converged quenches (|grad| < 1e-5) of ``n_starts`` uniform starts (key ``seed``), one per energy level
     (levels closer than ``energy_tol`` are one minimum up to the symmetries), plus the closed-form optimum. Every
@@ -62,11 +69,13 @@ def critical_depth_study(out: str | Path, *, M: int = 8, d: int = 2, tau: float 
     :func:`~langevin_sphere.barriers.critical_depth` gives the depths. Writes ``study.json`` (kind
     "critical_depth") and ``paths.npz`` (the energy profiles) to ``out``.
     """
+    if kind not in _CONTRASTIVE:
+        raise ValueError(f"critical_depth_study: kind must be one of {sorted(_CONTRASTIVE)}, got {kind=}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     with jax.enable_x64(True):
-        energy, minima, meta = _infonce_minima(M, d, tau, n_starts, seed, energy_tol)
+        energy, minima, meta = _landscape_minima(kind, M, d, tau, n_starts, seed, energy_tol)
         minima = jnp.asarray(minima, jnp.float64)
         log(f"{len(minima)} minima, energies {np.round(np.asarray(jax.vmap(energy)(minima)), 6).tolist()}")
         res = barriers.critical_depth(energy, minima, n_images=n_images, energy_tol=energy_tol, log=log,
@@ -78,7 +87,7 @@ def critical_depth_study(out: str | Path, *, M: int = 8, d: int = 2, tau: float 
     io.save_npz(out / "paths.npz", {"minima": np.asarray(minima), **profiles})
     summary = {
         "kind": "critical_depth",
-        "landscape": {"energy": "InfoNCE", "symmetric": True, "M": M, "d": d, "tau": tau},
+        "landscape": {"energy": type(energy).__name__, "M": M, "d": d, "tau": tau},
         "method": {"minima": f"quench_info of {n_starts} uniform starts (key {seed}), one per energy level "
                              f"(tolerance {energy_tol}); closed-form optimum added",
                    "paths": f"string method, {n_images} images, step {step}, velocity tol 1e-5, climbing image to "
@@ -359,6 +368,7 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="study", required=True)
     c = sub.add_parser("critical-depth", help="c* of an InfoNCE landscape by minimum-energy paths")
     c.add_argument("--out", required=True)
+    c.add_argument("--energy", choices=sorted(_CONTRASTIVE), default="infonce")
     c.add_argument("--M", type=int, default=8)
     c.add_argument("--d", type=int, default=2)
     c.add_argument("--tau", type=float, default=0.05)
@@ -375,7 +385,7 @@ def main(argv=None) -> int:
     f.add_argument("--n-chains", type=int, default=2048)
     args = p.parse_args(argv)
     if args.study == "critical-depth":
-        critical_depth_study(args.out, M=args.M, d=args.d, tau=args.tau, n_starts=args.n_starts)
+        critical_depth_study(args.out, kind=args.energy, M=args.M, d=args.d, tau=args.tau, n_starts=args.n_starts)
     elif args.study == "kramers":
         kramers_study(args.out, n_chains=args.n_chains)
     elif args.study == "c-sweep":
