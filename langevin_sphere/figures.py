@@ -81,7 +81,7 @@ def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: floa
     recorded quenches (``analysis.quench_every``); dotted: the raw energy E_t itself (it also needs beta large enough
     that the thermal energy is below eps). Writes ``path`` + ``.png`` / ``.pdf``.
     """
-    fig, ax = plt.subplots(figsize=(7.0, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
     for i, (label, r) in enumerate(zip(labels, runs)):
         c = _colour(i)
         n = r["energy"].shape[0]
@@ -90,13 +90,14 @@ def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: floa
             ax.fill_between(r["quench_t"], cur["lo"], cur["hi"], color=c, alpha=0.2, lw=0, step="post")
             ax.step(r["quench_t"], cur["p"], where="post", color=c, lw=1.8, label=f"{label} (basin, {n} chains)")
         raw = diagnostics.success_curve(r["energy"] - e_star, eps)
-        ax.plot(r["t"], raw["p"], color=c, lw=1.0, ls=":", label=f"{label} (raw energy)" if i == 0 else None)
+        ax.plot(r["t"], raw["p"], color=c, lw=1.0, ls=":", label=None if "quench_energies" in r else label)
+    ax.plot([], [], color="grey", lw=1.0, ls=":", label="dotted: raw energy $E_t$")
     ax.set_xlabel("diffusion time $t$")
     ax.set_ylabel(rf"$P(E_t - E^* \leq {eps:g})$ over chains")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3, lw=0.5)
-    ax.legend(fontsize=7, loc="best")
-    ax.set_title(f"{title}   solid: quenched (global basin), band: Wilson 95%; dotted: raw $E_t$", fontsize=9)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title(f"{title}   solid: quenched (in the global basin), band: Wilson 95%", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -299,16 +300,17 @@ def c_sweep(study: dict, path: str | Path) -> list[Path]:
     c = np.array([r["c"] for r in rows])
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
     _errorbar(ax, c, [(r["success"], r["success_lo"], r["success_hi"]) for r in rows], color=_colour(0), marker="o",
-              ms=4, ls="-", label=f"simulated ({rows[0]['n']} chains per c, all started in the trap)")
-    ax.plot(c, [r["predicted"] for r in rows], color=_colour(1), ls="--", lw=1,
-            label=r"two-state master equation, Eyring-Kramers rates at $\beta(t)$")
+              ms=4, ls="-", label=f"simulated ({rows[0]['n']} chains per c, start: {study.get('start', 'the trap')})")
+    if rows[0].get("predicted") is not None:
+        ax.plot(c, [r["predicted"] for r in rows], color=_colour(1), ls="--", lw=1,
+                label=r"two-state master equation, Eyring-Kramers rates at $\beta(t)$")
     ax.axvline(study["c_star"], color="k", lw=1, ls=":", label=f"$c^*$ = {study['c_star']:.4f} (string method)")
     ax.set_xscale("log")
     ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + e) / c$  (energy units)")
     ax.set_ylabel(f"P(in the global basin at t = {study['t_max']:g})")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}, "
-                 f"logarithmic schedules", fontsize=9)
+    title = study.get("title", f"{study['energy']['name']} a={study['energy'].get('a')} b={study['energy'].get('b')}")
+    ax.set_title(f"{title}, logarithmic schedules", fontsize=9)
     return _finish(fig, ax, path, dict(fontsize=7, loc="lower right"))
 
 

@@ -196,3 +196,11 @@ def test_full_configuration_prepends_frozen_anchors():
     assert full.shape == (5, 6, 2)
     np.testing.assert_array_equal(full[:, :3], jnp.broadcast_to(u, (5, 3, 2)))
     assert landscape.full_configuration(ls.energies.InfoNCE(tau=0.2), v) is v
+
+
+def test_best_known_minimum_is_cached_with_provenance_and_below_the_octagon():
+    entry = ls.optima.best_known("dhel", 8, 2, 0.1)
+    assert entry["E_star"] == pytest.approx(5.255649) and "2048" in entry["provenance"]
+    octagon = jnp.asarray(np.concatenate([ls.optima.polygon(8)] * 2), jnp.float32)
+    assert float(ls.energies.DHEL(tau=0.1)(octagon)) > entry["E_star"] + 0.2  # U = V = octagon is not the minimum
+    assert ls.optima.best_known("dhel", 8, 2, 0.2) is None
