@@ -27,7 +27,8 @@ import numpy as np
 
 from . import barriers, diagnostics, energies, integrators, io, landscape, optima, sphere
 
-__all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "tails_study", "main"]
+__all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "landscape_c_sweep_study", "tails_study",
+           "main"]
 
 
 _CONTRASTIVE = {"infonce": energies.InfoNCE, "dhel": energies.DHEL}
@@ -363,35 +364,85 @@ def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0
     return summary
 
 
+def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
+                            factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)), n_chains: int = 256, t_max: float = 50.0, step_size: float = 2e-3, eps: float = 1e-3,
+                            seed: int = 0, log=print) -> dict:
+    """Success probability at t_max of logarithmic annealing against c, around the c* of a cached critical-depth study.
+
+    The landscape (InfoNCE or DHEL, M, d, tau), c* and E* (its lowest minimum) are read from ``depth_study``'s
+    ``study.json`` (:func:`critical_depth_study`). For each c = c* x ``factors``: ``n_chains`` chains from uniform
+    starts (the same for every c), beta(t) = log(t + e) / c up to t_max, then every final state is quenched
+    (:func:`langevin_sphere.landscape.quench_info`); success = quenched energy within ``eps`` of E*. Writes
+    ``study.json`` (kind "c_sweep") to ``out``.
+    """
+    from . import schedules
+    from .simulate import simulate
+
+    depth = io.load_json(Path(depth_study) / "study.json")
+    land = depth["landscape"]
+    kind = {"InfoNCE": "infonce", "DHEL": "dhel"}[land["energy"]]
+    energy = _CONTRASTIVE[kind](tau=land["tau"])
+    c_star, e_star = float(depth["c_star"]), float(min(depth["energy"]))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    x0 = sphere.uniform(jax.random.key(seed), (n_chains, 2 * land["M"], land["d"]))
+    n_steps = int(round(t_max / step_size))
+    quench = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x)))
+    rows = []
+    for i, f in enumerate(factors):
+        c = c_star * f
+        res = simulate(energy, x0, jax.random.fold_in(jax.random.key(seed), i), schedule=schedules.logarithmic(c),
+                       step_size=step_size, n_steps=n_steps, record_every=n_steps // 10, chunk_records=10)
+        q = quench(jnp.asarray(res.final))
+        ok = int(np.sum(np.asarray(q.energy, np.float64) - e_star <= eps))
+        lo, hi = diagnostics.wilson_interval(ok, n_chains)
+        rows.append({"c": c, "c_over_c_star": f, "success": ok / n_chains, "success_lo": lo, "success_hi": hi,
+                     "n": n_chains, "predicted": None, "final_beta": float(res.beta[-1]),
+                     "quench_not_converged": int(np.sum(~(np.asarray(q.grad_norm) < 1e-5)))})
+        log(f"c = {c:.4f} ({f:.3f} c*): success {ok}/{n_chains} = {ok / n_chains:.3f} [{lo:.3f}, {hi:.3f}]")
+    summary = {
+        "kind": "c_sweep", "title": f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}",
+        "energy": {"name": land["energy"], **land}, "c_star": c_star,
+        "c_star_source": f"critical-depth study {Path(depth_study).name} (minimum-energy paths)", "E_star": e_star,
+        "t_max": t_max, "step_size": step_size, "eps": eps, "schedule": "logarithmic, beta(t) = log(t + e) / c",
+        "start": f"uniform, sphere.uniform(key({seed}))", "success": f"quenched final energy within {eps} of E*",
+        "integrator": "GeodesicEulerMaruyama", "seed": seed, "rows": rows,
+        "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+    }
+    io.save_json(out / "study.json", summary)
+    return summary
+
+
+_CLI = {  # study name -> (function, help, {option: (type, default)}); every study takes --out
+    "critical-depth": (critical_depth_study, "c* of a contrastive landscape by minimum-energy paths",
+                       {"kind": (str, "infonce"), "M": (int, 8), "d": (int, 2), "tau": (float, 0.05),
+                        "n_starts": (int, 256)}),
+    "kramers": (kramers_study, "mean escape time vs beta from the trap of a closed-form two-well energy",
+                {"n_chains": (int, 512)}),
+    "c-sweep": (c_sweep_study, "success at a fixed time vs c of the logarithmic schedule, around c* (two-well)",
+                {"n_chains": (int, 1024), "t_max": (float, 2000.0)}),
+    "landscape-c-sweep": (landscape_c_sweep_study, "success vs c around the cached c* of a contrastive landscape",
+                          {"depth_study": (str, None), "n_chains": (int, 256), "t_max": (float, 50.0)}),
+    "tails": (tails_study, "finite-time tails P(E_t - E* > eps) ~ t^-alpha of logarithmic annealing",
+              {"n_chains": (int, 2048)}),
+}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m langevin_sphere.studies", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="study", required=True)
-    c = sub.add_parser("critical-depth", help="c* of an InfoNCE landscape by minimum-energy paths")
-    c.add_argument("--out", required=True)
-    c.add_argument("--energy", choices=sorted(_CONTRASTIVE), default="infonce")
-    c.add_argument("--M", type=int, default=8)
-    c.add_argument("--d", type=int, default=2)
-    c.add_argument("--tau", type=float, default=0.05)
-    c.add_argument("--n-starts", type=int, default=256)
-    k = sub.add_parser("kramers", help="mean escape time vs beta from the trap of a closed-form two-well energy")
-    k.add_argument("--out", required=True)
-    k.add_argument("--n-chains", type=int, default=512)
-    w = sub.add_parser("c-sweep", help="success at a fixed time vs c of the logarithmic schedule, around c*")
-    w.add_argument("--out", required=True)
-    w.add_argument("--n-chains", type=int, default=1024)
-    w.add_argument("--t-max", type=float, default=2000.0)
-    f = sub.add_parser("tails", help="finite-time tails P(E_t - E* > eps) ~ t^-alpha of logarithmic annealing")
-    f.add_argument("--out", required=True)
-    f.add_argument("--n-chains", type=int, default=2048)
-    args = p.parse_args(argv)
-    if args.study == "critical-depth":
-        critical_depth_study(args.out, kind=args.energy, M=args.M, d=args.d, tau=args.tau, n_starts=args.n_starts)
-    elif args.study == "kramers":
-        kramers_study(args.out, n_chains=args.n_chains)
-    elif args.study == "c-sweep":
-        c_sweep_study(args.out, n_chains=args.n_chains, t_max=args.t_max)
-    elif args.study == "tails":
-        tails_study(args.out, n_chains=args.n_chains)
+    for name, (_, help_text, options) in _CLI.items():
+        q = sub.add_parser(name, help=help_text)
+        q.add_argument("--out", required=True)
+        for option, (kind, default) in options.items():
+            q.add_argument("--" + option.replace("_", "-"), dest=option, type=kind, default=default,
+                           required=default is None)
+    args = vars(p.parse_args(argv))
+    fn, _, options = _CLI[args.pop("study")]
+    if args.get("kind") not in (None, *_CONTRASTIVE):
+        p.error(f"--kind must be one of {sorted(_CONTRASTIVE)}, got {args['kind']!r}")
+    fn(args.pop("out"), **args)
     return 0
 
 
