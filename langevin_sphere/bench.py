@@ -1,42 +1,66 @@
-"""Throughput benchmark: config-steps per second of :func:`langevin_sphere.simulate` beside a baseline.
+"""Throughput benchmark: config-steps per second of :func:`langevin_sphere.simulate` beside the baseline.
 
-The baseline is the straightforward implementation, kept here as the reference: ``jit(vmap(lax.scan(...)))`` around
-``jax.grad`` of a log-softmax InfoNCE, tangent projection, Gaussian noise from the default generator and the
-exponential map. Both run the same problem in the same process, so their ratio is meaningful on any machine.
+One config-step = one Langevin step of one chain (a whole configuration of n = 2M rows). Every number is measured in
+this process, side by side, so ratios mean something on any machine:
+
+- **baseline**: the straightforward implementation, kept here as the reference: ``jit(vmap(lax.scan(...)))`` around
+  ``jax.grad`` of the log-softmax InfoNCE, tangent projection, ``jax.random.normal`` noise and the exponential map
+  with ``cos``/``sin``.
+- **ls.simulate**: the library as users call it (closed-form InfoNCE gradient sharing one exp, counter-based Threefry
+  noise with d - 1 numbers per row, polynomial exponential map, NaN isolation and records inside the scan).
+- **ls.simulate, autodiff**: the same, with the energy passed as a plain callable so that ``jax.grad`` is used.
+- **machine limits**: exp throughput (jnp.exp over 2^22 floats) and matmul FLOP/s (1024^3), measured here. A
+  config-step of InfoNCE needs M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs; the "fraction of limit" is the larger
+  of the two utilisations.
+- **profile** (P0): the time per step of each piece of the step, alone: noise, energy and gradient, exponential map;
+  the rest of a ``simulate`` step is bookkeeping (keys, NaN checks, records).
 
 Reference problem P0: B = 1024 chains, M = 16 pairs, d = 3, symmetric InfoNCE tau = 0.2, beta = 50, float32.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from . import energies, schedules, sphere
+from . import energies, noise, schedules, sphere
 from .simulate import simulate
 
-__all__ = ["baseline", "run"]
+__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "plot", "run"]
+
+P0 = {"B": 1024, "M": 16, "d": 3, "tau": 0.2, "beta": 50.0}
+SWEEP_M = (4, 16, 64, 256)
+SWEEP_D = (3, 16, 128)
 
 
-def baseline(energy, x0, key, *, beta: float, step_size: float, n_steps: int):
-    """Straightforward reference: one jitted scan per chain, vmapped; returns the final configurations (B, n, d)."""
+def baseline(energy, *, beta: float, step_size: float, n_steps: int):
+    """Straightforward reference: returns a jitted ``(x0 (B, n, d), keys (B,)) -> final (B, n, d)``, one scan per
+    chain, vmapped."""
     grad = jax.grad(energy)
+
+    def exp_map(x, v):  # cos / sin, as written in the textbooks
+        r = jnp.linalg.norm(v, axis=-1, keepdims=True)
+        r_safe = jnp.where(r > 0, r, 1.0)
+        y = jnp.cos(r) * x + jnp.where(r > 0, jnp.sin(r_safe) / r_safe, 1.0) * v
+        return y / jnp.linalg.norm(y, axis=-1, keepdims=True)
 
     def chain(x, k):
         def step(x, i):
             g = sphere.project(x, grad(x))
             xi = sphere.project(x, jax.random.normal(jax.random.fold_in(k, i), x.shape))
-            return sphere.exp(x, -step_size * g + jnp.sqrt(2 * step_size / beta) * xi), None
+            return exp_map(x, -step_size * g + jnp.sqrt(2 * step_size / beta) * xi), None
 
         return jax.lax.scan(step, x, jnp.arange(n_steps))[0]
 
-    keys = jax.random.split(key, x0.shape[0])
-    return jax.jit(jax.vmap(chain))(x0, keys)
+    return jax.jit(jax.vmap(chain))
 
 
-def _time(fn, repeats: int = 2) -> float:
+def _best_time(fn, repeats: int = 3) -> float:
     jax.block_until_ready(fn())  # compile and warm up
     best = float("inf")
     for _ in range(repeats):
@@ -46,28 +70,202 @@ def _time(fn, repeats: int = 2) -> float:
     return best
 
 
-def run(n_chains: int = 1024, M: int = 16, d: int = 3, tau: float = 0.2, beta: float = 50.0, n_steps: int = 1000,
-        log=print) -> list[dict]:
-    """Measure both implementations on one problem; returns rows of the table it prints."""
+def machine_limits(log=print) -> dict:
+    """Measured exp throughput (exps/s), float32 matmul FLOP/s and copy bandwidth (bytes/s) of the default device."""
+    x = jax.random.uniform(jax.random.key(0), (1 << 22,), minval=-1.0, maxval=1.0)
+    exp_fn = jax.jit(lambda x: jax.lax.fori_loop(0, 8, lambda i, y: jnp.exp(y * 0.5) - 1.0, x))
+    exp_rate = 8 * x.size / _best_time(lambda: exp_fn(x))
+    a = jax.random.normal(jax.random.key(1), (1024, 1024))
+    mm = jax.jit(lambda a: a @ a)
+    flops = 2 * 1024**3 / _best_time(lambda: mm(a))
+    big = jax.random.uniform(jax.random.key(2), (1 << 24,))
+    copy = jax.jit(lambda y: y * 1.0000001)
+    bandwidth = 2 * 4 * big.size / _best_time(lambda: copy(big))
+    out = {"exp_per_s": exp_rate, "flop_per_s": flops, "bytes_per_s": bandwidth, "device": str(jax.devices()[0])}
+    log(f"machine: {out['device']}: exp {exp_rate:.3g}/s, matmul {flops:.3g} FLOP/s, copy {bandwidth:.3g} B/s")
+    return out
+
+
+def _work(M: int, d: int) -> tuple[float, float]:
+    """(exps, FLOPs) of one InfoNCE config-step: similarity, exp, softmax weights, two contractions."""
+    return M * M + M, 6.0 * M * M * d + 12.0 * M * M
+
+
+def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: float = 0.2, beta: float = 50.0,
+            limits: dict | None = None, target_s: float = 0.5, implementations=None) -> list[dict]:
+    """Config-steps per second of each implementation on one problem (B = n_chains, M pairs, d)."""
     energy = energies.InfoNCE(tau=tau)
     x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
     key = jax.random.key(1)
-    h = 1e-3
-    impls = {
-        "baseline jit(vmap(scan(grad)))": lambda: baseline(energy, x0, key, beta=beta, step_size=h, n_steps=n_steps),
-        "ls.simulate": lambda: simulate(energy, x0, key, schedule=schedules.constant(beta), step_size=h,
-                                        n_steps=n_steps, record_every=n_steps, chunk_records=1).final,
-    }
+    h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
+
+    def sim(e):  # steady state: the fastest of chunks 2-4 (the first one compiles)
+        res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=4 * n_steps,
+                       record_every=n_steps, chunk_records=1)
+        return float(np.min(res.chunk_seconds[1:]))
+
+    def base():
+        fn = baseline(energy, beta=beta, step_size=h, n_steps=n_steps)
+        keys = jax.random.split(key, n_chains)
+        return _best_time(lambda: fn(x0, keys))
+
+    impls = {"baseline": base, "ls.simulate": lambda: sim(energy), "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
+    names = implementations or list(impls)
+    if n_steps is None:  # calibrate on the baseline: about target_s seconds per timed run
+        n_steps = 4
+        seconds = impls["baseline"]()
+        n_steps = int(min(5000, max(8, 4 * target_s / max(seconds, 1e-6))))
+    exps, flops = _work(M, d)
     rows = []
-    for name, fn in impls.items():
-        seconds = _time(fn)
-        rows.append({"implementation": name, "B": n_chains, "M": M, "d": d, "n_steps": n_steps,
-                     "config_steps_per_s": n_chains * n_steps / seconds})
-    base = rows[0]["config_steps_per_s"]
-    log(f"{'implementation':34s} {'B':>6s} {'M':>4s} {'d':>4s} {'config-steps/s':>15s} {'vs baseline':>12s}")
-    for r in rows:
-        r["ratio_to_baseline"] = r["config_steps_per_s"] / base
-        log(f"{r['implementation']:34s} {r['B']:6d} {r['M']:4d} {r['d']:4d} {r['config_steps_per_s']:15.4g} "
-            f"{r['ratio_to_baseline']:11.2f}x")
-    log(f"backend: {jax.default_backend()} ({jax.devices()[0]})")
+    for name in names:
+        rate = n_chains * n_steps / impls[name]()
+        row = {"implementation": name, "B": n_chains, "M": M, "d": d, "n_steps": n_steps, "config_steps_per_s": rate}
+        if limits:
+            row["exp_fraction"] = rate * exps / limits["exp_per_s"]
+            row["flop_fraction"] = rate * flops / limits["flop_per_s"]
+            row["fraction_of_limit"] = max(row["exp_fraction"], row["flop_fraction"])
+        rows.append(row)
+    for row in rows:
+        row["ratio_to_baseline"] = row["config_steps_per_s"] / rows[0]["config_steps_per_s"]
     return rows
+
+
+def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_steps: int = 200) -> dict:
+    """Seconds per step of each piece of the Langevin step alone (B chains, in a scan of n_steps), and in total."""
+    energy = energies.InfoNCE(tau=tau)
+    x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
+    keys = jax.vmap(lambda b: jax.random.fold_in(jax.random.key(1), b))(jnp.arange(n_chains))
+    grad0 = jax.vmap(energy.value_and_grad)(x0)[1]
+
+    def loop(body):
+        fn = jax.jit(lambda x: jax.lax.scan(lambda x, k: (body(x, k), None), x, jnp.arange(n_steps))[0])
+        return _best_time(lambda: fn(x0)) / n_steps
+
+    pieces = {
+        "noise (keys + tangent normals)": loop(
+            lambda x, k: x + 1e-6 * jax.vmap(noise.tangent_normal)(noise.fold_in(keys, k), x)),
+        "energy + gradient (closed form)": loop(lambda x, k: x - 1e-6 * jax.vmap(energy.value_and_grad)(x)[1]),
+        "energy + gradient (jax.grad)": loop(
+            lambda x, k: x - 1e-6 * jax.vmap(sphere.riemannian_value_and_grad(energy))(x)[1]),
+        "exponential map": loop(lambda x, k: sphere.exp(x, 1e-3 * grad0)),
+    }
+    res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
+                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1)
+    total = float(np.min(res.chunk_seconds[1:])) / n_steps
+    pieces["ls.simulate step (total)"] = total
+    parts = ("noise (keys + tangent normals)", "energy + gradient (closed form)", "exponential map")
+    pieces["bookkeeping (total - pieces)"] = total - sum(pieces[p] for p in parts)
+    return pieces
+
+
+def sweep(limits: dict | None = None, Ms=SWEEP_M, ds=SWEEP_D, target_s: float = 0.3, log=print) -> list[dict]:
+    """Baseline and ls.simulate over M x d; B shrinks with the work per step (B M^2 d about P0's, 8 <= B <= 1024)."""
+    rows = []
+    for d in ds:
+        for M in Ms:
+            n_chains = int(min(1024, max(8, 2 ** round(math.log2(1024 * 16 * 16 * 3 / (M * M * d))))))
+            got = measure(M, d, n_chains, limits=limits, target_s=target_s, implementations=["baseline", "ls.simulate"])
+            for r in got:
+                log(_format(r))
+            rows += got
+    return rows
+
+
+def memory(n_chains: int = 1024, M: int = 16, d: int = 3, n_steps: int = 10**6, record_every: int = 1000) -> dict:
+    """Memory of a P0 run of ``n_steps`` from XLA's analysis of one compiled chunk (nothing is run).
+
+    The chunk is what stays resident: its arguments (the state), outputs (one chunk of records) and temporaries.
+    Records are moved to the host after each chunk, so the whole run needs the chunk plus the host records.
+    """
+    energy = energies.InfoNCE(tau=0.2)
+    x = jax.ShapeDtypeStruct((n_chains, 2 * M, d), jnp.float32)
+    state_bytes = n_chains * (2 * (2 * M * d) + 1) * 4  # x, grad, energy
+    n_records = n_steps // record_every + 1
+    record_bytes = n_records * n_chains * 2 * 4  # energy and grad norm
+    out = {"n_steps": n_steps, "record_every": record_every, "state_bytes": state_bytes, "record_bytes": record_bytes}
+    for chunk_records in (1, 50):
+        step = jax.vmap(lambda x: energy.value_and_grad(x))
+
+        def chunk(x):  # the same scan structure as simulate's chunk: records reduced inside
+            def one_record(x, _):
+                x = jax.lax.scan(lambda x, _: (sphere.exp(x, -1e-3 * step(x)[1]), None), x, None,
+                                 length=record_every)[0]
+                return x, step(x)[0]
+
+            return jax.lax.scan(one_record, x, None, length=chunk_records)
+
+        stats = jax.jit(chunk).lower(x).compile().memory_analysis()
+        used = stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
+        out[f"chunk_{chunk_records}_device_bytes"] = int(used)
+    out["peak_over_state_plus_records"] = (out["chunk_50_device_bytes"] + record_bytes) / (state_bytes + record_bytes)
+    return out
+
+
+def _format(r: dict) -> str:
+    frac = f"{r['fraction_of_limit']:10.3f}" if "fraction_of_limit" in r else f"{'':10s}"
+    return (f"{r['implementation']:24s} {r['B']:6d} {r['M']:4d} {r['d']:4d} {r['config_steps_per_s']:14.4g} "
+            f"{r['ratio_to_baseline']:9.2f}x {frac}")
+
+
+def plot(rows: list[dict], path: str | Path) -> list[Path]:
+    """config-steps/s against M, one colour per d; solid ls.simulate, dashed baseline. Writes PNG and PDF."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    colours = plt.get_cmap("tab10").colors
+    for i, d in enumerate(sorted({r["d"] for r in rows})):
+        for name, style in (("ls.simulate", "-o"), ("baseline", "--s")):
+            sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
+            if sel:
+                ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],
+                        label=f"{name}, d = {d}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("pairs M (n = 2M unit vectors)")
+    ax.set_ylabel("config-steps per second")
+    ax.set_title(f"throughput on {jax.devices()[0].device_kind} ({jax.default_backend()}), float32", fontsize=10)
+    ax.grid(alpha=0.3, which="both", lw=0.5)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]
+    for file in written:
+        fig.savefig(file, dpi=150)
+    plt.close(fig)
+    return written
+
+
+def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep: bool = True,
+        out: str | Path | None = None, log=print) -> dict:
+    """The benchmark of ``langevin-sphere bench``: limits, the P0 table, its profile, the sweep; JSON and plot."""
+    from . import io
+
+    limits = machine_limits(log=log)
+    log(f"\n{'implementation':24s} {'B':>6s} {'M':>4s} {'d':>4s} {'config-steps/s':>14s} {'vs base':>10s} "
+        f"{'of limit':>10s}")
+    rows = measure(M, d, n_chains, tau=P0["tau"], beta=P0["beta"], limits=limits)
+    for r in rows:
+        log(_format(r))
+    pieces = profile(M, d, n_chains)
+    log("\nprofile, milliseconds per step of all chains:")
+    for name, sec in pieces.items():
+        log(f"  {name:34s} {1e3 * sec:8.3f}")
+    result = {"limits": limits, "p0": rows, "profile_s_per_step": pieces, "memory": memory(n_chains, M, d)}
+    log(f"\nmemory, P0 for 1e6 steps, record_every 1000: peak / (state + records) = "
+        f"{result['memory']['peak_over_state_plus_records']:.2f}")
+    if do_sweep:
+        log("\nsweep:")
+        result["sweep"] = sweep(limits, log=log)
+    result["provenance"] = io.provenance()
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        io.save_json(out / "bench.json", result)
+        written = [out / "bench.json"]
+        if do_sweep:
+            written += plot(result["sweep"], out / "bench_sweep")
+        log("wrote " + ", ".join(str(p) for p in written))
+    return result

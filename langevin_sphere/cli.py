@@ -38,11 +38,9 @@ def _figures(args) -> int:
 
 
 def _bench(args) -> int:
-    from . import bench, io
+    from . import bench
 
-    rows = bench.run(n_chains=args.chains, M=args.M, d=args.d, n_steps=args.steps)
-    if args.json:
-        io.save_json(args.json, {"rows": rows, "provenance": io.provenance()})
+    bench.run(n_chains=args.chains, M=args.M, d=args.d, do_sweep=not args.no_sweep, out=args.out)
     return 0
 
 
@@ -62,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="figures", help="folder for the figures (default: figures)")
     p.set_defaults(fn=_figures)
     p = sub.add_parser("bench", help="throughput (config-steps/s) against the straightforward baseline")
-    p.add_argument("--chains", type=int, default=1024)
-    p.add_argument("--M", type=int, default=16)
-    p.add_argument("--d", type=int, default=3)
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--json", help="also write the table as JSON to this file")
+    p.add_argument("--chains", type=int, default=1024, help="chains B of the reference problem (default 1024)")
+    p.add_argument("--M", type=int, default=16, help="pairs M of the reference problem (default 16)")
+    p.add_argument("--d", type=int, default=3, help="dimension d of the reference problem (default 3)")
+    p.add_argument("--no-sweep", action="store_true", help="only the reference problem, no sweep over M and d")
+    p.add_argument("--out", help="folder for bench.json and the sweep plot (default: print only)")
     p.set_defaults(fn=_bench)
     args = parser.parse_args(argv)
     from .config import ConfigError

@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import numbers
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,6 +64,8 @@ class Result:
       quench_grad_norm: (B, Q) Riemannian gradient norm at the quenched configuration (the quench's convergence).
       n_accepted: (B, R) proposals accepted since t = 0, for a Metropolis-adjusted integrator (state field
         ``n_accepted``), else None; the acceptance rate between records is its difference over ``record_every``.
+      chunk_seconds: (C,) wall time of each compiled chunk of this call (run and transfer of its records; the first
+        one includes compilation): the steady-state throughput is B x steps per chunk / chunk_seconds[1:].
       step_size, n_steps, record_every: the run's parameters.
     """
 
@@ -78,6 +81,7 @@ class Result:
     quench_energy: np.ndarray | None = None
     quench_grad_norm: np.ndarray | None = None
     n_accepted: np.ndarray | None = None
+    chunk_seconds: np.ndarray | None = None
     step_size: float = 0.0
     n_steps: int = 0
     record_every: int = 1
@@ -399,13 +403,16 @@ def simulate(
 
     chunks = {}
     n_chunks = 0
+    chunk_seconds = []
     bar = tqdm(total=n_steps, initial=done * record_every, unit="step", disable=not progress, desc="simulate")
     while done < n_records:
         n_rec = min(chunk_records, n_records - done)
         if n_rec not in chunks:
             chunks[n_rec] = make_chunk(n_rec)
+        start = time.perf_counter()
         (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32), chain_keys)
-        records.append(host(rec))
+        records.append(host(rec))  # waits for the chunk
+        chunk_seconds.append(time.perf_counter() - start)
         done += n_rec
         n_chunks += 1
         if quench_every is not None:
@@ -443,6 +450,7 @@ def simulate(
         quench_energy=None if quench_every is None else np.concatenate([q["energy"] for q in quenches]).T,
         quench_grad_norm=None if quench_every is None else np.concatenate([q["grad_norm"] for q in quenches]).T,
         n_accepted=stacked["n_accepted"].T if "n_accepted" in stacked else None,
+        chunk_seconds=np.asarray(chunk_seconds),
         step_size=h,
         n_steps=n_steps,
         record_every=record_every,
