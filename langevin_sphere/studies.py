@@ -383,6 +383,9 @@ def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
     kind = {"InfoNCE": "infonce", "DHEL": "dhel"}[land["energy"]]
     energy = _CONTRASTIVE[kind](tau=land["tau"])
     c_star, e_star = float(depth["c_star"]), float(min(depth["energy"]))
+    if not c_star > 1e-12:
+        raise ValueError(f"landscape_c_sweep_study: the critical depth in {depth_study} is c* = {c_star:g}: there is no "
+                         "scale to sweep c around (every minimum joins a lower one downhill)")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()

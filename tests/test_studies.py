@@ -62,3 +62,8 @@ def test_small_end_to_end_studies(tmp_path):
                             log=lambda *_: None)
     assert t["rows"][0]["alpha"] > 0
     assert len(figures.from_studies(tmp_path, tmp_path / "figs")) == 6
+    # a contrastive landscape: M = 3 pairs on the circle at tau = 0.2 (the triangle is the only minimum: c* = 0)
+    d = studies.critical_depth_study(tmp_path / "d", M=3, tau=0.2, n_starts=8, log=lambda *_: None)
+    assert d["c_star"] == 0.0 and abs(min(d["energy"]) - d["method"]["E_star"]) < 1e-6
+    with pytest.raises(ValueError, match="no scale to sweep"):
+        studies.landscape_c_sweep_study(tmp_path / "w", depth_study=tmp_path / "d")
