@@ -148,6 +148,8 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every, tau_schedule) ->
     return step_size, n_steps, record_every
 
 
+_CPU_BLOCK = 8  # chains per block on CPU: fastest of 1-256 on the reference problem (see bench.py)
+
 _MAX_STEP_ANGLE = 1.0  # radians: a geodesic step longer than this does not resolve the dynamics at all
 
 
@@ -310,7 +312,11 @@ def simulate(
         return eqx.tree_at(lambda e: e.tau, energy, tau_schedule(t))
 
     devices = list(jax.devices() if devices is None else devices)
-    n_pad = -n_chains % len(devices)  # padding chains: copies of chain 0 with keys of their own, dropped at the end
+    # On CPU the chains of a device run in blocks of _CPU_BLOCK (one after the other), whose intermediates stay in
+    # cache; a GPU runs all of its chains at once. The block size depends on nothing else, so a chain's result does
+    # not depend on B or on the number of devices.
+    block = _CPU_BLOCK if devices[0].platform == "cpu" else max(1, -(-n_chains // len(devices)))
+    n_pad = -n_chains % (len(devices) * block)  # padding chains: copies of chain 0 with keys of their own, dropped
     sharding = jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(devices), ("chains",)),
                                           jax.sharding.PartitionSpec("chains"))
 
@@ -356,8 +362,7 @@ def simulate(
         return (states, failed), None
 
     def make_chunk(n_rec: int):
-        @jax.jit
-        def chunk(states, failed, k0, chain_keys):
+        def block_chunk(states, failed, chain_keys, k0):  # one block of chains: n_rec records of record_every steps
             def one_record(carry, r):
                 ks = k0 + r * record_every + jnp.arange(record_every)
                 carry, _ = jax.lax.scan(lambda c, k: one_step(c, k, chain_keys), carry, ks)
@@ -365,7 +370,18 @@ def simulate(
 
             return jax.lax.scan(one_record, (states, failed), jnp.arange(n_rec))
 
-        return chunk
+        def device_chunk(states, failed, chain_keys, k0):  # this device's chains, block after block
+            blocks = jax.tree.map(lambda a: a.reshape((-1, block) + a.shape[1:]), (states, failed, chain_keys))
+            (states, failed), rec = jax.lax.map(lambda b: block_chunk(*b, k0), blocks)
+            states, failed = jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), (states, failed))
+            rec = jax.tree.map(lambda a: jnp.moveaxis(a, 0, 1).reshape((n_rec, -1) + a.shape[3:]), rec)
+            return (states, failed), rec
+
+        spec = jax.sharding.PartitionSpec("chains")
+        return jax.jit(jax.shard_map(
+            device_chunk, mesh=sharding.mesh, in_specs=(spec, spec, spec, jax.sharding.PartitionSpec()),
+            out_specs=((spec, spec), jax.sharding.PartitionSpec(None, "chains")),
+        ))
 
     energy0 = energy_at(jnp.asarray(0.0, dtype))  # closed over, not an argument: a plain callable is not a jit argument
     states = jax.jit(jax.vmap(lambda x: integrator.init(energy0, x)))(place(X0))
@@ -410,7 +426,7 @@ def simulate(
         if n_rec not in chunks:
             chunks[n_rec] = make_chunk(n_rec)
         start = time.perf_counter()
-        (states, failed), rec = chunks[n_rec](states, failed, jnp.asarray(done * record_every, jnp.int32), chain_keys)
+        (states, failed), rec = chunks[n_rec](states, failed, chain_keys, jnp.asarray(done * record_every, jnp.int32))
         records.append(host(rec))  # waits for the chunk
         chunk_seconds.append(time.perf_counter() - start)
         done += n_rec
