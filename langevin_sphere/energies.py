@@ -144,17 +144,18 @@ abla_{v_j} E = c \sum_i rac{\partial E}{\partial S_{ij}} u_i,
             ratio = off / jnp.where(tiny, p_diag, 1.0)
             return jnp.mean(jnp.where(tiny, jnp.log1p(ratio), jnp.log(total) - c * (jnp.sum(u * v, axis=-1) - 1.0)))
 
-        w = p / r[:, None]  # A - I off the diagonal
-        diag = -off_r / r  # ... and on it
-        energy = loss(off_r, r)
+        inv_r = 1.0 / r
+        if self.symmetric:  # w = (A + B) / 2 off the diagonal, diag = (A_ii - 1 + B_ii - 1) / 2 on it
+            inv_k = 1.0 / k
+            w = p * (0.5 * inv_r[:, None] + 0.5 * inv_k[None, :])
+            diag = -0.5 * (off_r * inv_r + off_k * inv_k)
+            energy = 0.5 * (loss(off_r, r) + loss(off_k, k))
+        else:
+            w, diag, energy = p * inv_r[:, None], -off_r * inv_r, loss(off_r, r)
         scale = c / m
-        if self.symmetric:
-            w = 0.5 * (w + p / k[None, :])
-            diag = 0.5 * (diag - off_k / k)
-            energy = 0.5 * (energy + loss(off_k, k))
-        g_u = scale * (w @ v + diag[:, None] * v)
-        g_v = scale * (w.T @ u + diag[:, None] * u)
-        return energy, sphere.project(x, jnp.concatenate([g_u, g_v]))
+        # both contractions as one batched product [w; w^T] @ [v; u]: on CPU faster than two small matmuls
+        g = jnp.stack([w, w.T]) @ jnp.stack([v, u]) + diag[None, :, None] * jnp.stack([v, u])  # (2, M, d)
+        return energy, sphere.project(x, scale * g.reshape(x.shape))
 
 
 class DHEL(Energy):

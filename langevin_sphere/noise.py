@@ -4,9 +4,9 @@ One step of B chains needs B x n x (d-1) standard normal numbers; with JAX's def
 them costs more than the energy and its gradient (on CPU). This module draws the same kind of numbers faster:
 
 - **bits**: the Threefry-2x32 block cipher with 20 rounds (Salmon et al. 2011), the generator behind JAX's default
-  PRNG, evaluated directly on the counters 0, 1, 2, ... under the words of the step's key. :func:`threefry2x32` is
-  bit-identical to ``jax.extend.random.threefry_2x32``; its rounds run in a small ``fori_loop``, which keeps XLA from
-  duplicating the cipher into every consumer of its output.
+  PRNG, evaluated directly on the counters 0, 1, 2, ... under the words of the step's key, as plain uint32 array
+  arithmetic that XLA fuses and vectorises. :func:`threefry2x32` is bit-identical to
+  ``jax.extend.random.threefry_2x32``; on CPU it is ~8x faster per number than ``jax.random.normal`` (bench.py).
 - **normals**: a uniform on the open interval (-1, 1) from the top 23 bits, mapped by sqrt(2) erfinv (the same
   transformation as ``jax.random.normal``).
 - **tangent normals**: only d - 1 numbers per row, mapped onto the tangent space T_x S^{d-1} by a Householder
@@ -57,21 +57,12 @@ def threefry2x32(
       (2824471258, 1758984953)
     """
     k0, k1 = key[0], key[1]
-    k2 = k0 ^ k1 ^ jnp.uint32(_PARITY)
+    schedule = (k0, k1, k0 ^ k1 ^ jnp.uint32(_PARITY))
     x0, x1 = x0 + k0, x1 + k1
-
-    def two_blocks(i, carry):  # 8 rounds and 2 key injections; the key schedule rotates by two places
-        x0, x1, ka, kb, kc = carry
-        i = i.astype(jnp.uint32)
-        x0, x1 = _rounds(x0, x1, _ROTATIONS[0])
-        x0, x1 = x0 + kb, x1 + kc + 2 * i + 1
-        x0, x1 = _rounds(x0, x1, _ROTATIONS[1])
-        x0, x1 = x0 + kc, x1 + ka + 2 * i + 2
-        return x0, x1, kc, ka, kb
-
-    x0, x1, _, kb, kc = jax.lax.fori_loop(0, 2, two_blocks, (x0, x1, k0, k1, k2))
-    x0, x1 = _rounds(x0, x1, _ROTATIONS[0])
-    return x0 + kb, x1 + kc + jnp.uint32(5)
+    for i in range(5):  # 5 x 4 rounds, a key injection after each four
+        x0, x1 = _rounds(x0, x1, _ROTATIONS[i % 2])
+        x0, x1 = x0 + schedule[(i + 1) % 3], x1 + schedule[(i + 2) % 3] + jnp.uint32(i + 1)
+    return x0, x1
 
 
 def fold_in(keys: PRNGKeyArray, data) -> PRNGKeyArray:
