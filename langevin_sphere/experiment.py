@@ -52,7 +52,7 @@ def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
     if not e.frozen_anchors:
         cached = optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
         if cached is not None:
-            return cached["E_star"], f"best known, cached in langevin_sphere/best_known.json ({cached['provenance']})"
+            return cached["E_star"], f"best known, cached in langevin_sphere/best_known.toml ({cached['provenance']})"
     return None, "lowest quenched energy found in this run (no closed form for this landscape)"
 
 

@@ -50,12 +50,7 @@ def energy_traces(labels: list[str], runs: list[dict], e_star: float, path: str 
         ax.grid(alpha=0.3, which="both", lw=0.5)
     fig.suptitle(title + f"   ($E^*$ = {e_star:.6g})", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]  # names may hold dots ("tau0.05")
-    for file in written:
-        fig.savefig(file, dpi=150)
-    plt.close(fig)
-    return written
+    return _save(fig, path)
 
 
 def _save(fig, path: str | Path) -> list[Path]:
