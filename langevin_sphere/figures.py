@@ -132,8 +132,13 @@ _SPEED_AXIS = {
 
 
 def _landscapes(summaries: list[dict]) -> dict[str, int]:
-    names = sorted({s.get("landscape", s["name"]) for s in summaries})
+    """Colour index per landscape: the same landscape has the same colour in F3 and F4 (given the same summaries)."""
+    names = sorted({_landscape(s) for s in summaries})
     return {name: i for i, name in enumerate(names)}
+
+
+def _landscape(summary: dict) -> str:
+    return summary.get("landscape", summary["name"])
 
 
 def _errorbar(ax, x, k_lo_hi, **kw):
@@ -143,25 +148,27 @@ def _errorbar(ax, x, k_lo_hi, **kw):
 
 def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
     """(F3, left) Trapped fraction (final quench not in the global basin) vs the swept schedule parameter, one panel
-    per swept parameter, one colour per landscape; Wilson 95% bars. The dashed line and band: the trapped fraction of
-    a quench from uniform random starts (the landscape's basin table), the infinitely fast limit."""
+    per swept parameter, one colour per landscape (sweeps of one landscape joined into one curve); Wilson 95% bars.
+    The dashed line and band: the trapped fraction of a quench from uniform random starts (the landscape's basin
+    table), the infinitely fast limit."""
     sweeps = [s for s in summaries if s.get("sweep")]
     kinds = [k for k in _SPEED_AXIS if any(s["sweep"] == k for s in sweeps)]
     fig, axes = plt.subplots(1, len(kinds), figsize=(5.0 * len(kinds), 4.3), squeeze=False)
-    colour = _landscapes(sweeps)
+    colour = _landscapes(summaries)
     for ax, kind in zip(axes[0], kinds):
-        for s in (s for s in sweeps if s["sweep"] == kind):
-            c = _colour(colour[s.get("landscape", s["name"])])
-            pts = sorted((x["speed"], (x["trapped"], x["trapped_lo"], x["trapped_hi"]))
-                         for x in s["schedules"] if x["speed"] is not None)
-            n = s["schedules"][0]["n"]
+        for name in sorted({_landscape(s) for s in sweeps if s["sweep"] == kind}):
+            group = [s for s in sweeps if s["sweep"] == kind and _landscape(s) == name]
+            c = _colour(colour[name])
+            pts = sorted((x["speed"], (x["trapped"], x["trapped_lo"], x["trapped_hi"]), x["n"])
+                         for s in group for x in s["schedules"] if x["speed"] is not None)
+            chains = sorted({p[2] for p in pts})
             _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=c, marker="o", ms=4,
-                      label=f"{s.get('landscape', s['name'])} ({n} chains)")
-            table = s.get("basin_table")
+                      label=f"{name} ({' / '.join(map(str, chains))} chains)")
+            table = next((s["basin_table"] for s in group if s.get("basin_table")), None)
             if table:
                 q = table["trapped"]
                 ax.axhline(q["fraction"], color=c, ls="--", lw=1,
-                           label=f"quench, {table['n_starts']} starts: {q['fraction']:.2f}")
+                           label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f}")
                 ax.axhspan(q["lo"], q["hi"], color=c, alpha=0.1, lw=0)
         ax.set_xscale("log")
         ax.set_xlabel(_SPEED_AXIS[kind][1])
@@ -175,21 +182,20 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
 
 
 def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
-    """(F4) Success probability (final quench at E*) vs the constant c of logarithmic schedules, per landscape, from
-    every experiment with logarithmic schedules; Wilson 95% bars."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    logs = [s for s in summaries if any(x["kind"] == "logarithmic" for x in s["schedules"])]
-    colour = _landscapes(logs)
-    by_landscape: dict[str, dict] = {}
-    for s in logs:
-        pts = by_landscape.setdefault(s.get("landscape", s["name"]), {})
-        for x in s["schedules"]:
-            if x["kind"] == "logarithmic":
-                pts[(x["params"]["c"], s["name"])] = (x["success"], x["success_lo"], x["success_hi"], x["n"])
-    for name, pts in by_landscape.items():
-        keys = sorted(pts)
-        _errorbar(ax, [k[0] for k in keys], [pts[k][:3] for k in keys], color=_colour(colour[name]), marker="o",
-                  ms=4, ls="-", label=f"{name} ({min(p[3] for p in pts.values())}+ chains)")
+    """(F4) Success probability (final quench at E*) vs the constant c of logarithmic schedules: one curve per
+    experiment with logarithmic schedules (its run length t in the legend), one colour per landscape; Wilson 95%
+    bars."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.3))
+    colour = _landscapes(summaries)
+    markers = "osD^v"
+    for i, s in enumerate(s for s in summaries if any(x["kind"] == "logarithmic" for x in s["schedules"])):
+        pts = sorted((x["params"]["c"], (x["success"], x["success_lo"], x["success_hi"]))
+                     for x in s["schedules"] if x["kind"] == "logarithmic")
+        t_max = s.get("config", {}).get("run", {}).get("t_max")
+        n = s["schedules"][0]["n"]
+        _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=_colour(colour[_landscape(s)]),
+                  marker=markers[i % len(markers)], ms=4, ls="-",
+                  label=f"{_landscape(s)}, t = {t_max:g} ({n} chains)" if t_max else f"{_landscape(s)} ({n} chains)")
     ax.set_xscale("log")
     ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + t_0) / c$  (larger = slower cooling)")
     ax.set_ylabel("success probability (final quench at $E^*$)")
