@@ -99,15 +99,15 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     key = jax.random.key(1)
     h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
 
-    def sim(e):  # steady state: the fastest of chunks 2-4 (the first one compiles)
-        res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=4 * n_steps,
+    def sim(e):  # steady state: the fastest of chunks 2-6 (the first one compiles)
+        res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=6 * n_steps,
                        record_every=n_steps, chunk_records=1)
         return float(np.min(res.chunk_seconds[1:]))
 
     def base():
         fn = baseline(energy, beta=beta, step_size=h, n_steps=n_steps)
         keys = jax.random.split(key, n_chains)
-        return _best_time(lambda: fn(x0, keys))
+        return _best_time(lambda: fn(x0, keys), repeats=5)
 
     impls = {"baseline": base, "ls.simulate": lambda: sim(energy), "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
     names = implementations or list(impls)

@@ -93,7 +93,9 @@ def _fast(key: PRNGKeyArray, dtype) -> bool:
 def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> Float[Array, "*shape"]:
     """Standard normal numbers of the given shape from a single (threefry) key.
 
-    Number m of the flattened array comes from word m % 2 of Threefry(key, (0, m // 2)). Not the same numbers as
+    With h = ceil(size / 2) cipher blocks Threefry(key, (0, m)), m < h: the first h numbers of the flattened array
+    come from the blocks' first words, the rest from their second words (each word is turned into a normal before
+    the halves are joined, so that XLA evaluates each cipher block once). Not the same numbers as
     ``jax.random.normal(key, shape)``, but the same distribution and the same generator.
     """
     if not _fast(key, dtype):
@@ -101,7 +103,10 @@ def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> Floa
     size = math.prod(shape)
     counters = jnp.arange((size + 1) // 2, dtype=jnp.uint32)
     y0, y1 = threefry2x32(jax.random.key_data(key), jnp.zeros_like(counters), counters)
-    bits = jnp.concatenate([y0, y1])[:size].reshape(shape)
+    return jnp.concatenate([_to_normal(y0), _to_normal(y1)])[:size].reshape(shape)
+
+
+def _to_normal(bits: UInt32[Array, "*shape"]) -> Float[Array, "*shape"]:
     # 23 random bits -> the midpoints of 2^23 equal cells of (-1, 1): never +-1, symmetric about 0
     u = (bits >> jnp.uint32(9)).astype(jnp.float32) * jnp.float32(2.0**-22) - jnp.float32(1.0 - 2.0**-23)
     return jnp.float32(math.sqrt(2.0)) * jax.lax.erf_inv(u)
