@@ -349,11 +349,8 @@ def simulate(
         beta = schedule(t)
         keys = noise.fold_in(chain_keys, k)  # = fold_in(chain_key, k) per chain, bit for bit
         new = step_chains(energy_at(t + h_arr), states, keys, h_arr, beta)
-        finite = (
-            jnp.isfinite(new.energy)
-            & jnp.all(jnp.isfinite(new.x), axis=(-2, -1))
-            & jnp.all(jnp.isfinite(new.grad), axis=(-2, -1))
-        )
+        # one reduction: a NaN or inf anywhere in the state makes the sum non-finite
+        finite = jnp.isfinite(new.energy + jnp.sum(new.x + new.grad, axis=(-2, -1)))
         keep = finite & (failed < 0)
         states = jax.tree.map(
             lambda a, b: jnp.where(keep.reshape(keep.shape + (1,) * (a.ndim - 1)), a, b), new, states
