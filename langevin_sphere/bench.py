@@ -31,7 +31,7 @@ import numpy as np
 from . import energies, noise, schedules, sphere
 from .simulate import _CPU_BLOCK, simulate
 
-__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "plot", "run"]
+__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "scaling", "plot", "run"]
 
 P0 = {"B": 1024, "M": 16, "d": 3, "tau": 0.2, "beta": 50.0}
 SWEEP_M = (4, 16, 64, 256)
@@ -208,6 +208,24 @@ def memory(n_chains: int = 1024, M: int = 16, d: int = 3, n_steps: int = 10**6, 
     return out
 
 
+def scaling(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_steps: int = 200) -> dict:
+    """Steady-state P0 throughput on one device and on all local devices (chains sharded), and the efficiency
+    rate(all) / (n_devices x rate(one)). On a CPU split into host devices
+    (``XLA_FLAGS=--xla_force_host_platform_device_count=N``) each device should have a core of its own."""
+    energy = energies.InfoNCE(tau=P0["tau"])
+    x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
+
+    def rate(devices):
+        res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(P0["beta"]), step_size=1e-3,
+                       n_steps=6 * n_steps, record_every=n_steps, chunk_records=1, devices=devices)
+        return n_chains * n_steps / float(np.min(res.chunk_seconds[1:]))
+
+    devices = jax.local_devices()
+    one, every = rate(devices[:1]), rate(devices)
+    return {"n_devices": len(devices), "one_device": one, "all_devices": every,
+            "efficiency_per_device": every / (len(devices) * one)}
+
+
 def _format(r: dict) -> str:
     frac = f"{r['fraction_of_limit']:10.3f}" if "fraction_of_limit" in r else f"{'':10s}"
     return (f"{r['implementation']:24s} {r['B']:6d} {r['M']:4d} {r['d']:4d} {r['config_steps_per_s']:14.4g} "
@@ -263,6 +281,10 @@ def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep
     result = {"limits": limits, "p0": rows, "profile_s_per_step": pieces, "memory": memory(n_chains, M, d)}
     log(f"\nmemory, P0 for 1e6 steps, record_every 1000: peak / (state + records) = "
         f"{result['memory']['peak_over_state_plus_records']:.2f}")
+    if jax.local_device_count() > 1:
+        result["scaling"] = sc = scaling(n_chains, M, d)
+        log(f"\nscaling: 1 device {sc['one_device']:.4g}, {sc['n_devices']} devices {sc['all_devices']:.4g} "
+            f"config-steps/s: {sc['efficiency_per_device']:.2f} per device")
     if do_sweep:
         log("\nsweep:")
         result["sweep"] = sweep(limits, log=log)
