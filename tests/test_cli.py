@@ -183,7 +183,7 @@ def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, cap
     from langevin_sphere import io
 
     path = tmp_path / "small.toml"
-    path.write_text(SMALL)
+    path.write_text(SMALL.replace("basin_starts = 16", "basin_starts = 0").replace("quench_every = 1", "quench_every = 0"))
     out = tmp_path / "out"
     real_write = io.atomic_write_bytes
 
