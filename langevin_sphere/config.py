@@ -34,8 +34,9 @@ Optional keys (defaults in brackets):
 - ``[energy] frozen_anchors`` [false]: hold the anchors U fixed and move only the positives V (locked-image
   tuning, :class:`langevin_sphere.energies.FrozenAnchors`); a chain is then V alone, shape (M, d), and each pair can
   trap on its own. ``[energy] anchors`` ["regular"]: the fixed U, either "regular" (U of the closed-form optimum:
-  the regular simplex for M <= d + 1, the regular M-gon on the circle, so E* is known; other (M, d) are refused) or
-  "random" (M uniform random unit vectors drawn from the seed; E* is then the lowest quenched energy found).
+  the regular simplex for M <= d + 1, the regular M-gon on the circle, the cross-polytope for M = 2d, so E* is
+  known; other (M, d) are refused) or "random" (M uniform random unit vectors drawn from the seed; E* is then the
+  lowest quenched energy found).
 - ``[analysis] basin_starts`` [512]: uniform random starts quenched for the landscape's basin table
   (``basins.json``); 0 skips it. ``quench_every`` [0]: quench every chain every this many records during the run
   (inherent structures: trapping events, first hitting time of the global basin, the success curve); 0: only the
@@ -54,7 +55,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import energies, schedules
+from . import energies, optima, schedules
 
 __all__ = ["ConfigError", "EnergyConfig", "RunConfig", "ScheduleConfig", "Config", "load", "loads", "default_text"]
 
@@ -110,12 +111,12 @@ class EnergyConfig:
         import jax
         import jax.numpy as jnp
 
-        from . import optima, sphere
+        from . import sphere
 
         if self.anchors == "random":
             return sphere.uniform(jax.random.fold_in(jax.random.key(seed), 2), (self.M, self.d))
-        u = optima.simplex(self.M, self.d) if self.M <= self.d + 1 else optima.polygon(self.M)
-        return jnp.asarray(u, jnp.float32)
+        _, x_star = optima.infonce_optimum(self.M, self.d, 1.0)  # U of the known optimum (the same for every tau)
+        return jnp.asarray(x_star[: self.M], jnp.float32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,9 +262,10 @@ def loads(text: str) -> Config:
         _positive(f"energy.{key}", getattr(energy, key))
     if energy.anchors not in ("regular", "random"):
         raise ConfigError(f"energy.anchors must be one of regular, random, got {energy.anchors!r}")
-    if energy.frozen_anchors and energy.anchors == "regular" and not (energy.M <= energy.d + 1 or energy.d == 2):
+    if energy.frozen_anchors and energy.anchors == "regular" and optima.optimum_source(energy.M, energy.d) is None:
         raise ConfigError(
-            'energy.anchors = "regular" needs a closed-form optimum: M <= d + 1 (simplex) or d = 2 (polygon), '
+            'energy.anchors = "regular" needs a known optimum: M <= d + 1 (simplex), d = 2 (polygon) or M = 2d '
+            '(cross-polytope), '
             f'got energy.M={energy.M}, energy.d={energy.d}; use anchors = "random"'
         )
 

@@ -45,7 +45,7 @@ def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
     if e.kind == "infonce" and not (e.frozen_anchors and e.anchors == "random"):
         known = optima.infonce_optimum(e.M, e.d, e.tau)
         if known is not None:
-            source = "regular simplex (closed form)" if e.M <= e.d + 1 else "regular polygon (closed form)"
+            source = f"{optima.optimum_source(e.M, e.d)} (closed form)"
             if e.frozen_anchors:  # V = U attains the unconstrained minimum, so it is the minimum with U fixed
                 source += ", V = the fixed regular anchors U"
             return known[0], source

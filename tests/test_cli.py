@@ -71,7 +71,7 @@ def test_default_config_is_the_documented_trap_landscape():
         (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),
         (("tau = 0.2", "tau = 0.2\nanchors = 'fixed'"), "energy.anchors must be one of regular, random"),
-        (("M = 3\nd = 2", "M = 5\nd = 3\nfrozen_anchors = true"), 'anchors = "regular" needs a closed-form optimum'),
+        (("M = 3\nd = 2", "M = 5\nd = 3\nfrozen_anchors = true"), 'anchors = "regular" needs a known optimum'),
         (("tau = 0.2", "tau = 0.2\nfrozen_anchors = 1"), "energy.frozen_anchors must be of type bool"),
         (("quench_every = 1", "quench_every = 2"), "analysis.quench_every must divide the number of records"),
         (("quench_every = 1", "quench_every = -1"), "analysis.quench_every must be an integer >= 0"),

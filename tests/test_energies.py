@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import float64, random_points, random_tangent
 
+import langevin_sphere as ls
 from langevin_sphere import energies, optima, sphere
 
 # ---- float64 numpy transcriptions of the formulas (DESIGN.md and the docstrings) -------------------------------
@@ -130,6 +131,26 @@ def test_polygon_energy(M, tau):
     np.testing.assert_allclose(infonce32(X.astype(np.float32), tau, True), expected, rtol=1e-5, atol=F32_ATOL)
     if M == 3:  # the triangle is the 2-simplex
         np.testing.assert_allclose(expected, optima.simplex_energy(3, tau), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("d, tau", [(3, 0.2), (4, 0.5), (5, 0.1)])
+def test_cross_polytope_energy(d, tau, rng):
+    E_star, X_star = optima.infonce_optimum(2 * d, d, tau)
+    assert E_star == optima.cross_polytope_energy(d, tau)
+    q = np.linalg.qr(rng.standard_normal((d, d)))[0]  # any rotation of it has the same energy
+    expected = np.log1p((2 * d - 2) * np.exp(-1 / tau) + np.exp(-2 / tau))
+    for sym in (True, False):
+        np.testing.assert_allclose(infonce_np(X_star @ q, tau, sym), expected, rtol=1e-10)
+
+
+def test_cross_polytope_is_the_quenched_minimum():
+    """M = 2d = 6 on S^2: every one of 32 quenched uniform starts ends at the cross-polytope's energy, none lower."""
+    d, tau = 3, 0.2
+    energy = energies.InfoNCE(tau)
+    starts = ls.sphere.uniform(jax.random.key(2), (32, 4 * d, d))
+    info = jax.jit(jax.vmap(lambda x: ls.landscape.quench_info(energy, x)))(starts)
+    assert float(jnp.max(info.grad_norm)) < 1e-5
+    np.testing.assert_allclose(info.energy, optima.cross_polytope_energy(d, tau), atol=1e-6)
 
 
 def test_optimum_beats_random_configurations(rng):
