@@ -18,8 +18,9 @@ Files written to the output folder (all readable without this package):
 - ``summary.json``: E* and its source, the basin table's global and trapped fractions, per schedule the success
   fraction (quenched final energy within eps of E*) with its Wilson 95% interval, the trapped fraction, the final
   basin distribution, the first hitting time of the global basin (Kaplan-Meier, censored where a chain never hits),
-  the trapping events (counts; the events themselves in ``trapping_events.json``), the swept parameter's value
-  (``speed``) when ``analysis.sweep`` is set, wall time; provenance (versions, seed).
+  the trapping events (counts; the events themselves in ``trapping_events.json``), quantiles of the
+  rotation-invariant distance of the final states to the optimum set (where its configuration is known), the
+  swept parameter's value (``speed``) when ``analysis.sweep`` is set, wall time; provenance (versions, seed).
 - ``traces.csv``: mean and quantiles over chains of the energy at every record, per schedule.
 - ``energy_traces.png`` / ``.pdf``: the figure of :func:`langevin_sphere.figures.energy_traces`.
 """
@@ -192,6 +193,18 @@ def _events(cfg, r: dict, e_star: float) -> list[dict]:
                                        cfg.analysis.window)
 
 
+def _distance(cfg, r: dict) -> dict | None:
+    """Quantiles over chains of the rotation-invariant distance (radians) of the final states to the optimum set,
+    where the optimum's configuration is known (InfoNCE with a known optimum, anchors free)."""
+    e = cfg.energy
+    known = optima.infonce_optimum(e.M, e.d, e.tau) if e.kind == "infonce" and not e.frozen_anchors else None
+    if known is None:
+        return None
+    dist = diagnostics.distance_to_optimum(r["final"], known[1], swap_views=e.symmetric)
+    return {"of": "final states (not quenched), radians on (S^{d-1})^n",
+            **{f"q{q:02d}": float(np.nanpercentile(dist, q)) for q in (5, 25, 50, 75, 95)}}
+
+
 def _summarise(cfg, runs, e_star: float, source: str) -> dict:
     per_schedule = []
     for sched, r in zip(cfg.schedules, runs):
@@ -208,6 +221,7 @@ def _summarise(cfg, runs, e_star: float, source: str) -> dict:
             "final_beta": float(r["beta"][-1]),
             "final_basins": _final_basins(r["quench_energy"], e_star),
             "first_hitting_time": _hitting(cfg, r, e_star),
+            "distance_to_optimum": _distance(cfg, r),
             "trapping_events": {
                 "window": cfg.analysis.window, "count": len(events),
                 "chains": len({e["chain"] for e in events}),

@@ -1,6 +1,7 @@
 """The command line and its config files: validation messages, an end-to-end run, resume, figures."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -120,6 +121,8 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
         assert sum(b["count"] for b in sched["final_basins"]) == 8
         assert set(sched["first_hitting_time"]) >= {"hit_fraction", "median", "km_t", "km_survival"}
         assert set(sched["trapping_events"]) == {"window", "count", "chains", "escaped", "still_trapped"}
+        dist = sched["distance_to_optimum"]  # radians to the simplex's orbit, quantiles in increasing order
+        assert 0 <= dist["q05"] <= dist["q25"] <= dist["q50"] <= dist["q75"] <= dist["q95"] < 3.2 * math.sqrt(6)
     assert [s["speed"] for s in summary["schedules"]] == [None, 2.0]  # the swept rate; the constant is a reference
     basins = json.loads((out / "basins.json").read_text())
     assert basins["n_starts"] == 16 and basins["global"]["count"] + basins["trapped"]["count"] == 16

@@ -76,3 +76,23 @@ def test_trapping_event_ended_by_a_failed_chain_is_not_an_escape():
     events = diagnostics.trapping_events(np.array([[2, 2, 2, 2]]), np.array([[1.5, 1.5, 1.5, np.nan]]),
                                          np.arange(4.0), e_star=1.0, eps=1e-3, window=1.0)
     assert len(events) == 1 and not events[0]["escaped"] and events[0]["exit"] is None
+
+
+def test_distance_to_optimum_is_invariant_and_exact_on_the_circle():
+    """One row of the optimum turned by theta: the nearest rotation turns all n rows by theta / n, so the orbit
+    distance is theta sqrt((n - 1) / n), whatever rotation, reflection, pair relabelling and U <-> V swap follow."""
+    m, theta = 4, 0.1
+    angles = 2 * np.pi * np.arange(m) / m
+    square = np.stack([np.cos(angles), np.sin(angles)], 1)
+    x_star = np.concatenate([square, square])  # (8, 2), U = V
+    kicked = x_star.copy()
+    kicked[2] = [np.cos(angles[2] + theta), np.sin(angles[2] + theta)]
+    c, s = np.cos(1.1), np.sin(1.1)
+    q = np.array([[c, s], [-s, c]]) @ np.diag([1.0, -1.0])  # a rotation and a reflection
+    perm = np.array([3, 1, 0, 2])
+    moved = (kicked @ q)[np.concatenate([m + perm, perm])]  # relabelled pairs, and V before U
+    n = 2 * m
+    expected = theta * np.sqrt((n - 1) / n)
+    dist = diagnostics.distance_to_optimum(np.stack([kicked, moved, x_star @ q]), x_star)
+    np.testing.assert_allclose(dist, [expected, expected, 0.0], atol=1e-7)
+    assert np.isnan(diagnostics.distance_to_optimum(np.full_like(x_star, np.nan), x_star))
