@@ -207,7 +207,11 @@ def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
 
 
 def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Redraw the figures of every experiment folder (one holding ``summary.json``) under ``runs_dir``."""
+    """Redraw the figures of every experiment folder (one holding ``summary.json``) under ``runs_dir``.
+
+    The traces (F1, F2) need the folder's ``schedule_<i>.npz``; the final basins and the figures across experiments
+    (F3, F4) need only ``summary.json``, so a folder of summaries alone (as kept in ``experiments/results/``)
+    redraws those."""
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
     folders = sorted(p.parent for p in runs_dir.rglob("summary.json"))
     if not folders and not any(runs_dir.rglob("study.json")):
@@ -217,11 +221,13 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     for folder in folders:
         summary = io.load_json(folder / "summary.json")
         labels = [s["label"] for s in summary["schedules"]]
-        runs = [io.load_npz(folder / f"schedule_{i}.npz") for i in range(len(labels))]
-        written += energy_traces(labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces",
-                                 title=summary["name"])
-        written += success_curves(labels, runs, summary["E_star"], summary["eps"],
-                                  out_dir / f"{summary['name']}_success_curves", title=summary["name"])
+        files = [folder / f"schedule_{i}.npz" for i in range(len(labels))]
+        if all(f.exists() for f in files):
+            runs = [io.load_npz(f) for f in files]
+            written += energy_traces(labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces",
+                                     title=summary["name"])
+            written += success_curves(labels, runs, summary["E_star"], summary["eps"],
+                                      out_dir / f"{summary['name']}_success_curves", title=summary["name"])
         if "final_basins" in summary["schedules"][0]:
             written += final_basins(summary, out_dir / f"{summary['name']}_final_basins")
         summaries.append(summary)

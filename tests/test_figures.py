@@ -73,3 +73,13 @@ def test_figures_from_a_hand_made_result_write_every_file(tmp_path):
                  "trapped_vs_speed", "success_vs_c"):
         for ext in (".png", ".pdf"):
             assert stem + ext in names and (tmp_path / "figs" / (stem + ext)).stat().st_size > 0
+
+
+def test_figures_from_summaries_alone(tmp_path):
+    """A folder with summary.json but no schedule_<i>.npz (experiments/results/) still gives F3 and F4."""
+    _saved_result(tmp_path / "runs" / "a")
+    for f in (tmp_path / "runs" / "a").glob("schedule_*.npz"):
+        f.unlink()
+    names = {p.name for p in figures.from_runs(tmp_path / "runs", tmp_path / "figs")}
+    assert names == {stem + ext for stem in ("hand-made_final_basins", "trapped_vs_speed", "success_vs_c")
+                     for ext in (".png", ".pdf")}
