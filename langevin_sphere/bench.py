@@ -9,11 +9,13 @@ this process, side by side, so ratios mean something on any machine:
 - **ls.simulate**: the library as users call it (closed-form InfoNCE gradient sharing one exp, counter-based Threefry
   noise with d - 1 numbers per row, polynomial exponential map, NaN isolation and records inside the scan).
 - **ls.simulate, autodiff**: the same, with the energy passed as a plain callable so that ``jax.grad`` is used.
+- **ls.simulate, 1 device**: where there are several local devices (``langevin-sphere`` makes one CPU device per
+  core), ``ls.simulate`` shards the chains over all of them; this row keeps them on one.
 - **machine limits**: exp throughput (jnp.exp over 2^22 floats) and matmul FLOP/s (1024^3), measured here. A
   config-step of InfoNCE needs M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs; the "fraction of limit" is the larger
   of the two utilisations.
 - **profile** (P0): the time per step of each piece of the step, alone: noise, energy and gradient, exponential map;
-  the rest of a ``simulate`` step is bookkeeping (keys, NaN checks, records).
+  the rest of a ``simulate`` step is bookkeeping (keys, NaN checks, records). All on one device.
 
 Reference problem P0: B = 1024 chains, M = 16 pairs, d = 3, symmetric InfoNCE tau = 0.2, beta = 50, float32.
 """
@@ -99,9 +101,9 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     key = jax.random.key(1)
     h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
 
-    def sim(e):  # steady state: the fastest of chunks 2-6 (the first one compiles)
+    def sim(e, devices=None):  # steady state: the fastest of chunks 2-6 (the first one compiles)
         res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=6 * n_steps,
-                       record_every=n_steps, chunk_records=1)
+                       record_every=n_steps, chunk_records=1, devices=devices)
         return float(np.min(res.chunk_seconds[1:]))
 
     def base():
@@ -110,6 +112,8 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
         return _best_time(lambda: fn(x0, keys), repeats=5)
 
     impls = {"baseline": base, "ls.simulate": lambda: sim(energy), "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
+    if jax.local_device_count() > 1:  # chains sharded over all local devices by default; also on one of them
+        impls["ls.simulate, 1 device"] = lambda: sim(energy, devices=jax.local_devices()[:1])
     names = implementations or list(impls)
     if n_steps is None:  # calibrate on the baseline: about target_s seconds per timed run
         n_steps = 4
@@ -157,7 +161,7 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
         "exponential map": loop(lambda x, keys, k: sphere.exp(x, 1e-3 * x[:, ::-1])),  # cost does not need tangency
     }
     res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
-                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1)
+                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1])
     total = float(np.min(res.chunk_seconds[1:])) / n_steps
     pieces["ls.simulate step (total)"] = total
     parts = ("noise (keys + tangent normals)", "energy + gradient (closed form)", "exponential map")

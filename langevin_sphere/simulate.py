@@ -270,8 +270,10 @@ def simulate(
         of records.
       devices: the devices over which the chains are sharded (a 1-d ``jax.sharding.Mesh`` over the chain axis);
         default: all of ``jax.devices()``, which after ``jax.distributed.initialize()`` spans every host. The chains
-        are padded to a multiple of the device count with copies that are discarded. Chains never communicate, and
-        each has its own key, so the result is the same on one device or many.
+        are padded to a multiple of the device count with copies that are discarded (on one CPU host, devices that
+        would hold only padding are left out). Chains never communicate, and each has its own key, so the result is
+        the same on one device or many (bit for bit within one process; XLA may round differently in a process
+        configured with another number of CPU devices).
 
     Returns:
       A :class:`Result`.
@@ -315,6 +317,11 @@ def simulate(
     # On CPU the chains of a device run in blocks of _CPU_BLOCK (one after the other), whose intermediates stay in
     # cache; a GPU runs all of its chains at once. The block size depends on nothing else, so a chain's result does
     # not depend on B or on the number of devices.
+    if devices[0].platform == "cpu" and jax.process_count() == 1:
+        # no more devices than needed for the fewest blocks per device: more would only run padding chains
+        n_blocks = -(-n_chains // _CPU_BLOCK)
+        per_device = -(-n_blocks // len(devices))
+        devices = devices[: -(-n_blocks // per_device)]
     block = _CPU_BLOCK if devices[0].platform == "cpu" else max(1, -(-n_chains // len(devices)))
     n_pad = -n_chains % (len(devices) * block)  # padding chains: copies of chain 0 with keys of their own, dropped
     sharding = jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(devices), ("chains",)),

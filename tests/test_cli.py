@@ -205,3 +205,27 @@ def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, cap
     monkeypatch.setattr(io, "atomic_write_bytes", real_write)  # space freed: the same command finishes the run
     code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
     assert code == 0 and "not run again" in stdout and (out / "schedule_1.npz").exists()
+
+
+def test_one_cpu_device_per_core_unless_the_user_chose(monkeypatch):
+    """The command line splits the CPU into one device per core before JAX starts; never overrides a user's choice,
+    and leaves JAX alone once its backends run (as here, inside the test process)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "from langevin_sphere import cli; n = cli._one_cpu_device_per_core(); import jax; print(n, jax.device_count())"
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
+    env["JAX_PLATFORMS"] = "cpu"
+    cores = len(os.sched_getaffinity(0))
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == [str(cores), str(cores)], out.stderr[-2000:]
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=3"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["None", "3"], out.stderr[-2000:]
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    monkeypatch.delenv("JAX_NUM_CPU_DEVICES", raising=False)
+    import jax
+
+    jax.devices()  # the backends of this process run already
+    assert cli._one_cpu_device_per_core() is None

@@ -15,7 +15,7 @@ SCRIPT = textwrap.dedent(
     import jax, numpy as np
     import langevin_sphere as ls
     assert jax.device_count() == 8, jax.devices()
-    x0 = ls.sphere.uniform(jax.random.key(0), (13, 8, 3))       # 13 chains: padded to 16 over 8 devices
+    x0 = ls.sphere.uniform(jax.random.key(0), (61, 8, 3))       # 61 chains: 8 blocks of 8 (padded) over 8 devices
     kw = dict(schedule=ls.schedules.geometric(1.0, 2.0), step_size=1e-3, n_steps=400, record_every=40,
               quench_every=5)
     energy = ls.energies.InfoNCE(tau=0.2)
@@ -34,6 +34,9 @@ SCRIPT = textwrap.dedent(
     ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
     resumed = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, devices=jax.devices()[:1], **kw)
     np.testing.assert_array_equal(resumed.energy, one.energy)
+    # 13 chains are 2 blocks of 8: the default leaves out the 6 devices that would hold only padding
+    few = ls.simulate(energy, x0[:13], jax.random.key(1), **kw)
+    np.testing.assert_array_equal(few.final, one.final[:13])
     print("OK", many.energy.shape)
     """
 )
@@ -43,4 +46,4 @@ def test_sharded_over_8_host_devices_equals_one_device():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-4000:]
-    assert "OK (13, 11)" in out.stdout
+    assert "OK (61, 11)" in out.stdout
