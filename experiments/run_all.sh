@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-run every experiment of the README into runs/ (resumable: a finished schedule is not simulated again), then
-# redraw all figures from the saved results. About 1.5 hours on a 2-core CPU, most of it in the slow DHEL sweeps.
+# redraw all figures from the saved results and keep the small results in experiments/results/. About 30 minutes on
+# a 2-core CPU.
 # The studies (critical depth, Kramers, c-sweeps, tails) are cached in experiments/studies/; to recompute one, see
 # `python -m langevin_sphere.studies --help`.
 set -euo pipefail
@@ -12,4 +13,11 @@ for name in simplex_M4_d3 compare_circle_M6 compare_dhel_circle_M8 \
     langevin-sphere run --quiet "experiments/$name.toml" --out "runs/$name"
 done
 langevin-sphere figures --runs runs --out figures
+# keep the small, human-readable results in the repository: `langevin-sphere figures --runs experiments/results`
+# redraws the final-basin, trapped-vs-speed and success-vs-c figures from them (the traces need runs/)
+for dir in runs/*/; do
+    keep="experiments/results/$(basename "$dir")"
+    mkdir -p "$keep"
+    cp "$dir"/config.toml "$dir"/summary.json "$dir"/basins.json "$dir"/traces.csv "$keep"/
+done
 langevin-sphere figures --runs experiments/studies --out figures
