@@ -8,7 +8,9 @@ this process, side by side, so ratios mean something on any machine:
   with ``cos``/``sin``.
 - **ls.simulate**: the library as users call it (closed-form InfoNCE gradient sharing one exp, counter-based Threefry
   noise with d - 1 numbers per row, polynomial exponential map, NaN isolation and records inside the scan).
-- **ls.simulate, autodiff**: the same, with the energy passed as a plain callable so that ``jax.grad`` is used.
+- **ls.simulate, lanes**: ``layout="lanes"``, the chains-last step (vector lanes over chains, InfoNCE's
+  ``lanes_value_and_grad``).
+- **ls.simulate, autodiff**: the same as ls.simulate, with the energy passed as a plain callable (``jax.grad``).
 - **ls.simulate, 1 device**: where there are several local devices (``langevin-sphere`` makes one CPU device per
   core), ``ls.simulate`` shards the chains over all of them; this row keeps them on one.
 - **machine limits**: exp throughput (jnp.exp over 2^22 floats) and matmul FLOP/s (1024^3), measured here. A
@@ -101,9 +103,9 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     key = jax.random.key(1)
     h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
 
-    def sim(e, devices=None):  # steady state: the fastest of chunks 2-6 (the first one compiles)
+    def sim(e, devices=None, layout="chains"):  # steady state: the fastest of chunks 2-6 (the first one compiles)
         res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=6 * n_steps,
-                       record_every=n_steps, chunk_records=1, devices=devices)
+                       record_every=n_steps, chunk_records=1, devices=devices, layout=layout)
         return float(np.min(res.chunk_seconds[1:]))
 
     def base():
@@ -111,7 +113,9 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
         keys = jax.random.split(key, n_chains)
         return _best_time(lambda: fn(x0, keys), repeats=5)
 
-    impls = {"baseline": base, "ls.simulate": lambda: sim(energy), "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
+    impls = {"baseline": base, "ls.simulate": lambda: sim(energy),
+             "ls.simulate, lanes": lambda: sim(energy, layout="lanes"),
+             "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
     if jax.local_device_count() > 1:  # chains sharded over all local devices by default; also on one of them
         impls["ls.simulate, 1 device"] = lambda: sim(energy, devices=jax.local_devices()[:1])
     names = implementations or list(impls)
@@ -151,11 +155,15 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
         fn = jax.jit(lambda b: jax.lax.map(run_block, b))
         return _best_time(lambda: fn(blocks)) / n_steps
 
+    lanes_x = jnp.moveaxis(x0, 0, -1)  # (n, d, B): the chains-last layout, one block
+    lanes_vg = jax.jit(lambda x: jax.lax.scan(
+        lambda x, _: (x - 1e-6 * energy.lanes_value_and_grad(x)[1], None), x, None, length=n_steps)[0])
     pieces = {
         "noise (keys + tangent normals)": loop(
             lambda x, keys, k: x + 1e-6 * jax.vmap(noise.tangent_normal)(noise.fold_in(keys, k), x)),
         "energy + gradient (closed form)": loop(
             lambda x, keys, k: x - 1e-6 * jax.vmap(energy.value_and_grad)(x)[1]),
+        "energy + gradient (lanes layout)": _best_time(lambda: lanes_vg(lanes_x)) / n_steps,
         "energy + gradient (jax.grad)": loop(
             lambda x, keys, k: x - 1e-6 * jax.vmap(sphere.riemannian_value_and_grad(energy))(x)[1]),
         "exponential map": loop(lambda x, keys, k: sphere.exp(x, 1e-3 * x[:, ::-1])),  # cost does not need tangency
@@ -164,6 +172,10 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
                    n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1])
     total = float(np.min(res.chunk_seconds[1:])) / n_steps
     pieces["ls.simulate step (total)"] = total
+    res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
+                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1],
+                   layout="lanes")
+    pieces["ls.simulate step, lanes layout (total)"] = float(np.min(res.chunk_seconds[1:])) / n_steps
     parts = ("noise (keys + tangent normals)", "energy + gradient (closed form)", "exponential map")
     pieces["bookkeeping (total - pieces)"] = total - sum(pieces[p] for p in parts)
     return pieces
@@ -175,7 +187,8 @@ def sweep(limits: dict | None = None, Ms=SWEEP_M, ds=SWEEP_D, target_s: float = 
     for d in ds:
         for M in Ms:
             n_chains = int(min(1024, max(8, 2 ** round(math.log2(1024 * 16 * 16 * 3 / (M * M * d))))))
-            got = measure(M, d, n_chains, limits=limits, target_s=target_s, implementations=["baseline", "ls.simulate"])
+            got = measure(M, d, n_chains, limits=limits, target_s=target_s,
+                          implementations=["baseline", "ls.simulate", "ls.simulate, lanes"])
             for r in got:
                 log(_format(r))
             rows += got
@@ -219,15 +232,17 @@ def scaling(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_steps
     energy = energies.InfoNCE(tau=P0["tau"])
     x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
 
-    def rate(devices):
+    def rate(devices, layout):
         res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(P0["beta"]), step_size=1e-3,
-                       n_steps=6 * n_steps, record_every=n_steps, chunk_records=1, devices=devices)
+                       n_steps=6 * n_steps, record_every=n_steps, chunk_records=1, devices=devices, layout=layout)
         return n_chains * n_steps / float(np.min(res.chunk_seconds[1:]))
 
     devices = jax.local_devices()
-    one, every = rate(devices[:1]), rate(devices)
-    return {"n_devices": len(devices), "one_device": one, "all_devices": every,
-            "efficiency_per_device": every / (len(devices) * one)}
+    out = {"n_devices": len(devices)}
+    for layout in ("chains", "lanes"):
+        one, every = rate(devices[:1], layout), rate(devices, layout)
+        out[layout] = {"one_device": one, "all_devices": every, "efficiency_per_device": every / (len(devices) * one)}
+    return out
 
 
 def _format(r: dict) -> str:
@@ -237,7 +252,8 @@ def _format(r: dict) -> str:
 
 
 def plot(rows: list[dict], path: str | Path) -> list[Path]:
-    """config-steps/s against M, one colour per d; solid ls.simulate, dashed baseline. Writes PNG and PDF."""
+    """config-steps/s against M, one colour per d; solid the lanes layout, dotted the default one, dashed the
+    baseline. Writes PNG and PDF."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -246,7 +262,7 @@ def plot(rows: list[dict], path: str | Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     colours = plt.get_cmap("tab10").colors
     for i, d in enumerate(sorted({r["d"] for r in rows})):
-        for name, style in (("ls.simulate", "-o"), ("baseline", "--s")):
+        for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate", ":o"), ("baseline", "--s")):
             sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
             if sel:
                 ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],
@@ -287,8 +303,11 @@ def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep
         f"{result['memory']['peak_over_state_plus_records']:.2f}")
     if jax.local_device_count() > 1:
         result["scaling"] = sc = scaling(n_chains, M, d)
-        log(f"\nscaling: 1 device {sc['one_device']:.4g}, {sc['n_devices']} devices {sc['all_devices']:.4g} "
-            f"config-steps/s: {sc['efficiency_per_device']:.2f} per device")
+        log("")
+        for layout in ("chains", "lanes"):
+            r = sc[layout]
+            log(f"scaling, layout {layout}: 1 device {r['one_device']:.4g}, {sc['n_devices']} devices "
+                f"{r['all_devices']:.4g} config-steps/s: {r['efficiency_per_device']:.2f} per device")
     if do_sweep:
         log("\nsweep:")
         result["sweep"] = sweep(limits, log=log)

@@ -13,6 +13,8 @@ An integrator is an equinox Module with two pure methods, in the manner of jax-m
 
 The state caches the energy and Riemannian gradient of its configuration, so each step evaluates the energy once.
 Batching over chains is the caller's ``jax.vmap`` (see :func:`langevin_sphere.simulate`); nothing here loops in Python.
+An integrator may also offer ``lanes_step(energy, state, keys, h, beta)``, the same step for B chains stored
+chains-last (x of shape (n, d, B), keys (B,)), which ``simulate`` uses on the CPU, where it vectorises across chains.
 To add an integrator, subclass :class:`Integrator` in this file and test it against the closed-form laws.
 """
 
@@ -23,7 +25,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int, PRNGKeyArray
 
-from . import energies, sphere
+from . import energies, noise, sphere
 
 __all__ = [
     "LangevinState",
@@ -84,6 +86,17 @@ class GeodesicEulerMaruyama(Integrator):
         v = -h * state.grad + noise_scale * sphere.tangent_normal(key, x)
         x_new = sphere.exp(x, v)
         e, g = energies.value_and_grad(energy, x_new)
+        return LangevinState(x=x_new, energy=e, grad=g)
+
+    def lanes_step(self, energy, state: LangevinState, keys: PRNGKeyArray, h, beta) -> LangevinState:
+        """:meth:`step` of B chains stored chains-last: ``state.x`` and ``state.grad`` (n, d, B), ``state.energy``
+        (B,), ``keys`` (B,). Chain b draws the same normals from ``keys[b]`` as :meth:`step` does."""
+        x = state.x
+        n, d, _ = x.shape
+        eta = jax.vmap(lambda k: noise.normal(k, (n, d - 1), x.dtype))(keys)  # (B, n, d-1), as in step
+        xi = noise.householder(x, jnp.moveaxis(eta, 0, -1), axis=1)  # (n, d, B) tangent normals
+        x_new = sphere.exp(x, -h * state.grad + jnp.sqrt(2.0 * h / beta) * xi, axis=1)
+        e, g = energies.lanes_value_and_grad(energy, x_new)
         return LangevinState(x=x_new, energy=e, grad=g)
 
 

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray, UInt32
 
-__all__ = ["threefry2x32", "fold_in", "normal", "tangent_normal"]
+__all__ = ["threefry2x32", "fold_in", "normal", "tangent_normal", "householder"]
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA  # Threefish key-schedule constant
@@ -128,9 +128,18 @@ def tangent_normal(key: PRNGKeyArray, x: Float[Array, "... d"]) -> Float[Array, 
       >>> bool(jnp.all(jnp.abs(jnp.sum(xi * x, -1)) < 1e-6))
       True
     """
-    eta = normal(key, x.shape[:-1] + (x.shape[-1] - 1,), x.dtype)
-    x1 = x[..., :1]
+    return householder(x, normal(key, x.shape[:-1] + (x.shape[-1] - 1,), x.dtype))
+
+
+def householder(x: Float[Array, "... d"], eta: Float[Array, "... d-1"], axis: int = -1) -> Float[Array, "... d"]:
+    """The isometry of :func:`tangent_normal`: eta in R^{d-1} -> H (0, eta) in the tangent space at x, per row.
+
+    ``axis`` is the coordinate axis of ``x`` and ``eta`` (the last one by default; a chains-last layout
+    (n, d, B) uses axis 1).
+    """
+    x1 = jax.lax.slice_in_dim(x, 0, 1, axis=axis)
+    rest = jax.lax.slice_in_dim(x, 1, None, axis=axis)
     s = jnp.where(x1 < 0, -1.0, 1.0).astype(x.dtype)
-    w = jnp.concatenate([x1 + s, x[..., 1:]], axis=-1)
-    coef = jnp.sum(x[..., 1:] * eta, axis=-1, keepdims=True) / (1.0 + jnp.abs(x1))
-    return jnp.concatenate([jnp.zeros_like(x1), eta], axis=-1) - coef * w
+    w = jnp.concatenate([x1 + s, rest], axis=axis)
+    coef = jnp.sum(rest * eta, axis=axis, keepdims=True) / (1.0 + jnp.abs(x1))
+    return jnp.concatenate([jnp.zeros_like(x1), eta], axis=axis) - coef * w

@@ -40,13 +40,13 @@ __all__ = [
 _SMALL = 1e-4
 
 
-def _dot(x: Array, y: Array) -> Array:
-    """Inner product over the last axis, keeping it: (..., d), (..., d) -> (..., 1)."""
-    return jnp.sum(x * y, axis=-1, keepdims=True)
+def _dot(x: Array, y: Array, axis: int = -1) -> Array:
+    """Inner product over the coordinate axis, keeping it: (..., d), (..., d) -> (..., 1)."""
+    return jnp.sum(x * y, axis=axis, keepdims=True)
 
 
-def _norm(v: Array) -> Array:
-    return jnp.sqrt(_dot(v, v))
+def _norm(v: Array, axis: int = -1) -> Array:
+    return jnp.sqrt(_dot(v, v, axis))
 
 
 def _sinc(r: Array) -> Array:
@@ -56,9 +56,9 @@ def _sinc(r: Array) -> Array:
     return jnp.where(small, 1.0 - r * r / 6.0, jnp.sin(r_safe) / r_safe)
 
 
-def normalize(x: Float[Array, "... d"]) -> Float[Array, "... d"]:
-    """Radial projection x / |x| onto the sphere."""
-    return x / _norm(x)
+def normalize(x: Float[Array, "... d"], axis: int = -1) -> Float[Array, "... d"]:
+    """Radial projection x / |x| onto the sphere (``axis``: the coordinate axis, the last one by default)."""
+    return x / _norm(x, axis)
 
 
 def uniform(key: PRNGKeyArray, shape: tuple[int, ...], dtype=None) -> Float[Array, "... d"]:
@@ -86,19 +86,19 @@ def uniform(key: PRNGKeyArray, shape: tuple[int, ...], dtype=None) -> Float[Arra
     return normalize(jax.random.normal(key, shape, dtype))
 
 
-def project(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "... d"]:
-    """Tangent projection P_x v = v - (x . v) x, row by row.
+def project(x: Float[Array, "... d"], v: Float[Array, "... d"], axis: int = -1) -> Float[Array, "... d"]:
+    """Tangent projection P_x v = v - (x . v) x, row by row (``axis``: the coordinate axis).
 
     Examples:
       >>> import jax.numpy as jnp
       >>> project(jnp.array([0.0, 0.0, 1.0]), jnp.array([1.0, 2.0, 3.0]))
       Array([1., 2., 0.], dtype=float32)
     """
-    return v - _dot(x, v) * x
+    return v - _dot(x, v, axis) * x
 
 
-def exp(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "... d"]:
-    """Exponential map Exp_x(v) = cos(|v|) x + sin(|v|) v / |v|, row by row.
+def exp(x: Float[Array, "... d"], v: Float[Array, "... d"], axis: int = -1) -> Float[Array, "... d"]:
+    """Exponential map Exp_x(v) = cos(|v|) x + sin(|v|) v / |v|, row by row (``axis``: the coordinate axis).
 
     ``v`` must be tangent at ``x`` (use :func:`project`). Exact for any |v| (the geodesic wraps around for |v| > pi),
     NaN-free at v = 0 (also its derivatives), and the result is renormalised so that float round-off never
@@ -110,7 +110,7 @@ def exp(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "...
       >>> bool(jnp.allclose(y, jnp.array([0.0, 1.0]), atol=1e-6))
       True
     """
-    r2 = _dot(v, v)
+    r2 = _dot(v, v, axis)
     if v.dtype == jnp.float32:
         cos_r, sinc_r = _cos_sinc_f32(r2)
     else:
@@ -118,7 +118,7 @@ def exp(x: Float[Array, "... d"], v: Float[Array, "... d"]) -> Float[Array, "...
         r = jnp.sqrt(jnp.where(small, 1.0, r2))  # sqrt never evaluated (nor differentiated) at 0: no NaN in the grad
         cos_r = jnp.where(small, 1.0 - r2 / 2.0, jnp.cos(r))
         sinc_r = jnp.where(small, 1.0 - r2 / 6.0, jnp.sin(r) / r)
-    return normalize(cos_r * x + sinc_r * v)
+    return normalize(cos_r * x + sinc_r * v, axis)
 
 
 # Taylor coefficients of cos(t) and sin(t)/t in t^2, highest first: degree 20 leaves < 1e-10 on |t| <= pi.

@@ -12,7 +12,8 @@ from langevin_sphere import bench, cli
 def test_bench_tiny_end_to_end(tmp_path, capsys):
     result = bench.run(n_chains=16, M=4, d=3, do_sweep=False, out=tmp_path)
     rows = result["p0"]
-    assert [r["implementation"] for r in rows] == ["baseline", "ls.simulate", "ls.simulate, autodiff"]
+    assert [r["implementation"] for r in rows] == ["baseline", "ls.simulate", "ls.simulate, lanes",
+                                                   "ls.simulate, autodiff"]
     assert all(r["config_steps_per_s"] > 0 and 0 < r["fraction_of_limit"] < 1 for r in rows)
     assert rows[0]["ratio_to_baseline"] == 1.0
     assert set(result["profile_s_per_step"]) >= {"noise (keys + tangent normals)", "exponential map"}
@@ -27,7 +28,7 @@ def test_bench_tiny_end_to_end(tmp_path, capsys):
 def test_sweep_and_plot(tmp_path):
     limits = {"exp_per_s": 1e9, "flop_per_s": 1e11}
     rows = bench.sweep(limits, Ms=(4, 8), ds=(3,), target_s=0.01, log=lambda *_: None)
-    assert len(rows) == 4 and {r["implementation"] for r in rows} == {"baseline", "ls.simulate"}
+    assert len(rows) == 6 and {r["implementation"] for r in rows} == {"baseline", "ls.simulate", "ls.simulate, lanes"}
     assert all(np.isfinite(r["config_steps_per_s"]) for r in rows)
     written = bench.plot(rows, tmp_path / "sweep")
     assert [p.name for p in written] == ["sweep.png", "sweep.pdf"] and all(p.stat().st_size > 0 for p in written)

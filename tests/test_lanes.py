@@ -1,0 +1,78 @@
+"""The chains-last layout (``simulate(..., layout="lanes")``): the same dynamics as the default layout, to float32
+round-off, checked against the closed forms, the default layout and the autodiff gradient."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import assert_within_se, mean_se, random_points, zero_energy
+
+import langevin_sphere as ls
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("tau", [0.2, 0.01])  # 0.01: below the one-exp range, the autodiff fallback
+def test_infonce_lanes_gradient_matches_the_per_chain_one(symmetric, tau):
+    energy = ls.energies.InfoNCE(tau=tau, symmetric=symmetric)
+    x = ls.sphere.uniform(jax.random.key(0), (5, 12, 3))  # 5 chains of M = 6 pairs
+    e1, g1 = jax.vmap(energy.value_and_grad)(x)
+    e2, g2 = energy.lanes_value_and_grad(jnp.moveaxis(x, 0, -1))
+    np.testing.assert_allclose(e2, e1, atol=1e-6)
+    np.testing.assert_allclose(jnp.moveaxis(g2, -1, 0), g1, atol=1e-6)
+    # and the autodiff Riemannian gradient of the same energy
+    g_ad = jax.vmap(ls.sphere.riemannian_value_and_grad(energy))(x)[1]
+    np.testing.assert_allclose(jnp.moveaxis(g2, -1, 0), g_ad, atol=2e-5 / tau)
+
+
+def test_lanes_run_follows_the_default_layout():
+    """The same noise and the same drift: over 100 steps the two layouts stay within float32 round-off."""
+    energy = ls.energies.InfoNCE(tau=0.2)
+    x0 = ls.sphere.uniform(jax.random.key(0), (24, 16, 3))
+    kw = dict(schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-3, n_steps=100, record_every=10)
+    chains = ls.simulate(energy, x0, jax.random.key(1), **kw)
+    lanes = ls.simulate(energy, x0, jax.random.key(1), layout="lanes", **kw)
+    np.testing.assert_allclose(lanes.energy, chains.energy, atol=1e-5)
+    np.testing.assert_allclose(lanes.final, chains.final, atol=1e-5)
+    again = ls.simulate(energy, x0, jax.random.key(1), layout="lanes", **kw)
+    np.testing.assert_array_equal(again.final, lanes.final)  # reproducible for the same B and chunking
+
+
+@pytest.mark.parametrize("d, beta, t1", [(3, 1.0, 0.25), (8, 2.0, 0.15)])
+def test_lanes_brownian_motion_correlation_decay(rng, d, beta, t1):
+    """E = 0 (a plain callable: the lanes step with the vmapped gradient): E[x_t . x_0] = exp(-(d-1) t / beta)."""
+    h = 1e-3
+    X0 = random_points(rng, (64, 64, d))
+    n_steps = round(2 * t1 / h)
+    res = ls.simulate(zero_energy, X0, jax.random.key(1), schedule=ls.schedules.constant(beta), step_size=h,
+                      n_steps=n_steps, record_every=n_steps // 2, record_x=True, layout="lanes")
+    corr = np.sum(res.x * res.x[:, :1], axis=-1)
+    for r in (1, 2):
+        mean, se = mean_se(corr[:, r].ravel())
+        assert_within_se(mean, math.exp(-(d - 1) * res.t[r] / beta), se, what=f"lanes E[x_t . x_0] at t={res.t[r]}")
+
+
+def test_lanes_isolates_non_finite_chains():
+    mu = np.array([1.0, 0.0, 0.0], np.float32)
+    vmf = ls.energies.VonMisesFisher(mu, 2.0)
+    X0 = random_points(np.random.default_rng(2), (16, 2, 3))
+    kw = dict(schedule=ls.schedules.constant(2.0), step_size=0.01, n_steps=150, record_every=1, layout="lanes")
+    finite = ls.simulate(vmf, X0, jax.random.key(0), **kw)
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        res = ls.simulate(lambda X: vmf(X) + jnp.where(X[0, 0] > 0.99, jnp.nan, 0.0), X0, jax.random.key(0), **kw)
+    failed = res.failed_step >= 0
+    assert 0 < failed.sum() < len(failed)
+    assert np.all(np.isfinite(res.energy[~failed])) and np.all(np.isfinite(res.final))  # frozen, not NaN
+    np.testing.assert_allclose(res.energy[~failed], finite.energy[~failed], atol=1e-5)
+    for b in np.flatnonzero(failed):
+        assert np.all(np.isnan(res.energy[b, res.failed_step[b] + 1:]))
+
+
+def test_layout_arguments_are_checked():
+    x0 = ls.sphere.uniform(jax.random.key(0), (2, 4, 3))
+    kw = dict(schedule=ls.schedules.constant(1.0), step_size=1e-2, n_steps=4, record_every=2)
+    with pytest.raises(ValueError, match="layout must be"):
+        ls.simulate(zero_energy, x0, jax.random.key(0), layout="rows", **kw)
+    with pytest.raises(ValueError, match="lanes_step"):
+        ls.simulate(zero_energy, x0, jax.random.key(0), layout="lanes", integrator=ls.integrators.MALA(), **kw)
