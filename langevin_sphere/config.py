@@ -37,6 +37,9 @@ Optional keys (defaults in brackets):
   the regular simplex for M <= d + 1, the regular M-gon on the circle, the cross-polytope for M = 2d, so E* is
   known; other (M, d) are refused) or "random" (M uniform random unit vectors drawn from the seed; E* is then the
   lowest quenched energy found).
+- ``[run] chunk_records`` [10]: records per compiled chunk (a checkpoint after each). ``layout`` ["chains"]:
+  :func:`langevin_sphere.simulate`'s layout; "lanes" is the faster chains-last CPU step for small M and d, equal
+  to the default up to float32 round-off but not bit for bit independent of the number of chains.
 - ``[analysis] basin_starts`` [512]: uniform random starts quenched for the landscape's basin table
   (``basins.json``); 0 skips it. ``quench_every`` [0]: quench every chain every this many records during the run
   (inherent structures: trapping events, first hitting time of the global basin, the success curve); 0: only the
@@ -126,6 +129,7 @@ class RunConfig:
     t_max: float = 40.0
     record_every: int = 100
     chunk_records: int = 10
+    layout: str = "chains"  # simulate's layout: "chains" (bitwise layout-independent) or "lanes" (faster on CPU)
 
     @property
     def n_steps(self) -> int:
@@ -276,6 +280,8 @@ def loads(text: str) -> Config:
         _positive(f"run.{key}", getattr(run, key))
     if abs(run.n_steps * run.step_size - run.t_max) > 1e-9 * run.t_max or run.n_steps < 1:
         raise ConfigError(f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}")
+    if run.layout not in ("chains", "lanes"):
+        raise ConfigError(f"run.layout must be one of chains, lanes, got run.layout={run.layout!r}")
     if run.n_steps % run.record_every:
         raise ConfigError(
             f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, got {run.record_every}"

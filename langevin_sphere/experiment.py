@@ -121,7 +121,7 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         res = simulate(
             energy, x0, key_noise, schedule=sched.build(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
             record_every=cfg.run.record_every, chunk_records=cfg.run.chunk_records, progress=progress,
-            checkpoint=ckpt, quench_every=quench_every,
+            checkpoint=ckpt, quench_every=quench_every, layout=cfg.run.layout,
         )
         sim_time = time.perf_counter() - start
         quenched = quench(jnp.asarray(res.final))

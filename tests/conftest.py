@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")  # the suite is a CPU, float32 suite unless the caller says otherwise
+# one CPU device: the command line's one-device-per-core split must not change the suite's device count midway
+os.environ.setdefault("JAX_NUM_CPU_DEVICES", "1")
 
 import jax
 import jax.numpy as jnp

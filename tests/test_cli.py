@@ -68,6 +68,7 @@ def test_default_config_is_the_documented_trap_landscape():
         (("n_chains = 8", "n_chains = 'eight'"), "run.n_chains must be of type int"),
         (("n_chains = 8", "n_chains = 0"), "run.n_chains"),
         (("record_every = 10", "record_every = 7"), "run.record_every must divide"),
+        (("record_every = 10", "record_every = 10\nlayout = 'rows'"), "run.layout must be one of chains, lanes"),
         (("kind = \"infonce\"", "kind = \"hinge\""), "energy.kind must be one of"),
         (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),
@@ -207,25 +208,24 @@ def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, cap
     assert code == 0 and "not run again" in stdout and (out / "schedule_1.npz").exists()
 
 
-def test_one_cpu_device_per_core_unless_the_user_chose(monkeypatch):
-    """The command line splits the CPU into one device per core before JAX starts; never overrides a user's choice,
-    and leaves JAX alone once its backends run (as here, inside the test process)."""
+def test_one_cpu_device_per_core_unless_the_user_chose():
+    """The command line splits the CPU into one device per core before JAX starts; it never overrides a user's
+    choice, and leaves JAX alone once its backends run. Each case in a fresh process."""
     import os
     import subprocess
     import sys
 
-    probe = "from langevin_sphere import cli; n = cli._one_cpu_device_per_core(); import jax; print(n, jax.device_count())"
-    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
-    env["JAX_PLATFORMS"] = "cpu"
-    cores = len(os.sched_getaffinity(0))
-    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == [str(cores), str(cores)], out.stderr[-2000:]
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=3"
-    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["None", "3"], out.stderr[-2000:]
-    monkeypatch.delenv("XLA_FLAGS", raising=False)
-    monkeypatch.delenv("JAX_NUM_CPU_DEVICES", raising=False)
-    import jax
+    def probe(before="pass", **extra):
+        code = (f"import jax; {before}; from langevin_sphere import cli; n = cli._one_cpu_device_per_core(); "
+                "print(n, jax.device_count())")
+        env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
+        env.update(JAX_PLATFORMS="cpu", **extra)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout.split()
 
-    jax.devices()  # the backends of this process run already
-    assert cli._one_cpu_device_per_core() is None
+    cores = str(len(os.sched_getaffinity(0)))
+    assert probe() == [cores, cores]
+    assert probe(XLA_FLAGS="--xla_force_host_platform_device_count=3") == ["None", "3"]
+    assert probe(JAX_NUM_CPU_DEVICES="1") == ["None", "1"]
+    assert probe(before="jax.numpy.ones(1).block_until_ready()") == ["None", "1"]  # backends already running
