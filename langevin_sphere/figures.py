@@ -174,9 +174,9 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
         ax.set_xlabel(_SPEED_AXIS[kind][1])
         ax.set_ylabel("trapped fraction (final quench not at $E^*$)")
         ax.set_title(_SPEED_AXIS[kind][0], fontsize=10)
-        ax.set_ylim(-0.02, None)
+        ax.set_ylim(-0.02, min(1.08, 1.45 * ax.get_ylim()[1]))  # headroom: the legend sits above the curves
         ax.grid(alpha=0.3, which="both", lw=0.5)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return _save(fig, path)
 
