@@ -168,14 +168,14 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
             lambda x, keys, k: x - 1e-6 * jax.vmap(sphere.riemannian_value_and_grad(energy))(x)[1]),
         "exponential map": loop(lambda x, keys, k: sphere.exp(x, 1e-3 * x[:, ::-1])),  # cost does not need tangency
     }
-    res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
-                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1])
-    total = float(np.min(res.chunk_seconds[1:])) / n_steps
-    pieces["ls.simulate step (total)"] = total
-    res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
-                   n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1],
-                   layout="lanes")
-    pieces["ls.simulate step, lanes layout (total)"] = float(np.min(res.chunk_seconds[1:])) / n_steps
+    def simulate_step(layout):  # seconds per step of simulate on one device, steady state
+        res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
+                       n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1],
+                       layout=layout)
+        return float(np.min(res.chunk_seconds[1:])) / n_steps
+
+    pieces["ls.simulate step (total)"] = total = simulate_step("chains")
+    pieces["ls.simulate step, lanes layout (total)"] = simulate_step("lanes")
     parts = ("noise (keys + tangent normals)", "energy + gradient (closed form)", "exponential map")
     pieces["bookkeeping (total - pieces)"] = total - sum(pieces[p] for p in parts)
     return pieces

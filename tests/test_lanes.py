@@ -1,13 +1,11 @@
 """The chains-last layout (``simulate(..., layout="lanes")``): the same dynamics as the default layout, to float32
-round-off, checked against the closed forms, the default layout and the autodiff gradient."""
-
-import math
+round-off, checked against the default layout and the autodiff gradient (the Brownian-motion law: test_laws.py)."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import assert_within_se, mean_se, random_points, zero_energy
+from conftest import random_points, zero_energy
 
 import langevin_sphere as ls
 
@@ -37,20 +35,6 @@ def test_lanes_run_follows_the_default_layout():
     np.testing.assert_allclose(lanes.final, chains.final, atol=1e-5)
     again = ls.simulate(energy, x0, jax.random.key(1), layout="lanes", **kw)
     np.testing.assert_array_equal(again.final, lanes.final)  # reproducible for the same B and chunking
-
-
-@pytest.mark.parametrize("d, beta, t1", [(3, 1.0, 0.25), (8, 2.0, 0.15)])
-def test_lanes_brownian_motion_correlation_decay(rng, d, beta, t1):
-    """E = 0 (a plain callable: the lanes step with the vmapped gradient): E[x_t . x_0] = exp(-(d-1) t / beta)."""
-    h = 1e-3
-    X0 = random_points(rng, (64, 64, d))
-    n_steps = round(2 * t1 / h)
-    res = ls.simulate(zero_energy, X0, jax.random.key(1), schedule=ls.schedules.constant(beta), step_size=h,
-                      n_steps=n_steps, record_every=n_steps // 2, record_x=True, layout="lanes")
-    corr = np.sum(res.x * res.x[:, :1], axis=-1)
-    for r in (1, 2):
-        mean, se = mean_se(corr[:, r].ravel())
-        assert_within_se(mean, math.exp(-(d - 1) * res.t[r] / beta), se, what=f"lanes E[x_t . x_0] at t={res.t[r]}")
 
 
 def test_lanes_isolates_non_finite_chains():

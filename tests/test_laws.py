@@ -25,13 +25,14 @@ import langevin_sphere as ls
 # The SE with 64 x 64 = 4096 independent rows is 4e-3 .. 7e-3, so the bias is below 0.1 SE.
 
 
+@pytest.mark.parametrize("layout", ["chains", "lanes"])  # lanes: the chains-last step with the vmapped gradient
 @pytest.mark.parametrize("d, beta, t1", [(2, 1.0, 0.5), (3, 1.0, 0.25), (8, 2.0, 0.15)])
-def test_brownian_motion_correlation_decay(rng, d, beta, t1):
+def test_brownian_motion_correlation_decay(rng, d, beta, t1, layout):
     h = 1e-3
     X0 = random_points(rng, (64, 64, d))  # 64 chains x 64 rows: 4096 independent Brownian motions
     n_steps = round(2 * t1 / h)
     res = ls.simulate(zero_energy, X0, jax.random.key(1), schedule=ls.schedules.constant(beta),
-                      step_size=h, n_steps=n_steps, record_every=n_steps // 2, record_x=True)
+                      step_size=h, n_steps=n_steps, record_every=n_steps // 2, record_x=True, layout=layout)
     np.testing.assert_allclose(res.t, [0.0, t1, 2 * t1])
     corr = np.sum(res.x * res.x[:, :1], axis=-1)  # (B, R, n): x_t . x_0 per row
     for r in (1, 2):
