@@ -1,4 +1,4 @@
-"""Command line: ``langevin-sphere run | figures | bench`` (also ``python -m langevin_sphere``)."""
+"""Command line: ``langevin-sphere run | figures | bench | report`` (also ``python -m langevin_sphere``)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def _bench(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from . import report
+
+    sys.stdout.write(report.report(args.runs, args.bench))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="langevin-sphere",
@@ -88,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sweep", action="store_true", help="only the reference problem, no sweep over M and d")
     p.add_argument("--out", help="folder for bench.json and the sweep plot (default: print only)")
     p.set_defaults(fn=_bench)
+    p = sub.add_parser("report", help="print the README's result tables (markdown) from the stored results")
+    p.add_argument("--runs", default="experiments",
+                   help="folder with results/*/ and studies/*/ (default: experiments)")
+    p.add_argument("--bench", help="benchmark JSON (default: benchmarks/cpu-2core/bench.json beside the runs folder)")
+    p.set_defaults(fn=_report)
     args = parser.parse_args(argv)
     _one_cpu_device_per_core()
     from .config import ConfigError

@@ -1,0 +1,663 @@
+"""The README's result tables, printed from stored results (``langevin-sphere report [--runs DIR]``).
+
+Every table of the README's results sections is one block of :func:`report`: a heading line (``### ...``), a markdown
+table, and a notes paragraph that carries the numbers the prose around the table quotes. The README holds each block
+below its heading verbatim (``tests/test_report.py`` checks it), so updating the README after new results is a copy.
+
+Sources, all under the runs folder (``experiments/`` in the repository) and beside it:
+
+- ``results/<experiment>/summary.json`` and ``basins.json``: schedule comparisons, speed sweeps, basin tables;
+- ``studies/<study>/study.json``: critical depth, Kramers escape times, c-sweeps, finite-time tails;
+- ``benchmarks/cpu-2core/bench.json`` beside the runs folder: throughput (``langevin-sphere bench --out``).
+
+A missing source is an error naming the file and the table that needs it. The functions that build tables take the
+loaded JSON (dicts) and return strings; only :func:`load_sources` reads files (through :mod:`langevin_sphere.io`).
+Nothing here simulates, imports JAX arrays or writes files.
+
+End states: when a schedule entry (or a basin table) carries ``"outcomes"`` (``success``, ``minimum``, ``plateau``,
+``saddle``, ``unconverged``, each ``{count, fraction, lo, hi}``), the schedule tables split the failures into
+trapped in a minimum / on a plateau / unconverged (and at a saddle, where any); otherwise they show one "trapped"
+column (every chain whose quenched final energy is not within eps of E*).
+
+A schedule *ends hot* when 1 / beta(t_end) > eps: its thermal energy exceeds the success threshold, so its final
+state is a thermal one and the quench of that state decides success. Tables mark its final beta "(hot)".
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+from . import io
+
+__all__ = [
+    "SOURCES",
+    "load_sources",
+    "ends_hot",
+    "default_experiment",
+    "basin_tables",
+    "schedule_comparison",
+    "speed_sweeps",
+    "critical_depth",
+    "kramers",
+    "c_sweep_two_well",
+    "tails",
+    "c_sweep_dhel",
+    "performance_p0",
+    "performance_devices",
+    "performance_sweep",
+    "blocks",
+    "report",
+]
+
+# The stored results behind the README, relative to the runs folder: name -> path.
+SOURCES = {
+    "default": "results/default/summary.json",
+    "default_basins": "results/default/basins.json",
+    "A": "results/compare_circle_M6/summary.json",
+    "A_basins": "results/compare_circle_M6/basins.json",
+    "B": "results/compare_dhel_circle_M8/summary.json",
+    "B_basins": "results/compare_dhel_circle_M8/basins.json",
+    "benign": "results/simplex_M4_d3/summary.json",
+    "benign_basins": "results/simplex_M4_d3/basins.json",
+    "sweep_rate_A": "results/sweep_rate_circle_M6/summary.json",
+    "sweep_slope_A": "results/sweep_slope_circle_M6/summary.json",
+    "sweep_c_A": "results/sweep_c_circle_M6/summary.json",
+    "sweep_rate_B_slowest": "results/sweep_rate_slowest_dhel_circle_M8/summary.json",
+    "sweep_rate_B_slow": "results/sweep_rate_slow_dhel_circle_M8/summary.json",
+    "sweep_rate_B": "results/sweep_rate_dhel_circle_M8/summary.json",
+    "depth_default": "studies/critical_depth_circle-M8-tau0.05/study.json",
+    "depth_A": "studies/critical_depth_circle-M6-tau0.05/study.json",
+    "depth_B": "studies/critical_depth_dhel-circle-M8-tau0.1/study.json",
+    "kramers": "studies/kramers_two_well/study.json",
+    "c_sweep_two_well": "studies/c_sweep_two_well/study.json",
+    "tails": "studies/tails_two_well/study.json",
+    "c_sweep_dhel": "studies/c_sweep_dhel-circle-M8-tau0.1/study.json",
+}
+BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
+
+_WIDTH = 118  # notes are wrapped like the README's prose
+_ROUNDOFF = 100 * 2.0**-52  # a critical depth below this (relative to the energies) is float64 round-off
+
+
+# ----------------------------------------------------------------------------------------------------------- reading
+def load_sources(runs: str | Path = "experiments", bench: str | Path | None = None) -> dict:
+    """Every stored result the report needs, as loaded JSON: ``{name: dict}`` (names of :data:`SOURCES`, and
+    ``"bench"``). ``bench`` defaults to ``benchmarks/cpu-2core/bench.json`` beside the runs folder.
+
+    Raises:
+        FileNotFoundError: naming every missing file (the report is never printed from part of its sources).
+    """
+    runs = Path(runs)
+    paths = {name: runs / rel for name, rel in SOURCES.items()}
+    paths["bench"] = Path(bench) if bench is not None else (runs if runs.name else runs.absolute()).parent / BENCH
+    missing = [f"{p} ({name})" for name, p in paths.items() if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"the report needs stored results that are missing: {', '.join(missing)}; "
+                                "experiments/run_all.sh and `langevin-sphere bench --out` write them")
+    return {name: io.load_json(p) for name, p in paths.items()}
+
+
+# -------------------------------------------------------------------------------------------------------- formatting
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _notes(*sentences: str) -> list[str]:
+    text = " ".join(s.strip() for s in sentences if s)
+    return textwrap.wrap(text, width=_WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
+def _block(heading: str, table: list[str], notes: list[str]) -> str:
+    lines = [f"### {heading}", "", *table]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines)
+
+
+def _ci(fraction: float, lo: float, hi: float) -> str:
+    return f"{fraction:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def _pct_ci(fraction: float, lo: float, hi: float) -> str:
+    return f"{100 * fraction:.1f}% [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+
+
+def _sci(x: float, strip: bool = False) -> str:
+    """3 significant digits, exponent written short: 1.31e6, 8.90e5, 775, 79.2 (``strip``: 1e5, 2.2e4)."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000 or abs(x) < 1e-3:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        if strip:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{x:.3g}"
+
+
+def _beta(x: float) -> str:
+    """An inverse temperature: 3 significant digits below 100, integers up to 1e4, short exponents above."""
+    if x >= 1e4:
+        return _sci(x, strip=True)
+    if x >= 100:
+        return f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def _value(x: float) -> str:
+    """A swept parameter: 1/128 for small inverse powers of 2, 1e4 for large ones, else as written."""
+    if 0 < x < 0.2 and math.log2(1 / x).is_integer():
+        return f"1/{round(1 / x)}"
+    if x >= 1000:
+        return _sci(x, strip=True)
+    return f"{x:g}"
+
+
+def ends_hot(final_beta: float, eps: float) -> bool:
+    """True when the schedule ends with thermal energy 1 / beta(t_end) above the success threshold eps."""
+    return final_beta * eps < 1.0
+
+
+def _final_beta(final_beta: float, eps: float) -> str:
+    return _beta(final_beta) + (" (hot)" if ends_hot(final_beta, eps) else "")
+
+
+_HOT_RULE = ("1 / beta(t_end) > eps, a thermal energy above the success threshold, so the final state is a thermal "
+             "one and its quench decides success.")
+_HOT = "Final beta marked (hot): " + _HOT_RULE
+
+
+def _source_short(source: str) -> str:
+    return source.split(" (")[0]
+
+
+# ------------------------------------------------------------------------------------------------------- end states
+_KINDS = (("minimum", "trapped in a minimum"), ("plateau", "on a plateau"), ("saddle", "at a saddle"),
+          ("unconverged", "unconverged"))
+
+
+def _has_outcomes(entries: list[dict]) -> bool:
+    return bool(entries) and all(isinstance(e, dict) and "outcomes" in e for e in entries)
+
+
+def _outcome_kinds(entries: list[dict]) -> list[tuple[str, str]]:
+    """The failure kinds shown: minimum, plateau, unconverged always; saddle only where some entry has one."""
+    return [(k, label) for k, label in _KINDS
+            if k != "saddle" or any(e["outcomes"].get("saddle", {}).get("count", 0) for e in entries)]
+
+
+def _trapped_count(entry: dict) -> int:
+    return int(round(entry["trapped"] * entry["n"]))
+
+
+def _basin_outcomes(basins: dict) -> dict | None:
+    return basins.get("outcomes")
+
+
+# ------------------------------------------------------------------------------------------------- schedule tables
+def _final_basins(entry: dict, eps: float) -> str:
+    above = [b for b in entry.get("final_basins", []) if b["gap"] > eps]
+    return ", ".join(f"{b['gap']:.3f} ({b['count']})" for b in above) or "-"
+
+
+def _schedule_table(summary: dict, basins: dict | None, with_final_basins: bool) -> tuple[list[str], bool]:
+    """Rows of one schedule comparison (and the quench of the basin table's starts); returns (lines, any hot)."""
+    eps = summary["eps"]
+    entries = summary["schedules"]
+    split = _has_outcomes(entries)
+    kinds = _outcome_kinds(entries + ([basins] if basins and _basin_outcomes(basins) else [])) if split else []
+    header = ["schedule", "final beta", "success [95% CI]"]
+    header += [f"{label} (of n)" for _, label in kinds] if split else ["trapped"]
+    if with_final_basins:
+        header.append("final basins above E* (E - E*: chains)")
+    rows, hot = [], False
+    for s in entries:
+        hot |= ends_hot(s["final_beta"], eps)
+        row = [s["label"], _final_beta(s["final_beta"], eps)]
+        if split:
+            o = s["outcomes"]
+            row.append(_ci(o["success"]["fraction"], o["success"]["lo"], o["success"]["hi"]))
+            row += [f"{o.get(k, {}).get('count', 0)} / {s['n']}" for k, _ in kinds]
+        else:
+            row += [_ci(s["success"], s["success_lo"], s["success_hi"]), f"{_trapped_count(s)} / {s['n']}"]
+        if with_final_basins:
+            row.append(_final_basins(s, eps))
+        rows.append(row)
+    if basins is not None:
+        n = basins["n_starts"]
+        row = [f"quench of {n} uniform starts (basins.json)", "-"]
+        g = basins["global"]
+        o = _basin_outcomes(basins) if split else None
+        if split and o is not None:
+            row.append(_ci(o["success"]["fraction"], o["success"]["lo"], o["success"]["hi"]))
+            row += [f"{o.get(k, {}).get('count', 0)} / {n}" for k, _ in kinds]
+        elif split:  # a basin table without end-state kinds beside summaries with them
+            row.append(_ci(g["fraction"], g["lo"], g["hi"]))
+            row += [f"{basins.get('not_converged', 0)} / {n}" if k == "unconverged" else "-" for k, _ in kinds]
+        else:
+            row += [_ci(g["fraction"], g["lo"], g["hi"]), f"{basins['trapped']['count']} / {n}"]
+        if with_final_basins:
+            row.append(", ".join(f"{b['gap']:.3f} ({b['count']})" for b in basins["basins"] if not b["global"]))
+        rows.append(row)
+    return _table(header, rows), hot
+
+
+def _run_sentence(summary: dict) -> str:
+    run, analysis = summary["config"]["run"], summary["config"]["analysis"]
+    quench = f", quenches every {analysis['quench_every']} records" if analysis.get("quench_every") else ""
+    return (f"{summary['landscape']}; {run['n_chains']} chains from uniform starts, t = {run['t_max']:g}, "
+            f"step {run['step_size']:g}{quench}; success: quenched final energy within {summary['eps']:g} of "
+            f"E* = {summary['E_star']:.6g} ({_source_short(summary['E_star_source'])}).")
+
+
+def _failed_sentence(summary: dict) -> str:
+    failed = [(s["label"], int(round(s.get("failed", 0) * s["n"]))) for s in summary["schedules"]]
+    failed = [f"{label}: {k}" for label, k in failed if k]
+    return f"Chains that failed (NaN / inf): {', '.join(failed)}." if failed else ""
+
+
+def default_experiment(summary: dict, basins: dict) -> str:
+    """The embedded default experiment: one row per schedule with its final basins; timing; the basin table."""
+    table, hot = _schedule_table(summary, None, with_final_basins=True)
+    entries = summary["schedules"]
+    wall = sum(s["wall_time_s"] for s in entries)
+    rates = [s["config_steps_per_s"] for s in entries]
+    devices = summary.get("provenance", {}).get("devices", "?")
+    misses = basins.get("trapped") or {k: 1 - basins["global"][j] for k, j in (("fraction", "fraction"),
+                                                                               ("lo", "hi"), ("hi", "lo"))}
+    notes = _notes(
+        _run_sentence(summary),
+        f"Simulation wall time {wall:.1f} s for the {len(entries)} schedules, {_sci(min(rates))} - {_sci(max(rates))}"
+        f" config-steps/s (JAX devices: {devices}).",
+        f"A quench of the {basins['n_starts']} uniform starts of the basin table misses E* from "
+        f"{_pct_ci(misses['fraction'], misses['lo'], misses['hi'])} of them.",
+        _failed_sentence(summary),
+        _HOT if hot else "",
+    )
+    return _block("default experiment", table, notes)
+
+
+def schedule_comparison(summary: dict, basins: dict, name: str) -> str:
+    """One landscape's schedule comparison, with the quench of the basin table's starts as the last row."""
+    table, hot = _schedule_table(summary, basins, with_final_basins=False)
+    notes = _notes(_run_sentence(summary), _failed_sentence(summary), _HOT if hot else "")
+    return _block(f"schedule comparison: {name}", table, notes)
+
+
+def basin_tables(named: list[tuple[str, dict, dict]]) -> str:
+    """The basin table of each studied landscape: ``named`` = [(name, summary, basins)]."""
+    split = all(_basin_outcomes(b) is not None for _, _, b in named)
+    kinds = _outcome_kinds([{"outcomes": b["outcomes"]} for _, _, b in named]) if split else []
+    header = ["landscape", "quenched starts", "global basin [95% CI]"]
+    header += [f"{label} (of n)" for _, label in kinds] if split else ["trapped", "not converged"]
+    header.append("levels above E* (E - E*: starts)")
+    rows = []
+    for name, summary, b in named:
+        n, g = b["n_starts"], b["outcomes"]["success"] if split else b["global"]
+        row = [f"{name}: {summary['landscape']}", str(n), _ci(g["fraction"], g["lo"], g["hi"])]
+        if split:
+            row += [f"{b['outcomes'].get(k, {}).get('count', 0)} / {n}" for k, _ in kinds]
+        else:
+            row += [f"{b['trapped']['count']} / {n}", str(b.get("not_converged", 0))]
+        row.append(", ".join(f"{x['gap']:.3f} ({x['count']})" for x in b["basins"] if not x["global"]) or "-")
+        rows.append(row)
+    tols = sorted({b["quench_tol"] for _, _, b in named})
+    eps = sorted({b["eps"] for _, _, b in named})
+    notes = _notes(
+        f"Uniform random starts drawn from each experiment's seed, quenched to a gradient norm below "
+        f"{', '.join(f'{t:g}' for t in tols)}; a level is an energy of the quenched states, labelled up to symmetry; "
+        f"global basin: quenched energy within {', '.join(f'{e:g}' for e in eps)} of E*.")
+    return _block("trap landscapes: basin tables", _table(header, rows), notes)
+
+
+# ---------------------------------------------------------------------------------------------------------- sweeps
+_SWEPT = {"rate": "geometric rate r", "slope": "linear slope s", "c": "logarithmic c"}
+_SLOWER_IS_LARGER = {"c"}  # a larger c cools more slowly; a larger rate or slope faster
+
+
+def _not_success(s: dict) -> tuple[float, float, float]:
+    """Fraction of chains not at E* and its Wilson interval (the complement of success's)."""
+    if "outcomes" in s:
+        o = s["outcomes"]["success"]
+        return 1 - o["fraction"], 1 - o["hi"], 1 - o["lo"]
+    if "trapped" in s and "trapped_lo" in s:
+        return s["trapped"], s["trapped_lo"], s["trapped_hi"]
+    return 1 - s["success"], 1 - s["success_hi"], 1 - s["success_lo"]
+
+
+def _sweep_row(name: str, summaries: list[dict]) -> list[str]:
+    kind = summaries[0]["sweep"]
+    eps = summaries[0]["eps"]
+    swept = sorted(((s["speed"], s, summ) for summ in summaries for s in summ["schedules"] if s["speed"] is not None),
+                   key=lambda x: x[0], reverse=kind in _SLOWER_IS_LARGER)
+    cells = []
+    for i, (v, s, _) in enumerate(swept):
+        f, lo, hi = _not_success(s)
+        tag = _value(v) + (", hot" if ends_hot(s["final_beta"], eps) else "")
+        cells.append(f"{f:.3f} [{lo:.3f}, {hi:.3f}] ({tag})" if i in (0, len(swept) - 1) else f"{f:.3f} ({tag})")
+    constant = [s for summ in summaries for s in summ["schedules"] if s["speed"] is None]
+    if constant:
+        f, lo, hi = _not_success(constant[0])
+        const = f"{f:.3f} [{lo:.3f}, {hi:.3f}] (beta = {_beta(constant[0]['final_beta'])})"
+    else:
+        const = "-"
+    runs = [s["config"]["run"] for s in summaries]
+    chains = sorted({r["n_chains"] for r in runs})
+    steps = sorted({r["step_size"] for r in runs})
+    if len(summaries) == 1:
+        t = f"t = {runs[0]['t_max']:g}"
+    else:
+        parts = []
+        for summ, r in sorted(zip(summaries, runs), key=lambda x: -x[1]["t_max"]):
+            vals = sorted(s["speed"] for s in summ["schedules"] if s["speed"] is not None)
+            if len(vals) <= 3:
+                shown = ", ".join(_value(v) for v in vals)
+            else:
+                shown = f"{_value(vals[0])} ... {_value(vals[-1])}"
+            parts.append(f"{r['t_max']:g} ({shown})")
+        t = "t = " + ", ".join(parts)
+    setting = (f"{'/'.join(str(c) for c in chains)} chains, step {'/'.join(f'{h:g}' for h in steps)}, {t}")
+    return [f"{name}, {_SWEPT.get(kind, kind)}", setting, ", ".join(cells), const]
+
+
+def speed_sweeps(named: list[tuple[str, list[dict]]]) -> str:
+    """Trapped fraction against schedule speed: one row per (landscape, swept parameter), slowest value first."""
+    rows = [_sweep_row(name, summaries) for name, summaries in named]
+    hot = any(ends_hot(s["final_beta"], summ["eps"]) for _, group in named for summ in group for s in summ["schedules"]
+              if s["speed"] is not None)
+    header = ["sweep", "runs", "trapped fraction [95% CI] (value), slowest first", "constant beta"]
+    eps = sorted({summ["eps"] for _, group in named for summ in group})
+    notes = _notes(
+        "Trapped: quenched final state not within "
+        f"{', '.join(f'{e:g}' for e in eps)} of E*; Wilson 95% intervals at both ends of each sweep and for the "
+        "constant schedule (the same starts, constant beta for the whole run).",
+        "Values marked hot: " + _HOT_RULE if hot else "")
+    return _block("speed sweeps", _table(header, rows), notes)
+
+
+# --------------------------------------------------------------------------------------------------------- studies
+def _landscape_of(study: dict) -> str:
+    ls = study["landscape"]
+    sym = " (symmetric)" if ls.get("symmetric") else ""
+    return f"{ls['energy']}{sym}, M = {ls['M']}, tau = {ls['tau']:g}"
+
+
+def _converged_pairs(study: dict) -> tuple[int, int]:
+    conv = study["converged"]
+    k = len(conv)
+    return sum(bool(conv[i][j]) for i in range(k) for j in range(i + 1, k)), k * (k - 1) // 2
+
+
+def critical_depth(named: list[tuple[str, dict]]) -> str:
+    """Minima, converged strings, c* and the deepest minimum of each critical-depth study."""
+    rows = []
+    for name, study in named:
+        gaps = [g for g in study["gap"] if g > 0]
+        converged, pairs = _converged_pairs(study)
+        scale = max(1.0, max(abs(e) for e in study["energy"]))
+        c_star = study["c_star"]
+        if c_star <= _ROUNDOFF * scale:
+            c_cell, deepest = f"{c_star:.1e} (round-off: 0)", "-"
+        else:
+            c_cell, deepest = f"{c_star:.3g}", f"E - E* = {study['gap'][study['deepest']]:.3f}"
+        minima = (f"{study['n_minima']}: the optimum and {len(gaps)} at E - E* = {min(gaps):.3f} ... {max(gaps):.3f}"
+                  if gaps else f"{study['n_minima']}: the optimum")
+        rows.append([f"{_landscape_of(study)} ({name})", minima, f"{converged} / {pairs}", c_cell, deepest])
+    header = ["landscape (circle, d = 2)", "minima", "strings converged", "c* (float64)", "deepest minimum"]
+    method = named[0][1]["method"]
+    notes = _notes(
+        f"Minima: {method['minima']}. Paths: {method['paths']}.",
+        "Strings converged: pairs of minima whose string met its tolerance, of all pairs; an unconverged string is "
+        "still a path, so its saddle and the depths it enters are upper bounds.")
+    return _block("critical depth", _table(header, rows), notes)
+
+
+def kramers(study: dict) -> str:
+    """Mean escape time from the two-well's trap against beta, and the Arrhenius slope against the barrier."""
+    rows, ratios = [], []
+    for r in study["rows"]:
+        ratio = r["mean_escape_time"] / r["kramers_time"]
+        ratios.append(ratio)
+        rows.append([f"{r['beta']:g}", str(r["n_chains"]), str(r["escaped"]), f"{r['mean_escape_time']:.4g}",
+                     f"{r['kramers_time']:.4g}", f"{ratio:.3f}"])
+    header = ["beta", "chains", "escaped by t_max", "mean escape time", "Eyring-Kramers time", "ratio"]
+    e = study["energy"]
+    notes = _notes(
+        f"Two-well E = a (-cos 2 theta - b cos theta), a = {e['a']:g}, b = {e['b']:g}; {study['escape']}; "
+        f"{study['integrator']}, h = {study['step_size']:g}.",
+        f"Slope of log(mean escape time) against beta: {study['slope']:.3f} ± {study['slope_se']:.3f} "
+        f"(chi2 {study['chi2']:.2f} on {study['dof']} dof), against the barrier {study['barrier_string']:.7g} of the "
+        f"string method (closed form {study['barrier_closed_form']:g}, difference "
+        f"{abs(study['barrier_string'] - study['barrier_closed_form']):.0e}): relative error "
+        f"{100 * study['relative_error']:+.1f}%.",
+        f"Measured times are {min(ratios):.2f} - {max(ratios):.2f} times the Eyring-Kramers times.")
+    return _block("Kramers escape times (two-well)", _table(header, rows), notes)
+
+
+def c_sweep_two_well(study: dict) -> str:
+    """Success against the logarithmic constant c, with the two-state master-equation prediction."""
+    rows, outside, diffs = [], [], []
+    for r in study["rows"]:
+        p = r["predicted"]
+        if p < r["success_lo"]:
+            inside = "no, below"
+        elif p > r["success_hi"]:
+            inside = "no, above"
+        else:
+            inside = "yes"
+        if inside != "yes":
+            outside.append(inside.split(", ")[1])
+        diffs.append((abs(p - r["success"]), r["c_over_c_star"]))
+        rows.append([f"{r['c_over_c_star']:.3g}", f"{r['c']:.3g}", str(r["n"]),
+                     _ci(r["success"], r["success_lo"], r["success_hi"]), f"{p:.3f}", inside])
+    header = ["c / c*", "c", "chains", "success [95% CI]", "master equation", "prediction inside the CI"]
+    n = len(study["rows"])
+    sides = sorted(set(outside))
+    side = f", all {sides[0]} the measurement" if len(sides) == 1 else ""
+    worst = max(diffs)
+    best = max(study["rows"], key=lambda r: r["success"])
+    cross = _crossing(study["rows"], 0.5)
+    notes = _notes(
+        f"{study['schedule']}; c* = {study['c_star']:.7g}, the {study['c_star_source']}; {study['start']}; success: "
+        f"{study['success']}, t_max = {study['t_max']:g}, h = {study['step_size']:g}.",
+        f"The two-state master equation with Eyring-Kramers rates at beta(t) lies inside the Wilson 95% interval for "
+        f"{n - len(outside)} of {n} values of c and outside for {len(outside)}{side}; the largest difference is "
+        f"{worst[0]:.3f} (c = {worst[1]:.3g} c*).",
+        f"Success crosses 1/2 at c = {cross:.2f} c* (linear interpolation) and peaks at {best['success']:.3f} at "
+        f"c = {best['c_over_c_star']:.3g} c*." if cross is not None else "")
+    return _block("c-sweep (two-well)", _table(header, rows), notes)
+
+
+def _crossing(rows: list[dict], level: float) -> float | None:
+    """First c / c* where success crosses ``level`` upwards, by linear interpolation between the sweep's points."""
+    pts = sorted((r["c_over_c_star"], r["success"]) for r in rows)
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if y0 < level <= y1:
+            return x0 + (level - y0) * (x1 - x0) / (y1 - y0)
+    return None
+
+
+def tails(study: dict) -> str:
+    """Fitted tail exponents alpha of P(E_t - E* > eps) ~ t^(-alpha) against the Gibbs tail's slope."""
+    rows, z, rel = [], [], []
+    for r in study["rows"]:
+        zi = (r["alpha"] - r["alpha_quasi_eq"]) / r["alpha_se"]
+        z.append((abs(zi), zi, r["c_over_c_star"], r["eps"]))
+        rel.append((r["alpha"] - r["alpha_quasi_eq"]) / r["alpha_quasi_eq"])
+        rows.append([f"{r['c_over_c_star']:g}", f"{r['eps']:g}", f"{r['alpha']:.4f} ± {r['alpha_se']:.4f}",
+                     f"{r['alpha_quasi_eq']:.4f}", f"{zi:+.2f}", f"{r['eps_over_c']:.4f}", f"{r['p_at_t_max']:.3f}"])
+    header = ["c / c*", "eps", "fitted alpha ± SE", "Gibbs-tail slope", "difference (SE)", "eps / c",
+              "P(E - E* > eps) at t_max"]
+    n = len(rows)
+    within = sum(a <= 3 for a, *_ in z)
+    worst = max(z)
+    w0, w1 = study["fit_window"]
+    notes = _notes(
+        f"{study['schedule']}, c* = {study['c_star']:g}, {study['start']} starts, {study['rows'][0]['n_chains']} "
+        f"chains per c, h = {study['step_size']:g}; alpha fitted on t in [{w0:g}, {w1:g}]; {study['alpha_se_note']}.",
+        f"Fitted alpha from {min(r['alpha'] for r in study['rows']):.3f} to "
+        f"{max(r['alpha'] for r in study['rows']):.3f}; it matches the slope of the Gibbs tail at beta(t) on the same "
+        f"window within 3 SE for {within} of {n} (c, eps); the largest deviation is {worst[1]:+.2f} SE "
+        f"(c = {worst[2]:g} c*, eps = {worst[3]:g}); relative differences from {100 * min(rel):+.1f}% to "
+        f"{100 * max(rel):+.1f}%.")
+    return _block("finite-time tails (two-well)", _table(header, rows), notes)
+
+
+def c_sweep_dhel(study: dict) -> str:
+    """Success against c on landscape B (DHEL), final states quenched."""
+    eps = study["eps"]
+    rows, hot = [], False
+    for r in study["rows"]:
+        hot |= ends_hot(r["final_beta"], eps)
+        rows.append([f"{r['c_over_c_star']:.3g}", f"{r['c']:.3g}", _final_beta(r["final_beta"], eps), str(r["n"]),
+                     _ci(r["success"], r["success_lo"], r["success_hi"]), str(r.get("quench_not_converged", 0))])
+    header = ["c / c*", "c", "final beta", "chains", "success [95% CI]", "quench not converged"]
+    half = max((r["success_hi"] - r["success_lo"]) / 2 for r in study["rows"])
+    notes = _notes(
+        f"{study['title']}: {study['schedule']}; c* = {study['c_star']:.4g} from the {study['c_star_source']}; "
+        f"{study['start']}; success: {study['success']}, t_max = {study['t_max']:g}, h = {study['step_size']:g}; "
+        f"largest Wilson 95% half-width {half:.3f}.",
+        _HOT if hot else "")
+    return _block("c-sweep (DHEL, landscape B)", _table(header, rows), notes)
+
+
+# ------------------------------------------------------------------------------------------------------ performance
+_IMPLEMENTATIONS = {
+    "baseline": "baseline (`jit(vmap(lax.scan))`, `jax.grad`)",
+    "ls.simulate": ("`ls.simulate` (closed-form gradient, Threefry noise with d - 1 normals per row, "
+                    "polynomial exp map)"),
+    "ls.simulate, lanes": '`ls.simulate(..., layout="lanes")`, chains-last',
+    "ls.simulate, autodiff": "`ls.simulate` with the energy as a plain callable (`jax.grad`)",
+    "ls.simulate, 1 device": "`ls.simulate` on one device",
+}
+
+
+def _n_devices(bench: dict) -> int:
+    if "scaling" in bench:
+        return bench["scaling"]["n_devices"]
+    return len(bench.get("provenance", {}).get("devices", "cpu:0").split(","))
+
+
+def _devices_of(row: dict, bench: dict) -> int:
+    """CPU devices a bench row ran on: its own field where recorded; else the baseline (plain ``jit``, no sharding)
+    and the "1 device" rows ran on one, ``ls.simulate`` on every local device."""
+    if "devices" in row:
+        return int(row["devices"])
+    if row["implementation"] == "baseline" or row["implementation"].endswith("1 device"):
+        return 1
+    return _n_devices(bench)
+
+
+def _fraction_of_limit(rate: float, M: int, d: int, limits: dict) -> float:
+    exps, flops = M * M + M, 6.0 * M * M * d + 12.0 * M * M
+    return max(rate * exps / limits["exp_per_s"], rate * flops / limits["flop_per_s"])
+
+
+def performance_p0(bench: dict) -> str:
+    """The reference problem P0: each implementation's throughput, its devices, and ratios to the baseline."""
+    p0 = bench["p0"]
+    base = next(r for r in p0 if r["implementation"] == "baseline")
+    lim = bench["limits"]
+    rows, like = [], []
+    for r in p0:
+        n = _devices_of(r, bench)
+        rate = r["config_steps_per_s"]
+        fraction = r.get("fraction_of_limit", _fraction_of_limit(rate, r["M"], r["d"], lim))
+        if n == 1 and r is not base:
+            like.append(f"`{r['implementation'].removesuffix(', 1 device')}` "
+                        f"{r['config_steps_per_s'] / base['config_steps_per_s']:.2f}x")
+        rows.append([_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), str(n),
+                     _sci(rate), f"{rate / base['config_steps_per_s']:.2f}x", f"{fraction:.3f}"])
+    lanes_one = bench.get("scaling", {}).get("lanes", {}).get("one_device")
+    if lanes_one is not None and _n_devices(bench) > 1:
+        rows.append(['`ls.simulate(..., layout="lanes")` on one device (scaling run)', "1", _sci(lanes_one),
+                     f"{lanes_one / base['config_steps_per_s']:.2f}x",
+                     f"{_fraction_of_limit(lanes_one, base['M'], base['d'], lim):.3f}"])
+        like.append(f"the lanes layout {lanes_one / base['config_steps_per_s']:.2f}x")
+    header = [f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})", "CPU devices",
+              "config-steps/s", "vs baseline (1 device)", "fraction of limit"]
+    n_dev = _n_devices(bench)
+    notes = _notes(
+        f"The baseline ran on one CPU device (a plain `jit`); the rows on {n_dev} devices compare {n_dev} cores with "
+        f"its one." if n_dev > 1 else "",
+        f"Like with like, on one device each: {' and '.join(like)} the baseline." if like and n_dev > 1 else "",
+        f"Limits measured on {lim.get('device', '?')}: {_sci(lim['exp_per_s'])} exp/s, {_sci(lim['flop_per_s'])} "
+        f"matmul FLOP/s, {_sci(lim['bytes_per_s'])} B/s copy bandwidth; fraction of limit: the larger of the exp and "
+        "FLOP utilisations (M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs per config-step).",
+        f"JAX devices of the run: {bench.get('provenance', {}).get('devices', '?')}.")
+    return _block("performance: P0", _table(header, rows), notes)
+
+
+def performance_devices(bench: dict) -> str:
+    """P0 on one device and on every local device (chains sharded), per layout."""
+    sc = bench["scaling"]
+    n = sc["n_devices"]
+    rows = [[label, _sci(sc[k]["one_device"]), _sci(sc[k]["all_devices"]), f"{sc[k]['efficiency_per_device']:.2f}"]
+            for k, label in (("chains", "default (chains)"), ("lanes", "lanes")) if k in sc]
+    header = ["layout (P0)", "1 device", f"{n} devices", "efficiency per device"]
+    notes = _notes(f"Config-steps/s; efficiency per device = rate on {n} devices / ({n} x rate on 1 device).")
+    return _block("performance: CPU devices", _table(header, rows), notes)
+
+
+def performance_sweep(bench: dict) -> str:
+    """Sweep over M and d: both layouts, the better one in bold with its ratio to the baseline."""
+    cells: dict[tuple[int, int], dict[str, dict]] = {}
+    for r in bench["sweep"]:
+        cells.setdefault((r["M"], r["d"]), {})[r["implementation"]] = r
+    Ms = sorted({m for m, _ in cells})
+    ds = sorted({d for _, d in cells})
+    rows = []
+    for m in Ms:
+        row = [str(m)]
+        for d in ds:
+            c = cells.get((m, d))
+            if not c:
+                row.append("-")
+                continue
+            chains, lanes, base = c["ls.simulate"], c["ls.simulate, lanes"], c["baseline"]
+            a, b = chains["config_steps_per_s"], lanes["config_steps_per_s"]
+            sa, sb = _sci(a), _sci(b)
+            if a >= b:
+                sa = f"**{sa}**"
+            else:
+                sb = f"**{sb}**"
+            row.append(f"{sa} / {sb} ({max(a, b) / base['config_steps_per_s']:.2f}x)")
+        rows.append(row)
+    n = _devices_of(bench["sweep"][0] | {"implementation": "ls.simulate"}, bench)
+    notes = _notes(
+        "Config-steps/s of the default layout / the lanes layout, the better one in bold, and in parentheses its "
+        f"ratio to the baseline; the library ran on {n} CPU device{'s' if n > 1 else ''} and the baseline on one "
+        f"({n} cores against 1: the sweep has no one-device runs of the library)." if n > 1 else
+        "Config-steps/s of the default layout / the lanes layout, the better one in bold, and in parentheses its "
+        "ratio to the baseline, all on one CPU device.")
+    return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
+
+
+# ----------------------------------------------------------------------------------------------------------- report
+def blocks(src: dict) -> list[str]:
+    """Every block of the report (heading, table, notes), in README order, from :func:`load_sources`' dict."""
+    return [
+        default_experiment(src["default"], src["default_basins"]),
+        basin_tables([("default", src["default"], src["default_basins"]), ("A", src["A"], src["A_basins"]),
+                      ("B", src["B"], src["B_basins"]), ("benign", src["benign"], src["benign_basins"])]),
+        schedule_comparison(src["A"], src["A_basins"], "landscape A"),
+        schedule_comparison(src["B"], src["B_basins"], "landscape B"),
+        schedule_comparison(src["benign"], src["benign_basins"], "benign simplex"),
+        speed_sweeps([("A", [src["sweep_rate_A"]]), ("A", [src["sweep_slope_A"]]), ("A", [src["sweep_c_A"]]),
+                      ("B", [src["sweep_rate_B_slowest"], src["sweep_rate_B_slow"], src["sweep_rate_B"]])]),
+        critical_depth([("default", src["depth_default"]), ("A", src["depth_A"]), ("B", src["depth_B"])]),
+        kramers(src["kramers"]),
+        c_sweep_two_well(src["c_sweep_two_well"]),
+        tails(src["tails"]),
+        c_sweep_dhel(src["c_sweep_dhel"]),
+        performance_p0(src["bench"]),
+        performance_devices(src["bench"]),
+        performance_sweep(src["bench"]),
+    ]
+
+
+def report(runs: str | Path = "experiments", bench: str | Path | None = None) -> str:
+    """The whole report (markdown): every README result table under its heading, from the stored results."""
+    return "\n\n".join(blocks(load_sources(runs, bench))) + "\n"
