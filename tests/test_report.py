@@ -1,0 +1,161 @@
+"""``langevin-sphere report``: the README's result tables are the report's output on the stored results.
+
+- every block of the report (table and notes) stands verbatim in README.md, and every table row of the README comes
+  from the report (the table of output files is documentation, not a result);
+- the command line prints the same report, and fails loudly (exit 2, the file named) when a source is missing;
+- end-state kinds (``"outcomes"``) replace the single trapped column where the summaries carry them; schedules that end
+  hot are marked; the notes' counts are computed from the study, not written down.
+"""
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+
+from langevin_sphere import cli, io, report
+
+ROOT = Path(__file__).parents[1]
+RUNS = ROOT / "experiments"
+BENCH = ROOT / "benchmarks" / "cpu-2core" / "bench.json"
+DOC_TABLES = ("| file | content |",)  # tables of the README that document files, not results
+
+
+@pytest.fixture(scope="module")
+def text():
+    return report.report(RUNS, BENCH)
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return report.load_sources(RUNS, BENCH)
+
+
+def _tables(lines):
+    """Markdown tables of ``lines`` as lists of rows (consecutive lines starting with "|")."""
+    tables, current = [], []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_every_block_of_the_report_stands_verbatim_in_the_readme(text):
+    readme = (ROOT / "README.md").read_text()
+    blocks = text.strip().split("\n\n### ")
+    assert len(blocks) == 14
+    for block in blocks:
+        heading, _, body = block.removeprefix("### ").partition("\n\n")
+        assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
+        assert body in readme, f"README.md does not hold the report's block {heading!r} verbatim (copy it from " \
+                               "`python -m langevin_sphere report`)"
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    missing = [row for row in rows if row not in readme.splitlines()]
+    assert not missing, f"table rows of the report missing from README.md: {missing[:3]}"
+
+
+def test_every_result_table_of_the_readme_comes_from_the_report(text):
+    printed = set(text.splitlines())
+    for table in _tables((ROOT / "README.md").read_text().splitlines()):
+        if table[0] in DOC_TABLES:
+            continue
+        stale = [row for row in table if row not in printed]
+        assert not stale, f"README table {table[0]!r} has rows the report does not print: {stale[:3]}"
+
+
+def test_the_command_line_prints_the_report(text, capsys):
+    assert cli.main(["report", "--runs", str(RUNS), "--bench", str(BENCH)]) == 0
+    assert capsys.readouterr().out == text
+
+
+def test_the_default_benchmark_is_found_beside_the_runs_folder(text, capsys):
+    assert cli.main(["report", "--runs", str(RUNS)]) == 0
+    assert capsys.readouterr().out == text
+
+
+@pytest.mark.parametrize("missing", ["studies/tails_two_well/study.json", "results/default/basins.json",
+                                     "../benchmarks/cpu-2core/bench.json"])
+def test_a_missing_source_fails_loudly(tmp_path, capsys, missing):
+    runs = tmp_path / "experiments"
+    for rel in [*report.SOURCES.values(), "../" + report.BENCH]:
+        if rel != missing:
+            (runs / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(RUNS / rel, runs / rel)
+    with pytest.raises(FileNotFoundError, match=Path(missing).name):
+        report.report(runs)
+    assert cli.main(["report", "--runs", str(runs)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and Path(missing).name in captured.err
+
+
+def test_hot_rule():
+    assert report.ends_hot(999.0, 1e-3) and not report.ends_hot(1000.0, 1e-3)
+
+
+def test_final_beta_is_shown_and_hot_schedules_are_marked(sources):
+    table = report.schedule_comparison(sources["A"], sources["A_basins"], "landscape A")
+    assert "| constant beta=1000 | 1000 | 0.699 [0.658, 0.737] | 154 / 512 |" in table
+    assert "| logarithmic c=1 | 3.12 (hot) |" in table
+
+
+def _with_outcomes(summary, basins, saddle=0):
+    """Stored results given end-state kinds: the trapped chains split into minimum / plateau / saddle / unconverged."""
+    summary, basins = copy.deepcopy(summary), copy.deepcopy(basins)
+
+    def kinds(n, success, trapped):
+        plateau = trapped // 2
+        counts = {"success": success, "minimum": trapped - plateau - saddle - 1, "plateau": plateau,
+                  "saddle": saddle, "unconverged": 1}
+        return {k: {"count": c, "fraction": c / n, "lo": max(0.0, c / n - 0.01), "hi": min(1.0, c / n + 0.01)}
+                for k, c in counts.items()}
+
+    for s in summary["schedules"]:
+        trapped = int(round(s["trapped"] * s["n"]))
+        s["outcomes"] = kinds(s["n"], s["n"] - trapped, trapped)
+    basins["outcomes"] = kinds(basins["n_starts"], basins["global"]["count"], basins["trapped"]["count"])
+    return summary, basins
+
+
+def test_schedule_tables_split_the_trapped_chains_by_end_state(sources):
+    summary, basins = _with_outcomes(sources["A"], sources["A_basins"])
+    table = report.schedule_comparison(summary, basins, "landscape A")
+    header = table.splitlines()[2]
+    assert header == ("| schedule | final beta | success [95% CI] | trapped in a minimum (of n) | on a plateau (of n) "
+                      "| unconverged (of n) |")
+    # constant beta = 1000: 358 successes, 154 others = 76 minima + 77 plateaus + 1 unconverged
+    assert "| constant beta=1000 | 1000 | 0.699 [0.689, 0.709] | 76 / 512 | 77 / 512 | 1 / 512 |" in table
+    assert "| quench of 512 uniform starts (basins.json) | - | 0.707 [0.697, 0.717] | 74 / 512 | 75 / 512 | 1 / 512 |" \
+        in table
+    with_saddles = report.schedule_comparison(*_with_outcomes(sources["A"], sources["A_basins"], saddle=2), "A")
+    assert "| at a saddle (of n) |" in with_saddles.splitlines()[2]
+    basin_table = report.basin_tables([("A", summary, basins)])
+    assert "| trapped in a minimum (of n) | on a plateau (of n) | unconverged (of n) |" in basin_table
+    assert "| A: InfoNCE, circle, M=6, tau=0.05 | 512 | 0.707 [0.697, 0.717] | 74 / 512 | 75 / 512 | 1 / 512 |" \
+        in basin_table
+    # the default experiment's table keeps its final basins beside the kinds
+    summary, basins = _with_outcomes(sources["default"], sources["default_basins"])
+    assert "| trapped in a minimum (of n) |" in report.default_experiment(summary, basins)
+
+
+def test_notes_count_from_the_study(sources):
+    tails = sources["tails"]["rows"]
+    z = [(r["alpha"] - r["alpha_quasi_eq"]) / r["alpha_se"] for r in tails]
+    notes = report.tails(sources["tails"])
+    assert f"within 3 SE for {sum(abs(x) <= 3 for x in z)} of {len(z)}" in notes
+    assert f"largest deviation is {max(z, key=abs):+.2f} SE" in notes
+    rows = sources["c_sweep_two_well"]["rows"]
+    outside = [r for r in rows if not r["success_lo"] <= r["predicted"] <= r["success_hi"]]
+    assert f"outside for {len(outside)}" in report.c_sweep_two_well(sources["c_sweep_two_well"])
+
+
+def test_speed_ups_say_which_devices_they_compare(sources):
+    p0 = report.performance_p0(sources["bench"])
+    bench = io.load_json(BENCH)
+    base = next(r for r in bench["p0"] if r["implementation"] == "baseline")
+    one = next(r for r in bench["p0"] if r["implementation"] == "ls.simulate, 1 device")
+    assert "| `ls.simulate` on one device | 1 | " in p0
+    assert f"on one device each: `ls.simulate` {one['config_steps_per_s'] / base['config_steps_per_s']:.2f}x" in p0
+    assert "the baseline on one" in report.performance_sweep(sources["bench"])
