@@ -12,7 +12,7 @@ import numpy as np
 
 from .barriers import align
 
-__all__ = ["wilson_interval", "success", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier",
+__all__ = ["wilson_interval", "success", "outcomes", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier",
            "trapping_events", "distance_to_optimum"]
 
 
@@ -47,6 +47,31 @@ def success(gap: np.ndarray, eps: float) -> dict[str, float]:
     lo, hi = wilson_interval(ok, n)
     return {"n": n, "success": ok / n, "success_lo": lo, "success_hi": hi, "trapped": trapped / n,
             "failed": (n - ok - trapped) / n}
+
+
+def outcomes(kind: np.ndarray, energy: np.ndarray, e_star: float, eps: float) -> dict[str, dict]:
+    """What became of each chain: success / trapped in a minimum / on a plateau / at a saddle / unconverged.
+
+    ``success`` is a minimum within ``eps`` of E*; ``minimum`` a minimum more than ``eps`` above it (trapped behind a
+    barrier); ``plateau``, ``saddle`` and ``unconverged`` as classified by :func:`langevin_sphere.landscape.classify`.
+    Each entry: ``{"count", "fraction", "lo", "hi"}`` with the Wilson 95% interval; the counts add up to the chains.
+
+    Examples:
+      >>> o = outcomes(np.array(["minimum", "minimum", "plateau", "minimum"]), np.array([0.0, 0.5, 0.7, 1e-4]), 0.0,
+      ...              1e-3)
+      >>> [(k, v["count"]) for k, v in o.items()]
+      [('success', 2), ('minimum', 1), ('plateau', 1), ('saddle', 0), ('unconverged', 0)]
+    """
+    kind, gap = np.asarray(kind).astype(str), np.asarray(energy, np.float64) - e_star
+    at_min = kind == "minimum"
+    masks = {"success": at_min & (gap <= eps), "minimum": at_min & ~(gap <= eps), "plateau": kind == "plateau",
+             "saddle": kind == "saddle", "unconverged": ~np.isin(kind, ["minimum", "plateau", "saddle"])}
+    n = kind.size
+    out = {}
+    for name, mask in masks.items():
+        lo, hi = wilson_interval(int(mask.sum()), n)
+        out[name] = {"count": int(mask.sum()), "fraction": float(mask.sum()) / max(n, 1), "lo": lo, "hi": hi}
+    return out
 
 
 def energy_quantiles(energy: np.ndarray, qs=(0.05, 0.25, 0.5, 0.75, 0.95)) -> dict[str, np.ndarray]:

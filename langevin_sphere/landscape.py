@@ -12,6 +12,7 @@ known optima (those are in ``optima``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -36,6 +37,11 @@ __all__ = [
     "basin_table",
     "tabulate_basins",
     "energy_levels",
+    "KINDS",
+    "EndStates",
+    "symmetry_projector",
+    "reduced_spectrum",
+    "classify",
 ]
 
 EnergyFn = Callable[[Float[Array, "n d"]], Float[Array, ""]]
@@ -545,3 +551,239 @@ def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3, energy_tol
     basins.sort(key=lambda b: b["energy"])
     return {"n_starts": n, "e_star": float(e_star), "eps": eps, "global": share(np.sum(at_global)),
             "trapped": share(np.sum(~at_global)), "basins": basins}
+
+
+# ---- end states: minimum, plateau, saddle or unconverged ----------------------------------------------------------
+
+KINDS = ("minimum", "plateau", "saddle", "unconverged")
+
+
+class EndStates(NamedTuple):
+    """Result of :func:`classify` for B configurations (numpy arrays, float64).
+
+    Attributes:
+      x: (B, n, d) the end state: the configuration quenched in float64 to the float resolution of its energy.
+      energy: (B,) E(x) in float64.
+      grad_norm: (B,) Riemannian gradient norm at x.
+      kind: (B,) str, one of :data:`KINDS`.
+      hessian_head: (B, 4) the four smallest eigenvalues of the Riemannian Hessian off the symmetry modes.
+      hessian_max: (B,) its largest eigenvalue (the scale of the soft-mode threshold).
+      n_soft: (B,) eigenvalues off the symmetry modes with |lambda| <= soft_ratio * hessian_max.
+      leads_to: (B,) for a plateau, the lowest energy reached downhill from it (NaN otherwise).
+    """
+
+    x: np.ndarray
+    energy: np.ndarray
+    grad_norm: np.ndarray
+    kind: np.ndarray
+    hessian_head: np.ndarray
+    hessian_max: np.ndarray
+    n_soft: np.ndarray
+    leads_to: np.ndarray
+
+
+
+def symmetry_projector(x: Float[Array, "n d"], basis: Float[Array, "n d d-1"],
+                       symmetries: tuple[str, ...] = ("orthogonal",)) -> Float[Array, "N N"]:
+    """Orthogonal projector, in the tangent coordinates of ``basis``, onto the directions at X along which the energy
+    is constant by a continuous symmetry (N = n (d - 1)).
+
+    An energy invariant under a global orthogonal map (``"orthogonal"``: X -> X Q, Q in O(d); true of every
+    contrastive energy of :mod:`langevin_sphere.energies` with both views free) is constant on the orbit of X, whose
+    tangent space is spanned by X A for the generators A = e_k e_l^T - e_l e_k^T of so(d): every Hessian has exact
+    zero eigenvalues along it, which say nothing about the landscape, so they are removed before a state is called a
+    minimum or a plateau. The orbit has dimension d (d - 1) / 2 or less (rows spanning fewer than d - 1 dimensions
+    are fixed by some rotations): the projector has the numerical rank of those vectors (singular values above 1e-6
+    of the largest). Pair relabelling and U <-> V are discrete symmetries: they have no zero modes. ``symmetries=()``
+    (an energy with fixed anchors, a field like von Mises-Fisher) removes nothing.
+    """
+    n, d = x.shape
+    big_n = n * (d - 1)
+    if "orthogonal" not in symmetries:
+        return jnp.zeros((big_n, big_n), x.dtype)
+    gens = []
+    for k, l in itertools.combinations(range(d), 2):
+        a = np.zeros((d, d))
+        a[k, l], a[l, k] = 1.0, -1.0
+        gens.append(jnp.einsum("nda,nd->na", basis, x @ jnp.asarray(a, x.dtype)).reshape(-1))  # (N,)
+    u, s, _ = jnp.linalg.svd(jnp.stack(gens, axis=1), full_matrices=False)  # (N, G), (G,)
+    u = u * (s > 1e-6 * jnp.max(s))[None, :]
+    return u @ u.T
+
+
+def reduced_spectrum(energy: EnergyFn, x: Float[Array, "n d"], symmetries: tuple[str, ...] = ("orthogonal",)):
+    """Eigenvalues and eigenvectors of the Riemannian Hessian at X off the symmetry modes (:func:`symmetry_projector`).
+
+    Returns:
+      (lam (N,), vec (N, n, d)): eigenvalues in increasing order, +inf for the removed symmetry modes (sorted last),
+      and the eigenvectors as ambient tangent fields, unit norm over the whole configuration.
+    """
+    n, d = x.shape
+    b = tangent_basis(x)
+    h = riemannian_hessian(energy, x, b)
+    p = symmetry_projector(x, b, symmetries)
+    q = jnp.eye(h.shape[0], dtype=x.dtype) - p
+    scale = 1.0 + jnp.max(jnp.abs(h))
+    # block-diagonal in (complement, symmetry): the complement's spectrum is exact, the symmetry modes sit at `scale`
+    lam, w = jnp.linalg.eigh(q @ h @ q + scale * p)
+    on_symmetry = jnp.sum(w * (p @ w), axis=0) > 0.5
+    lam = jnp.where(on_symmetry, jnp.inf, lam)
+    order = jnp.argsort(lam)
+    vec = jnp.einsum("nda,kna->knd", b, w.T.reshape(-1, n, d - 1))
+    return lam[order], vec[order]
+
+
+def classify(
+    energy: EnergyFn,
+    x: Float[Array, "B n d"],
+    *,
+    symmetries: tuple[str, ...] = ("orthogonal",),
+    tol: float = 1e-8,
+    soft_ratio: float = 1e-6,
+    flat_energy: float = 1e-6,
+    energy_tol: float = 1e-6,
+    amplitudes: tuple[float, ...] = (0.1, 0.3, 1.0),
+    max_soft: int = 8,
+    max_steps: int = 5000,
+    batch: int = 64,
+) -> EndStates:
+    r"""The kind of the end state of each configuration: ``minimum``, ``plateau``, ``saddle`` or ``unconverged``.
+
+    Every configuration (float32 or float64) is quenched in float64 (scoped ``jax.enable_x64``; never a global
+    switch) by :func:`quench_info` to the float64 resolution of its energy (gradient tolerance 1e-11, so the end
+    state does not depend on how, or in which float width, the configuration was quenched before). Then, with the
+    Riemannian Hessian's eigenvalues lam_1 <= lam_2 <= ... off the symmetry modes (:func:`reduced_spectrum`) and
+    its largest eigenvalue lam_max:
+
+    - ``unconverged``: |grad E| >= ``tol`` at the end of the quench;
+    - ``saddle``: a clearly negative eigenvalue, lam_1 < -``soft_ratio`` lam_max;
+    - ``plateau``: soft modes, |lam_k| <= ``soft_ratio`` lam_max, along which the energy can decrease: some
+      displacement Exp_X(a v_k) along a soft eigenvector (largest row move a in ``amplitudes`` radians, both signs)
+      that raises E by at most ``flat_energy`` (checked at a / 2 and a) and whose quench ends more than
+      ``energy_tol`` below E(X). The barrier out of a plateau is thus below ``flat_energy``: for the dynamics at
+      beta up to 1 / flat_energy (1e6 by default) it is no barrier at all;
+    - ``minimum``: otherwise (strictly positive off the symmetry modes, or soft modes that lead nowhere lower).
+
+    The thresholds are relative to the stiffest mode (soft_ratio, scale-free) and absolute in energy
+    (flat_energy, energy_tol: thermal energies 1 / beta are absolute). On the circle landscapes of this package the
+    gaps are wide: the InfoNCE cluster states at tau = 0.05 have soft eigenvalues 1e-10 - 5e-7 against lam_max
+    ~ 10 - 20 (ratio < 5e-8), their minima and the optima ratios above 1e-3.
+
+    Args:
+      energy: X (n, d) -> scalar; it must evaluate in float64 when given float64 input (true of the energies here).
+      x: (B, n, d) configurations, unit rows.
+      symmetries: continuous symmetries whose zero modes are removed (see :func:`symmetry_projector`).
+      tol: convergence tolerance on |grad E| of the float64 end state.
+      soft_ratio, flat_energy, energy_tol, amplitudes: the plateau test above.
+      max_soft: at most this many soft modes (the softest) are probed.
+      max_steps: iteration cap of each float64 quench.
+      batch: configurations per compiled call (the batch is padded to a multiple: one compilation).
+
+    Returns:
+      :class:`EndStates` (numpy, float64).
+
+    Examples:
+      >>> import jax
+      >>> from langevin_sphere import energies, sphere
+      >>> x = sphere.uniform(jax.random.key(0), (4, 6, 3))      # M = 3 pairs in R^3: the only minimum is the triangle
+      >>> classify(energies.InfoNCE(tau=0.2), x, batch=4).kind.tolist()
+      ['minimum', 'minimum', 'minimum', 'minimum']
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim != 3 or x.shape[-1] < 2:
+        raise ValueError(f"classify: expects configurations of shape (B, n, d) with d >= 2, got shape {x.shape}")
+    if not (tol > 0 and soft_ratio > 0 and flat_energy > 0 and energy_tol > 0 and batch >= 1 and amplitudes):
+        raise ValueError("classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
+                         f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}")
+    n_conf, n, d = x.shape
+    with jax.enable_x64(True):
+        def refine(y):
+            return _refine_batch(energy, y, max_steps)
+
+        def spectrum(y):
+            return _spectrum_batch(energy, y, tuple(symmetries))
+
+        def evaluate(y):
+            return _energy_batch(energy, y)
+
+        q, spec = [], []
+        for part in _batches(x, batch):
+            info = refine(jnp.asarray(part))
+            q.append(jax.tree.map(np.asarray, info))
+            spec.append(jax.tree.map(np.asarray, spectrum(info.x)))
+        q = jax.tree.map(lambda *a: np.concatenate(a)[:n_conf], *q)
+        lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
+
+        lam_max = np.max(np.where(np.isfinite(lam), lam, -np.inf), axis=1)
+        lam_max = np.where(np.isfinite(lam_max), lam_max, 0.0)
+        soft_level = soft_ratio * np.abs(lam_max)
+        converged = np.isfinite(q.energy) & (q.grad_norm < tol)
+        saddle = converged & (lam[:, 0] < -soft_level)
+        soft = np.isfinite(lam) & (np.abs(lam) <= soft_level[:, None])  # (B, N)
+        n_soft = soft.sum(axis=1)
+
+        # plateau test: displacements along the softest modes, cheap enough in energy, then quenched
+        probes, owner, e_ref = [], [], []
+        for i in np.flatnonzero(converged & ~saddle & (n_soft > 0)):
+            for k in np.flatnonzero(soft[i])[:max_soft]:
+                v = vec[i, k] / np.max(np.linalg.norm(vec[i, k], axis=-1))
+                for a in amplitudes:
+                    for sign in (1.0, -1.0):
+                        probes += [_exp64(q.x[i], s * sign * a * v) for s in (0.5, 1.0)]
+                        owner.append(i)
+                        e_ref.append(q.energy[i])
+        leads_to = np.full(n_conf, np.nan)
+        if owner:
+            probes = np.stack(probes).reshape(len(owner), 2, n, d)
+            e_probe = np.concatenate([np.asarray(evaluate(jnp.asarray(p))) for p in _batches(probes.reshape(-1, n, d),
+                                                                                           2 * batch)])
+            e_probe = e_probe[: 2 * len(owner)].reshape(len(owner), 2)
+            cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
+            owner = np.asarray(owner)[cheap]
+            if owner.size:
+                ends = np.concatenate([np.asarray(refine(jnp.asarray(p)).energy)
+                                       for p in _batches(probes[cheap, 1], batch)])[: owner.size]
+                for i, e_end in zip(owner, ends):
+                    if np.isfinite(e_end) and e_end < q.energy[i] - energy_tol:
+                        leads_to[i] = np.fmin(leads_to[i], e_end)
+
+    kind = np.full(n_conf, "minimum", dtype=object)
+    kind[np.isfinite(leads_to)] = "plateau"
+    kind[saddle] = "saddle"
+    kind[~converged] = "unconverged"
+    head = np.full((n_conf, 4), np.nan)
+    k = min(4, lam.shape[1])
+    head[:, :k] = np.where(np.isfinite(lam[:, :k]), lam[:, :k], np.nan)
+    return EndStates(x=q.x, energy=np.asarray(q.energy, np.float64), grad_norm=np.asarray(q.grad_norm, np.float64),
+                     kind=kind.astype(str), hessian_head=head, hessian_max=lam_max, n_soft=n_soft, leads_to=leads_to)
+
+
+@eqx.filter_jit
+def _refine_batch(energy, x, max_steps):
+    return jax.vmap(lambda y: quench_info(energy, y, tol=1e-11, max_steps=max_steps))(x)
+
+
+@eqx.filter_jit
+def _spectrum_batch(energy, x, symmetries):
+    return jax.vmap(lambda y: reduced_spectrum(energy, y, symmetries))(x)
+
+
+@eqx.filter_jit
+def _energy_batch(energy, x):
+    return jax.vmap(energy)(x)
+
+
+def _exp64(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Exp_x(v) row by row in numpy float64 (host side: the probes of :func:`classify`)."""
+    r = np.linalg.norm(v, axis=-1, keepdims=True)
+    y = np.cos(r) * x + np.sinc(r / np.pi) * v
+    return y / np.linalg.norm(y, axis=-1, keepdims=True)
+
+
+def _batches(x: np.ndarray, size: int):
+    """Slices of ``size`` along axis 0, the last one padded by repeating its first row (a fixed compiled shape)."""
+    for start in range(0, len(x), size):
+        part = x[start:start + size]
+        if len(part) < size:
+            part = np.concatenate([part, np.repeat(part[:1], size - len(part), axis=0)])
+        yield part
