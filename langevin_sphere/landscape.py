@@ -337,6 +337,7 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
 
         return (*jax.lax.cond(ok, accept, reject, None), k + 1)
 
+    x = sphere.normalize(x)  # rows unit to the working precision (a float32 state cast to float64 is not)
     e0, g0 = energies.value_and_grad(energy, x)
     init = (x, e0, g0, _norm(g0), *model(x, g0), jnp.asarray(h_max, dtype), jnp.asarray(0))
     x, e, _, gn, *_, k = jax.lax.while_loop(cond, body, init)
@@ -696,6 +697,7 @@ def classify(
         raise ValueError("classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
                          f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}")
     n_conf, n, d = x.shape
+    x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
         def refine(y):
             return _refine_batch(energy, y, max_steps)

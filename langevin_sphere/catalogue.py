@@ -1,0 +1,352 @@
+"""Catalogues of a landscape's end states: every distinct minimum and plateau seen anywhere, and c* on all of them.
+
+A catalogue is the set of critical points behind a landscape's trap statistics: each end state classified by
+:func:`langevin_sphere.landscape.classify` (minimum, plateau, saddle, unconverged) joins it once up to the symmetries,
+with how often it was seen and where. Its critical depth c* is computed by minimum-energy paths between all its
+minima, and every string image that quenches to a state not yet in the catalogue is added to it, so the set of
+minima behind c* is closed under the searches made (complete by construction, up to what was searched).
+
+Files, in a folder ``experiments/landscapes/<name>/``, readable without this package:
+
+- ``minima.npz``: ``energy (K,)``, ``x (K, n, d)``, ``kind (K,)`` (strings), ``hessian_head (K, 4)`` (the four
+  smallest Hessian eigenvalues off the symmetry modes), ``count (K,)`` (how often the state was seen), ``n_soft (K,)``,
+  ``leads_to (K,)`` (a plateau's lowest energy reached downhill, NaN otherwise);
+- ``c_star.json``: c*, the deepest minimum, every pair's saddle and whether its string converged, the sources and the
+  provenance.
+
+This module merges, labels, stores and computes c*; the classification is in ``landscape``, the strings in
+``barriers``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import barriers, io, landscape
+
+__all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "FIELDS"]
+
+FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
+
+
+def empty(n: int, d: int) -> dict:
+    """A catalogue with no state yet, for configurations of shape (n, d)."""
+    return {"energy": np.zeros(0), "x": np.zeros((0, n, d)), "kind": np.zeros(0, dtype="<U11"),
+            "hessian_head": np.zeros((0, 4)), "count": np.zeros(0, int), "n_soft": np.zeros(0, int),
+            "leads_to": np.zeros(0)}
+
+
+def _signature(x: np.ndarray, swap_views: bool) -> np.ndarray:
+    with jax.enable_x64(True):
+        return np.asarray(jax.vmap(lambda y: landscape.basin_signature(y, swap_views=swap_views))(jnp.asarray(x)))
+
+
+def _match(cat: dict, energy: float, kind: str, sig: np.ndarray, cat_sig: np.ndarray, soft: bool,
+           energy_tol: float, signature_tol: float) -> int:
+    """Index of the catalogue entry that is the same state up to symmetry, or -1.
+
+    Same kind, energies within ``energy_tol`` and signatures within ``signature_tol`` (max norm); a state with soft
+    modes (a plateau, or a minimum with exponentially flat directions) is a continuous family whose points have
+    different signatures, so for those the energy alone decides."""
+    for k in np.flatnonzero((cat["kind"] == kind) & (np.abs(cat["energy"] - energy) <= energy_tol)):
+        if soft or cat["n_soft"][k] > 0 or np.max(np.abs(cat_sig[k] - sig)) <= signature_tol:
+            return int(k)
+    return -1
+
+
+def labels(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
+           signature_tol: float = 1e-3) -> np.ndarray:
+    """Catalogue index of every end state (-1: not in the catalogue, or unconverged)."""
+    cat_sig = _signature(cat["x"], swap_views) if len(cat["energy"]) else None
+    sig = _signature(states.x, swap_views)
+    out = np.full(len(states.energy), -1)
+    for i in range(len(out)):
+        if states.kind[i] != "unconverged" and cat_sig is not None:
+            out[i] = _match(cat, states.energy[i], states.kind[i], sig[i], cat_sig, states.n_soft[i] > 0,
+                            energy_tol, signature_tol)
+    return out
+
+
+def merge(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
+          signature_tol: float = 1e-3) -> tuple[dict, np.ndarray]:
+    """Add the converged end states to the catalogue (new entries for states not in it, counts for the others).
+
+    Returns (the new catalogue sorted by energy, the catalogue index of every state (-1: unconverged))."""
+    cat = {k: np.array(v) for k, v in cat.items()}
+    cat_sig = list(_signature(cat["x"], swap_views)) if len(cat["energy"]) else []
+    sig = _signature(states.x, swap_views)
+    idx = np.full(len(states.energy), -1)
+    for i in range(len(idx)):
+        if states.kind[i] == "unconverged":
+            continue
+        k = _match(cat, states.energy[i], states.kind[i], sig[i], np.asarray(cat_sig), states.n_soft[i] > 0,
+                   energy_tol, signature_tol) if cat_sig else -1
+        if k < 0:
+            for field, value in (("energy", states.energy[i]), ("x", states.x[i]), ("kind", states.kind[i]),
+                                 ("hessian_head", states.hessian_head[i]), ("count", 0),
+                                 ("n_soft", states.n_soft[i]), ("leads_to", states.leads_to[i])):
+                cat[field] = np.concatenate([cat[field], np.asarray([value], cat[field].dtype)])
+            cat_sig.append(sig[i])
+            k = len(cat["energy"]) - 1
+        elif states.kind[i] == "plateau":
+            cat["leads_to"][k] = np.fmin(cat["leads_to"][k], states.leads_to[i])
+        cat["count"][k] += 1
+        idx[i] = k
+    order = np.argsort(cat["energy"], kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return {k: v[order] for k, v in cat.items()}, np.where(idx >= 0, rank[np.maximum(idx, 0)], -1)
+
+
+def save(folder: str | Path, cat: dict) -> Path:
+    """Write ``minima.npz`` to ``folder`` (created)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    io.save_npz(folder / "minima.npz", {k: np.asarray(cat[k]) for k in FIELDS})
+    return folder / "minima.npz"
+
+
+def load(folder: str | Path) -> dict:
+    """Read ``minima.npz`` from ``folder``."""
+    arrays = io.load_npz(Path(folder) / "minima.npz")
+    return {k: np.asarray(arrays[k]) for k in FIELDS}
+
+
+def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swap"), energy_tol: float = 1e-6,
+                   n_images: int = 32, refine: int = 2, log=print, **path_kwargs) -> tuple[dict, list]:
+    """c* on every minimum of the catalogue, by minimum-energy paths between all pairs (float64).
+
+    :func:`langevin_sphere.barriers.critical_depth` joins every pair; a pair whose string did not converge and whose
+    saddle sets some minimum's depth (the edges that decide c*) is tried again, up to ``refine`` times, each with
+    twice the images, a third of the step and twice the iterations; the lower of the two paths' highest points
+    is kept. The saddles of
+    unconverged strings remain upper bounds of the lowest saddle (a path's highest point), and so do the depths and
+    c* computed from them: ``c_star_is`` says "exact up to the strings' convergence" or "an upper bound".
+
+    Returns (the c_star.json dict, the string images (P, K, n, d) of every final path, to be quenched for minima
+    that the catalogue lacks).
+    """
+    keep = np.flatnonzero(cat["kind"] == "minimum")
+    start = time.time()
+    with jax.enable_x64(True):
+        minima = jnp.asarray(cat["x"][keep], jnp.float64)
+        res = barriers.critical_depth(energy, minima, symmetries=symmetries, n_images=n_images,
+                                      energy_tol=energy_tol, log=log, **path_kwargs)
+        saddle, converged, paths = res["saddle"], res["converged"], dict(res["paths"])
+        step = path_kwargs.pop("step", 1e-2)
+        max_steps = path_kwargs.pop("max_steps", 20_000)
+        images = n_images
+        for _ in range(refine):
+            # only the strings that set a depth matter for c*: the edges at some minimum's level E_m + depth_m
+            dep = barriers.depths(res["energy"], saddle, energy_tol=energy_tol)
+            levels = (res["energy"] + dep)[np.isfinite(dep)]
+            todo = [(i, j) for (i, j) in paths if not converged[i, j]
+                    and np.any(np.abs(saddle[i, j] - levels) <= 1e-9 * (1.0 + abs(saddle[i, j])))]
+            if not todo:
+                break
+            images, step, max_steps = 2 * images, step / 3, 2 * max_steps
+            for i, j in todo:
+                xj = jnp.asarray(barriers.align(minima[i], minima[j], pairs="pairs" in symmetries,
+                                                swap_views="swap" in symmetries), jnp.float64)
+                xj = xj / jnp.linalg.norm(xj, axis=-1, keepdims=True)
+                path = barriers.minimum_energy_path(energy, minima[i], xj, images, step=step, max_steps=max_steps,
+                                                    **path_kwargs)
+                s = max(float(path.saddle_energy), float(np.max(np.asarray(path.energies))),
+                        float(res["energy"][i]), float(res["energy"][j]))
+                if s <= saddle[i, j]:  # both strings are paths: the lower highest point bounds the barrier
+                    saddle[i, j] = saddle[j, i] = s
+                    converged[i, j] = converged[j, i] = bool(path.converged)
+                    paths[(i, j)] = path
+                log(f"refined path {i}-{j} ({images} images, step {step:.2g}): saddle {s:.9f}, "
+                    f"converged {bool(path.converged)}")
+    depth = barriers.depths(res["energy"], saddle, energy_tol=energy_tol)
+    finite = np.where(np.isnan(depth), -np.inf, depth)
+    deepest = int(np.argmax(finite)) if np.any(~np.isnan(depth)) else -1
+    k = len(keep)
+    pairs = [{"i": int(keep[i]), "j": int(keep[j]), "saddle": float(saddle[i, j]),
+              "barrier_from_i": float(saddle[i, j] - res["energy"][i]),
+              "barrier_from_j": float(saddle[i, j] - res["energy"][j]), "converged": bool(converged[i, j])}
+             for i in range(k) for j in range(i + 1, k)]
+    n_conv = sum(p["converged"] for p in pairs)
+    summary = {
+        "c_star": float(finite[deepest]) if deepest >= 0 else 0.0,
+        "deepest": int(keep[deepest]) if deepest >= 0 else None,
+        "deepest_energy": float(res["energy"][deepest]) if deepest >= 0 else None,
+        "n_minima": k, "minima": keep.tolist(),
+        "depth": [None if not np.isfinite(v) else float(v) for v in depth],
+        "pairs": pairs, "strings_converged": n_conv, "strings_total": len(pairs),
+        "c_star_is": "exact up to the strings' convergence" if n_conv == len(pairs) else
+                     "an upper bound (some saddles are the highest point of an unconverged string)",
+        "wall_time_s": time.time() - start,
+    }
+    return summary, [np.asarray(p.images) for p in paths.values()]
+
+
+def slug(energy_cfg) -> str:
+    """Folder name of a landscape, e.g. ``infonce-circle-M6-tau0.05`` (from a config's ``[energy]`` table)."""
+    e = energy_cfg
+    kind = e.kind + ("" if e.kind != "infonce" or e.symmetric else "-onesided")
+    space = "circle" if e.d == 2 else f"S{e.d - 1}"
+    temp = f"tau{e.tau:g}" if e.kind != "kcl" else f"t{e.t:g}-gamma{e.gamma:g}"
+    return f"{kind}-{space}-M{e.M}-{temp}" + (f"-frozen-{e.anchors}" if e.frozen_anchors else "")
+
+
+def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_views: bool = True) -> dict:
+    """Do the kinds and labels of quenched starts depend on the quench tolerance or the float width?
+
+    The starts are quenched two ways, float32 to |grad| < 1e-5 and float64 to |grad| < 1e-8
+    (:func:`langevin_sphere.landscape.quench_info`), and each result is classified with ``tol`` 1e-5 and 1e-8;
+    the float32 quench's states are also classified from their float32 values. Returns the counts of each kind per
+    variant and every start whose kind or catalogue label differs from the first variant's."""
+    from . import landscape as ls_landscape
+
+    q32 = jax.jit(jax.vmap(lambda y: ls_landscape.quench_info(energy, y, tol=1e-5)))(jnp.asarray(starts, jnp.float32))
+    with jax.enable_x64(True):
+        q64 = jax.jit(jax.vmap(lambda y: ls_landscape.quench_info(energy, y, tol=1e-8, max_steps=5000)))(
+            jnp.asarray(np.asarray(starts, np.float64)))
+        x64 = np.asarray(q64.x)
+    variants = {
+        "float32 quench (|grad| < 1e-5), tol 1e-5": (np.asarray(q32.x, np.float64), 1e-5),
+        "float32 quench (|grad| < 1e-5), tol 1e-8": (np.asarray(q32.x, np.float64), 1e-8),
+        "float64 quench (|grad| < 1e-8), tol 1e-5": (x64, 1e-5),
+        "float64 quench (|grad| < 1e-8), tol 1e-8": (x64, 1e-8),
+    }
+    results = {name: ls_landscape.classify(energy, x, symmetries=symmetries, tol=tol)
+               for name, (x, tol) in variants.items()}
+    cat = empty(*starts.shape[1:])
+    for states in results.values():
+        cat, _ = merge(cat, states, swap_views=swap_views)
+    ref_name = next(iter(results))
+    ref = results[ref_name]
+    ref_labels = labels(cat, ref, swap_views=swap_views)
+    out = {"n_starts": int(len(starts)), "reference": ref_name, "variants": {}}
+    for name, states in results.items():
+        lab = labels(cat, states, swap_views=swap_views)
+        differ = np.flatnonzero((states.kind != ref.kind) | (lab != ref_labels))
+        out["variants"][name] = {
+            "kinds": {k: int(np.sum(states.kind == k)) for k in ls_landscape.KINDS},
+            "differences": [{"start": int(i), "kind": str(states.kind[i]), "energy": float(states.energy[i]),
+                             "reference_kind": str(ref.kind[i]), "reference_energy": float(ref.energy[i])}
+                            for i in differ],
+        }
+    out["agree"] = all(not v["differences"] for v in out["variants"].values())
+    return out
+
+
+def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, symmetries=("orthogonal",),
+          swap_views: bool = True, path_symmetries=("orthogonal", "pairs", "swap"), rounds: int = 2,
+          image_stride: int = 4, robustness_starts: np.ndarray | None = None, log=print, **path_kwargs) -> dict:
+    """Build or extend the catalogue in ``folder`` and compute c* on it.
+
+    Every configuration of every source (name -> (B, n, d)) is classified and merged; c* is computed by
+    :func:`critical_depth`; every ``image_stride``-th image of every string is classified too, and when that adds
+    minima, c* is computed again (up to ``rounds`` times). Writes ``minima.npz`` and ``c_star.json`` (with the
+    sources, the rounds and, given ``robustness_starts``, the :func:`robustness` check)."""
+    folder = Path(folder)
+    start = time.time()
+    cat = load(folder) if (folder / "minima.npz").exists() else empty(*next(iter(sources.values())).shape[1:])
+    seen = {}
+    for name, x in sources.items():
+        t0 = time.time()
+        states = landscape.classify(energy, np.asarray(x), symmetries=symmetries)
+        before = len(cat["energy"])
+        cat, _ = merge(cat, states, swap_views=swap_views)
+        seen[name] = {"n": int(len(x)), "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+                      "new_entries": int(len(cat["energy"]) - before), "seconds": time.time() - t0}
+        log(f"{name}: {len(x)} states, {seen[name]['new_entries']} new entries ({len(cat['energy'])} in all)")
+    history = []
+    for r in range(rounds + 1):
+        n_min = int(np.sum(cat["kind"] == "minimum"))
+        c_star, images = critical_depth(energy, cat, symmetries=path_symmetries, log=log, **dict(path_kwargs))
+        history.append({"round": r, "n_minima": n_min, "c_star": c_star["c_star"],
+                        "strings_converged": c_star["strings_converged"], "strings_total": c_star["strings_total"]})
+        if not images or r == rounds:
+            break
+        imgs = np.concatenate([im[1:-1:image_stride] for im in images])
+        states = landscape.classify(energy, imgs, symmetries=symmetries)
+        cat, _ = merge(cat, states, swap_views=swap_views)
+        added = int(np.sum(cat["kind"] == "minimum")) - n_min
+        seen[f"string images, round {r}"] = {"n": int(len(imgs)),
+                                             "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+                                             "new_minima": added}
+        log(f"string images: {len(imgs)} quenched, {added} new minima")
+        if added == 0:
+            break
+    save(folder, cat)
+    e_cat = cat["energy"][cat["kind"] == "minimum"]
+    summary = {
+        **c_star,
+        "E_star": float(e_cat.min()) if e_cat.size else None,
+        "n_entries": int(len(cat["energy"])), "kinds": {k: int(np.sum(cat["kind"] == k)) for k in landscape.KINDS},
+        "sources": seen, "rounds": history,
+        "method": {"classification": "landscape.classify: float64 quench to |grad| < 1e-11 (scoped enable_x64), "
+                                     "Riemannian Hessian off the O(d) modes; soft = |lambda| <= 1e-6 lambda_max; "
+                                     "plateau = a soft move costing <= 1e-6 quenches >= 1e-6 lower",
+                   "identity": "same kind, energy within 1e-6 and basin signature within 1e-3 (energy alone for "
+                               "states with soft modes)",
+                   "paths": f"barriers.critical_depth on the minima, float64, {path_kwargs}; unconverged strings "
+                            "that set a depth refined (2x images, step / 3, 2x iterations)"},
+        "wall_time_s": time.time() - start, "provenance": io.provenance(),
+    }
+    if robustness_starts is not None:
+        summary["robustness"] = robustness(energy, robustness_starts, symmetries=symmetries, swap_views=swap_views)
+    io.save_json(folder / "c_star.json", summary)
+    return summary
+
+
+def main(argv=None) -> int:
+    """``python -m langevin_sphere.catalogue --runs runs --out experiments/landscapes``: a catalogue per landscape
+    from every experiment folder (config.toml, schedule_<i>.npz) under ``--runs``: the basin-table starts and every
+    chain's final state."""
+    import argparse
+
+    from . import config as config_lib
+    from . import sphere
+
+    p = argparse.ArgumentParser(prog="python -m langevin_sphere.catalogue", description=main.__doc__.split("\n")[0])
+    p.add_argument("--runs", default="runs")
+    p.add_argument("--out", default="experiments/landscapes")
+    p.add_argument("--only", nargs="*", help="landscape folder names to build (default: all)")
+    args = p.parse_args(argv)
+    groups: dict[str, list] = {}
+    for cfg_file in sorted(Path(args.runs).glob("*/config.toml")):
+        cfg, _ = config_lib.load(cfg_file)
+        groups.setdefault(slug(cfg.energy), []).append((cfg, cfg_file.parent))
+    for name, members in groups.items():
+        if args.only and name not in args.only:
+            continue
+        cfg = members[0][0]
+        energy = cfg.energy.build(cfg.seed)
+        sources, robust = {}, None
+        for cfg_i, folder in members:
+            starts = np.asarray(sphere.uniform(jax.random.fold_in(jax.random.key(cfg_i.seed), 1),
+                                               (cfg_i.analysis.basin_starts, *cfg_i.energy.shape)))
+            key = f"basin-table starts, seed {cfg_i.seed}"
+            if key not in sources:
+                sources[key] = starts
+                robust = starts if robust is None else robust
+            for i, _ in enumerate(cfg_i.schedules):
+                file = folder / f"schedule_{i}.npz"
+                if file.exists():
+                    sources[f"{folder.name}/schedule_{i} final states"] = io.load_npz(file)["final"]
+        symmetries = () if cfg.energy.frozen_anchors else ("orthogonal",)
+        swap = not cfg.energy.frozen_anchors and (cfg.energy.kind != "infonce" or cfg.energy.symmetric)
+        path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
+                                                         else ("orthogonal", "pairs"))
+        print(f"== {name}: {len(sources)} sources")
+        res = build(Path(args.out) / name, energy, sources, symmetries=symmetries, swap_views=swap,
+                    path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
+                    saddle_tol=1e-6)
+        print(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
+              f"({res['strings_converged']}/{res['strings_total']} strings converged), "
+              f"robust: {res.get('robustness', {}).get('agree')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
