@@ -75,6 +75,22 @@ def _basin_starts(cfg: config_lib.Config, energy, out: Path, e_star: float | Non
     return arrays
 
 
+def _symmetries(cfg: config_lib.Config) -> tuple[str, ...]:
+    """Continuous symmetries of the energy: O(d) unless the anchors are fixed."""
+    return () if cfg.energy.frozen_anchors else ("orthogonal",)
+
+
+def _end_states(path: Path, energy, x, symmetries) -> landscape.EndStates:
+    """The classified end states of configurations ``x`` (:func:`langevin_sphere.landscape.classify`), computed
+    once and kept in ``path``."""
+    if path.exists():
+        arrays = io.load_npz(path)
+        return landscape.EndStates(**{k: arrays[k] for k in landscape.EndStates._fields})
+    states = landscape.classify(energy, np.asarray(x), symmetries=symmetries)
+    io.save_npz(path, states._asdict())
+    return states
+
+
 def _prepare(out: Path, text: str) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -138,18 +154,29 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         ckpt.unlink()
         runs.append(record)
 
+    log("classifying the end states (float64 quench, Hessian off the symmetry modes)")
+    ends = [_end_states(out / f"endstates_{i}.npz", energy, r["final"], _symmetries(cfg)) for i, r in enumerate(runs)]
+    basin_ends = None
+    if basins is not None:
+        starts = sphere.uniform(jax.random.fold_in(jax.random.key(cfg.seed), 1),
+                                (cfg.analysis.basin_starts, *cfg.energy.shape))
+        basin_ends = _end_states(out / "basins_endstates.npz", energy, starts, _symmetries(cfg))
     if e_star is None:
-        found = [np.nanmin(r["quench_energy"]) for r in runs] + ([np.nanmin(basins["start_energy"])] if basins else [])
-        e_star = float(min(found))
-    summary = _summarise(cfg, runs, e_star, source)
+        found = [np.nanmin(np.where(s.kind == "minimum", s.energy, np.nan)) for s in ends + [basin_ends] if s]
+        e_star = float(np.nanmin(found))
+    summary = _summarise(cfg, runs, ends, e_star, source)
     if basins is not None:
         table = landscape.tabulate_basins(basins["start_energy"], basins["start_label"], e_star, cfg.analysis.eps)
         table.update(name=cfg.name, e_star_source=source, quench_tol=1e-5,
                      not_converged=int(np.sum(~(basins["start_grad_norm"] < 1e-5))),
-                     wall_time_s=float(basins["wall_time"]))
+                     wall_time_s=float(basins["wall_time"]),
+                     outcomes=diagnostics.outcomes(basin_ends.kind, basin_ends.energy, e_star, cfg.analysis.eps),
+                     outcomes_of="the same starts classified: float64 quench to resolution, Hessian off the "
+                                 "symmetry modes (landscape.classify); the rows above are float32 quenches to 1e-5",
+                     end_state_levels=_final_basins(basin_ends, e_star, cfg.analysis.eps))
         io.save_json(out / "basins.json", table)
-        summary["basin_table"] = {k: table[k] for k in ("n_starts", "global", "trapped", "not_converged")}
-        summary["basin_table"]["gaps"] = [b["gap"] for b in table["basins"] if not b["global"]]
+        summary["basin_table"] = {k: table[k] for k in ("n_starts", "global", "trapped", "not_converged", "outcomes")}
+        summary["basin_table"]["gaps"] = [b["gap"] for b in table["end_state_levels"] if b["gap"] > cfg.analysis.eps]
     events = {s["label"]: s.pop("events") for s in summary["schedules"]}
     io.save_json(out / "trapping_events.json", {"window": cfg.analysis.window, "eps": cfg.analysis.eps,
                                                   "E_star": e_star, "events": events})
@@ -159,24 +186,27 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
     return summary
 
 
-def _final_basins(quench_energy: np.ndarray, e_star: float) -> list[dict]:
-    """Final-basin distribution: chains per quenched-energy level (levels within 1e-4), by increasing gap."""
-    labels = landscape.energy_levels(quench_energy)
-    n = len(labels)
+def _final_basins(states: landscape.EndStates, e_star: float, eps: float) -> list[dict]:
+    """Final-state distribution: chains per (kind, energy level) of the classified end states (levels within 1e-4),
+    by increasing gap; the gaps within ``eps`` of E* are one level at gap 0."""
+    energy = np.where(states.energy - e_star <= eps, e_star, states.energy)
     out = []
-    for k in np.unique(labels[labels >= 0]):
-        count = int(np.sum(labels == k))
-        out.append({"gap": float(np.min(quench_energy[labels == k]) - e_star), "count": count,
-                    "fraction": count / n})
-    return out
+    for kind in ("minimum", "plateau", "saddle"):
+        mine = states.kind == kind
+        labels = landscape.energy_levels(np.where(mine, energy, np.nan))
+        for k in np.unique(labels[labels >= 0]):
+            count = int(np.sum(labels == k))
+            out.append({"gap": float(np.min(energy[labels == k]) - e_star), "kind": kind, "count": count,
+                        "fraction": count / len(energy)})
+    return sorted(out, key=lambda b: (b["gap"], b["kind"]))
 
 
-def _hitting(cfg, r: dict, e_star: float) -> dict:
-    """First hitting time of the global basin (quench records when there are some, else the raw energy)."""
-    if "quench_energies" in r:
-        gap, t, what = r["quench_energies"] - e_star, r["quench_t"], "quenched energy at the quench records"
-    else:
-        gap, t, what = r["energy"] - e_star, r["t"], "raw energy at the records (no quench_every)"
+def _hitting(cfg, r: dict, e_star: float) -> dict | None:
+    """First hitting time of the global basin from the quench records (None without them: the raw energy of a
+    chain at finite beta says nothing about its basin)."""
+    if "quench_energies" not in r:
+        return None
+    gap, t, what = r["quench_energies"] - e_star, r["quench_t"], "quenched energy at the quench records"
     times, observed = diagnostics.first_hitting_time(gap, t, cfg.analysis.eps)
     km = diagnostics.kaplan_meier(times, observed)
     below = np.flatnonzero(km["survival"] <= 0.5)
@@ -205,21 +235,23 @@ def _distance(cfg, r: dict) -> dict | None:
             **{f"q{q:02d}": float(np.nanpercentile(dist, q)) for q in (5, 25, 50, 75, 95)}}
 
 
-def _summarise(cfg, runs, e_star: float, source: str) -> dict:
+def _summarise(cfg, runs, ends, e_star: float, source: str) -> dict:
     per_schedule = []
-    for sched, r in zip(cfg.schedules, runs):
-        gap = r["quench_energy"] - e_star
-        stats = diagnostics.success(gap, cfg.analysis.eps)
-        trapped = int(round(stats["trapped"] * stats["n"]))
-        lo, hi = diagnostics.wilson_interval(trapped, stats["n"])
+    for sched, r, states in zip(cfg.schedules, runs, ends):
+        out = diagnostics.outcomes(states.kind, states.energy, e_star, cfg.analysis.eps)
+        stats = {"n": len(states.kind), "success": out["success"]["fraction"], "success_lo": out["success"]["lo"],
+                 "success_hi": out["success"]["hi"], "trapped": out["minimum"]["fraction"],
+                 "trapped_lo": out["minimum"]["lo"], "trapped_hi": out["minimum"]["hi"],
+                 "plateau": out["plateau"]["fraction"], "plateau_lo": out["plateau"]["lo"],
+                 "plateau_hi": out["plateau"]["hi"], "unconverged": out["unconverged"]["fraction"]}
         events = _events(cfg, r, e_star)
         per_schedule.append({
-            "label": sched.label, "kind": sched.kind, "params": sched.params, **stats,
-            "trapped_lo": lo, "trapped_hi": hi,
+            "label": sched.label, "kind": sched.kind, "params": sched.params, **stats, "outcomes": out,
             "speed": sched.speed(cfg.analysis.sweep) if cfg.analysis.sweep else None,
             "final_energy_median": float(np.nanmedian(r["energy"][:, -1])),
             "final_beta": float(r["beta"][-1]),
-            "final_basins": _final_basins(r["quench_energy"], e_star),
+            "final_basins": _final_basins(states, e_star, cfg.analysis.eps),
+            "ends_hot": bool(r["beta"][-1] * cfg.analysis.eps < 1.0),
             "first_hitting_time": _hitting(cfg, r, e_star),
             "distance_to_optimum": _distance(cfg, r),
             "trapping_events": {

@@ -69,55 +69,69 @@ def _colour(i: int):
 
 
 def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: float, path: str | Path,
-                   title: str = "") -> list[Path]:
-    """(F2) P(E_t - E* <= eps) over chains vs diffusion time t, per schedule, with Wilson 95% bands.
+                   title: str = "", final: list[dict] | None = None) -> list[Path]:
+    """(F2) Success against diffusion time t, per schedule, from quenched states only, with Wilson 95% bands.
 
-    Solid with bands: the quenched energy at the quench records (the chain's basin is the global one), when the run
-    recorded quenches (``analysis.quench_every``); dotted: the raw energy E_t itself (it also needs beta large enough
-    that the thermal energy is below eps). Writes ``path`` + ``.png`` / ``.pdf``.
+    A run with quench records (``analysis.quench_every``) is drawn as the curve P(quenched E_t - E* <= eps) at those
+    records; a run without them as one point at its end, the success of its classified final states (``final``: the
+    summary's schedule entries), marked "final state only". The raw energy E_t of a chain at finite beta says
+    nothing about its basin and is not drawn. Writes ``path`` + ``.png`` / ``.pdf``.
     """
     fig, ax = plt.subplots(figsize=(9.5, 4.5))
+    only_final = False
     for i, (label, r) in enumerate(zip(labels, runs)):
         c = _colour(i)
         n = r["energy"].shape[0]
         if "quench_energies" in r:
             cur = diagnostics.success_curve(r["quench_energies"] - e_star, eps)
             ax.fill_between(r["quench_t"], cur["lo"], cur["hi"], color=c, alpha=0.2, lw=0, step="post")
-            ax.step(r["quench_t"], cur["p"], where="post", color=c, lw=1.8, label=f"{label} (basin, {n} chains)")
-        raw = diagnostics.success_curve(r["energy"] - e_star, eps)
-        ax.plot(r["t"], raw["p"], color=c, lw=1.0, ls=":", label=None if "quench_energies" in r else label)
-    ax.plot([], [], color="grey", lw=1.0, ls=":", label="dotted: raw energy $E_t$")
+            ax.step(r["quench_t"], cur["p"], where="post", color=c, lw=1.8, label=f"{label} ({n} chains)")
+        elif final is not None:
+            only_final = True
+            s = final[i]
+            _errorbar(ax, [r["t"][-1]], [(s["success"], s["success_lo"], s["success_hi"])], color=c, marker="o",
+                      ms=5, ls="none", label=f"{label} ({n} chains), final state only")
     ax.set_xlabel("diffusion time $t$")
-    ax.set_ylabel(rf"$P(E_t - E^* \leq {eps:g})$ over chains")
+    ax.set_ylabel(rf"P(quenched $E_t - E^* \leq {eps:g}$) over chains")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3, lw=0.5)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.set_title(f"{title}   solid: quenched (in the global basin), band: Wilson 95%", fontsize=9)
+    what = "curves: quenches during the run" if not only_final else "points: classified final states only"
+    ax.set_title(f"{title}: success (in the global basin), {what}; bars and bands: Wilson 95%", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
 
 
 def final_basins(summary: dict, path: str | Path) -> list[Path]:
-    """(F3, right) Final-basin distribution per schedule: fraction of chains whose quenched final state lies at each
-    gap E - E* (the global basin at gap 0), grouped bars, log scale. Writes ``path`` + ``.png`` / ``.pdf``."""
+    """(F3, right) Final states per schedule: fraction of chains whose classified final state lies at each gap
+    E - E* (the global minimum at gap 0), minima and plateaus ("P") apart, grouped bars, log scale.
+    Writes ``path`` + ``.png`` / ``.pdf``."""
     scheds = summary["schedules"]
-    gaps = sorted({round(b["gap"], 2) if b["gap"] > summary["eps"] else 0.0 for s in scheds for b in s["final_basins"]})
-    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(gaps) * max(1, len(scheds)) / 3), 4.5))
+
+    def key(b):
+        gap = round(b["gap"], 2) if b["gap"] > summary["eps"] else 0.0
+        return gap, b.get("kind", "minimum")
+
+    keys = sorted({key(b) for s in scheds for b in s["final_basins"]})
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(keys) * max(1, len(scheds)) / 3), 4.5))
     width = 0.8 / len(scheds)
     for i, s in enumerate(scheds):
-        frac = dict.fromkeys(gaps, 0.0)
+        frac = dict.fromkeys(keys, 0.0)
         for b in s["final_basins"]:
-            frac[round(b["gap"], 2) if b["gap"] > summary["eps"] else 0.0] += b["fraction"]
-        x = np.arange(len(gaps)) + (i - (len(scheds) - 1) / 2) * width
-        ax.bar(x, [frac[g] for g in gaps], width, color=_colour(i), label=f"{s['label']} ({s['n']} chains)")
-    ax.set_xticks(np.arange(len(gaps)), ["$E^*$"] + [f"{g:.2f}" for g in gaps[1:]], rotation=60, fontsize=7)
+            frac[key(b)] += b["fraction"]
+        x = np.arange(len(keys)) + (i - (len(scheds) - 1) / 2) * width
+        ax.bar(x, [frac[k] for k in keys], width, color=_colour(i), label=f"{s['label']} ({s['n']} chains)")
+    names = ["$E^*$" if g == 0.0 and k == "minimum" else f"{g:.2f}" + {"minimum": "", "plateau": " P"}.get(k, " S")
+             for g, k in keys]
+    ax.set_xticks(np.arange(len(keys)), names, rotation=60, fontsize=7)
     ax.set_yscale("log")
     ax.set_ylim(0.5 / max(s["n"] for s in scheds), 1.5)
-    ax.set_xlabel(r"final basin: quenched energy above the optimum, $E - E^*$ (rounded to 0.01)")
+    ax.set_xlabel(r"$E - E^*$ of the classified final state (rounded to 0.01; P: plateau, else a minimum)",
+                  fontsize=8)
     ax.set_ylabel("fraction of chains")
     ax.grid(alpha=0.3, axis="y", lw=0.5)
     ax.legend(fontsize=7, loc="upper right")
-    ax.set_title(f"{summary['name']}: final basins per schedule", fontsize=10)
+    ax.set_title(f"{summary['name']}: classified final states per schedule", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -226,8 +240,10 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
             runs = [io.load_npz(f) for f in files]
             written += energy_traces(labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces",
                                      title=summary["name"])
-            written += success_curves(labels, runs, summary["E_star"], summary["eps"],
-                                      out_dir / f"{summary['name']}_success_curves", title=summary["name"])
+            if any("quench_energies" in r for r in runs):  # success curves need quench records
+                written += success_curves(labels, runs, summary["E_star"], summary["eps"],
+                                          out_dir / f"{summary['name']}_success_curves", title=summary["name"],
+                                          final=summary["schedules"])
         if "final_basins" in summary["schedules"][0]:
             written += final_basins(summary, out_dir / f"{summary['name']}_final_basins")
         summaries.append(summary)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from langevin_sphere import config, experiment, figures, io
+from langevin_sphere import config, experiment, figures, io, landscape
 
 TOML = """
 name = "hand-made"
@@ -45,7 +45,15 @@ def _saved_result(folder, e_star=1.0):
     folder.mkdir(parents=True)
     for i, r in enumerate(runs):
         io.save_npz(folder / f"schedule_{i}.npz", r)
-    summary = experiment._summarise(cfg, runs, e_star, "hand-made")
+    def ends(kinds):  # classified final states: the last quench's energies, of the given kinds
+        k = len(kinds)
+        return landscape.EndStates(x=np.zeros((k, 4, 2)), energy=quench[:, -1], grad_norm=np.zeros(k),
+                                   kind=np.array(kinds), hessian_head=np.ones((k, 4)), hessian_max=np.ones(k),
+                                   n_soft=np.zeros(k, int), leads_to=np.full(k, np.nan))
+
+    # schedule 0: chain 0 in a minimum at gap 0.5; schedule 1: the same state classified as a plateau
+    summary = experiment._summarise(cfg, runs, [ends(["minimum"] * 4), ends(["plateau"] + ["minimum"] * 3)],
+                                    e_star, "hand-made")
     summary["basin_table"] = {"n_starts": 10, "trapped": {"count": 3, "fraction": 0.3, "lo": 0.1, "hi": 0.6}}
     for s in summary["schedules"]:
         s.pop("events")
@@ -57,7 +65,13 @@ def test_summary_statistics_of_a_hand_made_result(tmp_path):
     summary = _saved_result(tmp_path / "runs" / "a")
     s = summary["schedules"][0]
     assert (s["success"], s["trapped"], s["n"]) == (0.75, 0.25, 4)
-    assert s["final_basins"] == [{"gap": 0.0, "count": 3, "fraction": 0.75}, {"gap": 0.5, "count": 1, "fraction": 0.25}]
+    assert s["final_basins"] == [{"gap": 0.0, "kind": "minimum", "count": 3, "fraction": 0.75},
+                                 {"gap": 0.5, "kind": "minimum", "count": 1, "fraction": 0.25}]
+    other = summary["schedules"][1]
+    assert (other["success"], other["trapped"], other["plateau"]) == (0.75, 0.0, 0.25)
+    assert {k: v["count"] for k, v in other["outcomes"].items()} == {"success": 3, "minimum": 0, "plateau": 1,
+                                                                     "saddle": 0, "unconverged": 0}
+    assert other["final_basins"][1] == {"gap": 0.5, "kind": "plateau", "count": 1, "fraction": 0.25}
     hit = s["first_hitting_time"]
     assert hit["hit_fraction"] == 0.75 and hit["median"] == 0.2  # hits at 0, 0.2, 0.4; chain 0 censored
     # chain 0 trapped all along (still trapped); chain 3 from 0 until its escape at 0.4; chain 2 escapes at 0.2 < W
