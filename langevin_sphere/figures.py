@@ -161,10 +161,11 @@ def _errorbar(ax, x, k_lo_hi, **kw):
 
 
 def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
-    """(F3, left) Trapped fraction (final quench not in the global basin) vs the swept schedule parameter, one panel
-    per swept parameter, one colour per landscape (sweeps of one landscape joined into one curve); Wilson 95% bars.
-    The dashed line and band: the trapped fraction of a quench from uniform random starts (the landscape's basin
-    table), the infinitely fast limit."""
+    """(F3, left) Fraction of chains not at the optimum vs the swept schedule parameter, one panel per swept
+    parameter, one colour per landscape (sweeps of one landscape joined into one curve); Wilson 95% bars. Solid,
+    filled: trapped in a non-global minimum; dotted, open: on a plateau (classified end states; summaries without
+    a classification draw their "trapped" fraction solid). The dashed line and band: the same fraction among
+    uniform random starts quenched at once (the landscape's basin table), the infinitely fast limit."""
     sweeps = [s for s in summaries if s.get("sweep")]
     kinds = [k for k in _SPEED_AXIS if any(s["sweep"] == k for s in sweeps)]
     fig, axes = plt.subplots(1, len(kinds), figsize=(5.0 * len(kinds), 4.3), squeeze=False)
@@ -173,26 +174,39 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
         for name in sorted({_landscape(s) for s in sweeps if s["sweep"] == kind}):
             group = [s for s in sweeps if s["sweep"] == kind and _landscape(s) == name]
             c = _colour(colour[name])
-            pts = sorted((x["speed"], (x["trapped"], x["trapped_lo"], x["trapped_hi"]), x["n"])
-                         for s in group for x in s["schedules"] if x["speed"] is not None)
-            chains = sorted({p[2] for p in pts})
-            _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=c, marker="o", ms=4,
-                      label=f"{name} ({' / '.join(map(str, chains))} chains)")
+            rows = sorted(((x["speed"], x) for s in group for x in s["schedules"] if x["speed"] is not None),
+                          key=lambda p: p[0])
+            chains = " / ".join(map(str, sorted({x["n"] for _, x in rows})))
+            for outcome, style in (("minimum", dict(ls="-", mfc=c)), ("plateau", dict(ls=":", mfc="none"))):
+                pts = [(v, _share(x, outcome)) for v, x in rows if _share(x, outcome) is not None]
+                if not pts or (outcome == "plateau" and not any(p[1][0] > 0 for p in pts)):
+                    continue
+                what = "in a minimum" if outcome == "minimum" else "on a plateau"
+                _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=c, marker="o", ms=4, **style,
+                          label=f"{name}: {what} ({chains} chains)")
             table = next((s["basin_table"] for s in group if s.get("basin_table")), None)
             if table:
-                q = table["trapped"]
+                q = table.get("outcomes", {}).get("minimum", table["trapped"])
                 ax.axhline(q["fraction"], color=c, ls="--", lw=1,
-                           label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f}")
+                           label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f} in a minimum")
                 ax.axhspan(q["lo"], q["hi"], color=c, alpha=0.1, lw=0)
         ax.set_xscale("log")
         ax.set_xlabel(_SPEED_AXIS[kind][1])
-        ax.set_ylabel("trapped fraction (final quench not at $E^*$)")
-        ax.set_title(_SPEED_AXIS[kind][0], fontsize=10)
+        ax.set_ylabel("fraction of chains (classified final states)")
+        ax.set_title(f"{_SPEED_AXIS[kind][0]}: trapped in a minimum / on a plateau", fontsize=10)
         ax.set_ylim(-0.02, min(1.08, 1.45 * ax.get_ylim()[1]))  # headroom: the legend sits above the curves
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _share(entry: dict, outcome: str):
+    """(fraction, lo, hi) of an outcome of a schedule entry; "trapped" stands for "minimum" in older summaries."""
+    if "outcomes" in entry:
+        o = entry["outcomes"][outcome]
+        return o["fraction"], o["lo"], o["hi"]
+    return (entry["trapped"], entry["trapped_lo"], entry["trapped_hi"]) if outcome == "minimum" else None
 
 
 def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
