@@ -282,6 +282,8 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, symmetr
     summary = {
         **c_star,
         "E_star": float(e_cat.min()) if e_cat.size else None,
+        "minimum_energies": np.sort(e_cat).tolist(),
+        "plateau_energies": np.sort(cat["energy"][cat["kind"] == "plateau"]).tolist(),
         "n_entries": int(len(cat["energy"])), "kinds": {k: int(np.sum(cat["kind"] == k)) for k in landscape.KINDS},
         "sources": seen, "rounds": history,
         "method": {"classification": "landscape.classify: float64 quench to |grad| < 1e-11 (scoped enable_x64), "

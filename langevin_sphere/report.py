@@ -40,6 +40,7 @@ __all__ = [
     "schedule_comparison",
     "speed_sweeps",
     "critical_depth",
+    "catalogues",
     "kramers",
     "c_sweep_two_well",
     "tails",
@@ -74,6 +75,9 @@ SOURCES = {
     "c_sweep_two_well": "studies/c_sweep_two_well/study.json",
     "tails": "studies/tails_two_well/study.json",
     "c_sweep_dhel": "studies/c_sweep_dhel-circle-M8-tau0.1/study.json",
+    "catalogue_default": "landscapes/infonce-circle-M8-tau0.05/c_star.json",
+    "catalogue_A": "landscapes/infonce-circle-M6-tau0.05/c_star.json",
+    "catalogue_B": "landscapes/dhel-circle-M8-tau0.1/c_star.json",
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
@@ -414,6 +418,40 @@ def critical_depth(named: list[tuple[str, dict]]) -> str:
     return _block("critical depth", _table(header, rows), notes)
 
 
+def catalogues(named: list[tuple[str, str, dict]]) -> str:
+    """The catalogue of every studied landscape: its classified end states, c* on all its minima with the strings'
+    convergence, and whether the kinds of the basin-table starts survive another quench tolerance and float width."""
+    rows = []
+    for name, landscape, cat in named:
+        e_star = cat["E_star"]
+        gaps = ", ".join(f"{cat_e - e_star:.3f}" for cat_e in cat["minimum_energies"][1:]) or "-"
+        plateaus = ", ".join(f"{e - e_star:.3f}" for e in cat["plateau_energies"]) or "-"
+        if cat["deepest"] is None:
+            c_cell, deepest = "0 (no non-global minimum)", "-"
+        else:
+            c_cell, deepest = f"{cat['c_star']:.3g}", f"{cat['deepest_energy'] - e_star:.3f}"
+        rob = cat.get("robustness")
+        if rob:
+            ref = rob["variants"][rob["reference"]]["kinds"]
+            kinds = ", ".join(f"{v} {k}" for k, v in ref.items() if v)
+            n_diff = max(len(v["differences"]) for v in rob["variants"].values())
+            agree = f"{kinds}; {'the same in all 4' if rob['agree'] else f'{n_diff} differ'}"
+        else:
+            agree = "-"
+        rows.append([f"{landscape} ({name})", f"{cat['kinds']['minimum']} / {cat['kinds']['plateau']}", gaps,
+                     plateaus, f"{c_cell} ({cat['strings_converged']} / {cat['strings_total']})", deepest, agree])
+    header = ["landscape", "minima / plateaus", "minima above E* (E - E*)", "plateaus (E - E*)",
+              "c* (strings converged / all)", "deepest minimum (E - E*)", "kinds of the 512 basin-table starts"]
+    notes = _notes(
+        "Catalogues in experiments/landscapes/<name>/ (minima.npz, c_star.json): every end state seen (the "
+        "basin-table starts, every chain's final state of every stored run, string images) classified by "
+        "landscape.classify and kept once up to symmetry. c* = the largest depth of a non-global minimum, by "
+        "minimum-energy paths between all minima (float64); an unconverged string is still a path, so where one "
+        "sets a depth c* is an upper bound. Kinds of the basin-table starts: classified after a float32 quench to "
+        "|grad| < 1e-5 and after a float64 quench to |grad| < 1e-8, each with tolerance 1e-5 and 1e-8.")
+    return _block("landscape catalogues", _table(header, rows), notes)
+
+
 def kramers(study: dict) -> str:
     """Mean escape time from the two-well's trap against beta, and the Arrhenius slope against the barrier."""
     rows, ratios = [], []
@@ -648,6 +686,9 @@ def blocks(src: dict) -> list[str]:
         speed_sweeps([("A", [src["sweep_rate_A"]]), ("A", [src["sweep_slope_A"]]), ("A", [src["sweep_c_A"]]),
                       ("B", [src["sweep_rate_B_slowest"], src["sweep_rate_B_slow"], src["sweep_rate_B"]])]),
         critical_depth([("default", src["depth_default"]), ("A", src["depth_A"]), ("B", src["depth_B"])]),
+        catalogues([("default", "InfoNCE, circle, M = 8, tau = 0.05", src["catalogue_default"]),
+                    ("A", "InfoNCE, circle, M = 6, tau = 0.05", src["catalogue_A"]),
+                    ("B", "DHEL, circle, M = 8, tau = 0.1", src["catalogue_B"])]),
         kramers(src["kramers"]),
         c_sweep_two_well(src["c_sweep_two_well"]),
         tails(src["tails"]),
