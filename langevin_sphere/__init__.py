@@ -6,7 +6,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import barriers, diagnostics, energies, integrators, landscape, optima, schedules, sphere
+from . import barriers, catalogue, diagnostics, energies, integrators, landscape, optima, schedules, sphere
 from .simulate import Result, simulate
 
 try:
@@ -16,6 +16,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "barriers",
+    "catalogue",
     "diagnostics",
     "energies",
     "integrators",
