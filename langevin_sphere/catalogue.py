@@ -50,11 +50,13 @@ def _match(cat: dict, energy: float, kind: str, sig: np.ndarray, cat_sig: np.nda
            energy_tol: float, signature_tol: float) -> int:
     """Index of the catalogue entry that is the same state up to symmetry, or -1.
 
-    Same kind, energies within ``energy_tol`` and signatures within ``signature_tol`` (max norm); a state with soft
-    modes (a plateau, or a minimum with exponentially flat directions) is a continuous family whose points have
-    different signatures, so for those the energy alone decides."""
-    for k in np.flatnonzero((cat["kind"] == kind) & (np.abs(cat["energy"] - energy) <= energy_tol)):
-        if soft or cat["n_soft"][k] > 0 or np.max(np.abs(cat_sig[k] - sig)) <= signature_tol:
+    Same kind, energies within ``energy_tol`` and signatures within ``signature_tol`` (max norm). A state with soft
+    modes (a plateau, or a minimum with exponentially flat directions) is a point of a continuous family whose
+    points have different signatures: for those the energy alone decides, and the family is one entry, a plateau
+    as soon as a descent was found from one of its points."""
+    for k in np.flatnonzero(np.abs(cat["energy"] - energy) <= energy_tol):
+        family = (soft or kind == "plateau") and (cat["n_soft"][k] > 0 or cat["kind"][k] == "plateau")
+        if family or (cat["kind"][k] == kind and np.max(np.abs(cat_sig[k] - sig)) <= signature_tol):
             return int(k)
     return -1
 
@@ -94,6 +96,7 @@ def merge(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, en
             cat_sig.append(sig[i])
             k = len(cat["energy"]) - 1
         elif states.kind[i] == "plateau":
+            cat["kind"][k] = "plateau"
             cat["leads_to"][k] = np.fmin(cat["leads_to"][k], states.leads_to[i])
         cat["count"][k] += 1
         idx[i] = k

@@ -643,7 +643,7 @@ def classify(
     soft_ratio: float = 1e-6,
     flat_energy: float = 1e-6,
     energy_tol: float = 1e-6,
-    amplitudes: tuple[float, ...] = (0.1, 0.3, 1.0),
+    amplitudes: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.4, 2.0),
     max_soft: int = 8,
     max_steps: int = 5000,
     batch: int = 64,
