@@ -12,7 +12,7 @@ Files, in a folder ``experiments/landscapes/<name>/``, readable without this pac
   smallest Hessian eigenvalues off the symmetry modes), ``count (K,)`` (how often the state was seen), ``n_soft (K,)``,
   ``leads_to (K,)`` (a plateau's lowest energy reached downhill, NaN otherwise);
 - ``c_star.json``: c*, the deepest minimum, every pair's saddle and whether its string converged, the sources and the
-  provenance.
+  provenance; ``paths.npz``: the energy profiles of those strings.
 
 This module merges, labels, stores and computes c*; the classification is in ``landscape``, the strings in
 ``barriers``.
@@ -132,7 +132,8 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
     c* computed from them: ``c_star_is`` says "exact up to the strings' convergence" or "an upper bound".
 
     Returns (the c_star.json dict, the string images (P, K, n, d) of every final path, to be quenched for minima
-    that the catalogue lacks).
+    that the catalogue lacks, and the energy profiles {"energies_i_j", "arc_i_j"} of the paths between minima i < j
+    (indices into the list of minima) for ``paths.npz``).
     """
     keep = np.flatnonzero(cat["kind"] == "minimum")
     start = time.time()
@@ -181,13 +182,16 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
         "deepest": int(keep[deepest]) if deepest >= 0 else None,
         "deepest_energy": float(res["energy"][deepest]) if deepest >= 0 else None,
         "n_minima": k, "minima": keep.tolist(),
+        "energy": res["energy"].tolist(), "converged": converged.tolist(),
         "depth": [None if not np.isfinite(v) else float(v) for v in depth],
         "pairs": pairs, "strings_converged": n_conv, "strings_total": len(pairs),
         "c_star_is": "exact up to the strings' convergence" if n_conv == len(pairs) else
                      "an upper bound (some saddles are the highest point of an unconverged string)",
         "wall_time_s": time.time() - start,
     }
-    return summary, [np.asarray(p.images) for p in paths.values()]
+    profiles = {f"energies_{i}_{j}": np.asarray(p.energies) for (i, j), p in paths.items()}
+    profiles.update({f"arc_{i}_{j}": np.asarray(p.arc_length) for (i, j), p in paths.items()})
+    return summary, [np.asarray(p.images) for p in paths.values()], profiles
 
 
 def slug(energy_cfg) -> str:
@@ -241,7 +245,8 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
     return out
 
 
-def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, symmetries=("orthogonal",),
+def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landscape_info: dict | None = None,
+          symmetries=("orthogonal",),
           swap_views: bool = True, path_symmetries=("orthogonal", "pairs", "swap"), rounds: int = 2,
           image_stride: int = 4, robustness_starts: np.ndarray | None = None, log=print, **path_kwargs) -> dict:
     """Build or extend the catalogue in ``folder`` and compute c* on it.
@@ -265,7 +270,8 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, symmetr
     history = []
     for r in range(rounds + 1):
         n_min = int(np.sum(cat["kind"] == "minimum"))
-        c_star, images = critical_depth(energy, cat, symmetries=path_symmetries, log=log, **dict(path_kwargs))
+        c_star, images, profiles = critical_depth(energy, cat, symmetries=path_symmetries, log=log,
+                                                  **dict(path_kwargs))
         history.append({"round": r, "n_minima": n_min, "c_star": c_star["c_star"],
                         "strings_converged": c_star["strings_converged"], "strings_total": c_star["strings_total"]})
         if not images or r == rounds:
@@ -281,8 +287,10 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, symmetr
         if added == 0:
             break
     save(folder, cat)
+    io.save_npz(folder / "paths.npz", profiles)
     e_cat = cat["energy"][cat["kind"] == "minimum"]
     summary = {
+        "kind": "catalogue", "landscape": landscape_info or {},
         **c_star,
         "E_star": float(e_cat.min()) if e_cat.size else None,
         "minimum_energies": np.sort(e_cat).tolist(),
@@ -344,7 +352,10 @@ def main(argv=None) -> int:
         path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
                                                          else ("orthogonal", "pairs"))
         print(f"== {name}: {len(sources)} sources")
-        res = build(Path(args.out) / name, energy, sources, symmetries=symmetries, swap_views=swap,
+        info = {"energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind], "M": cfg.energy.M,
+                "d": cfg.energy.d, "tau": cfg.energy.tau, "symmetric": cfg.energy.symmetric,
+                "describe": cfg.energy.describe()}
+        res = build(Path(args.out) / name, energy, sources, landscape_info=info, symmetries=symmetries, swap_views=swap,
                     path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
                     saddle_tol=1e-6)
         print(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "

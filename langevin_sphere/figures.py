@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from . import diagnostics, io  # noqa: E402
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
-           "critical_depth_profiles", "kramers_escape", "c_sweep", "tails",
+           "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
            "from_studies"]
 
 _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this floor
@@ -387,9 +387,79 @@ def tails(study: dict, arrays: dict, path: str | Path) -> list[Path]:
     return _finish(fig, ax_a, path, dict(fontsize=7, loc="upper left"))
 
 
+def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
+    """(F7) What "trapped" means: mean escape time against beta from a minimum of DHEL (left, semi-log: Arrhenius,
+    with the weighted fit and the slope of the string method's barrier) and from a plateau of InfoNCE (middle:
+    log-log, right: semi-log, each with the power-law and the exponential fit); 95% bars. From an "escape" study."""
+    fig, axes = plt.subplots(1, 3, figsize=(15.0, 4.6))
+    m, p = study.get("minimum"), study.get("plateau")
+    if m is None or p is None:
+        plt.close(fig)
+        return []
+
+    def points(ax, part, se_key, colour, label):
+        beta = np.array([r["beta"] for r in part["rows"]])
+        tau = np.array([r["mean_escape_time"] for r in part["rows"]])
+        se = np.array([r[se_key] for r in part["rows"]])
+        ax.errorbar(beta, tau, yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau], fmt="o",
+                    color=colour, ms=4, capsize=2, label=label)
+        return beta, tau, se
+
+    ax = axes[0]
+    land = m["landscape"]
+    chains = sorted({r["n_chains"] for r in m["rows"]})
+    beta, tau, se = points(ax, m, "se_log", _colour(0), f"simulated ({min(chains)}-{max(chains)} chains per $\\beta$, "
+                                                         f"censored at $t_{{max}}$)")
+    grid = np.linspace(beta.min(), beta.max(), 50)
+    ax.plot(grid, np.exp(m["intercept"] + m["slope"] * grid), color=_colour(0), lw=1.2,
+            label=f"fit: slope = {m['slope']:.4f} $\\pm$ {m['slope_se']:.4f}")
+    w = 1.0 / se**2
+    anchor = np.sum(w * (np.log(tau) - m["barrier"] * beta)) / np.sum(w)  # the barrier's slope, best intercept
+    ax.plot(grid, np.exp(anchor + m["barrier"] * grid), color=_colour(1), ls="--", lw=1.2,
+            label=f"slope = string barrier {m['barrier']:.4f} ({100 * m['relative_error']:+.1f}%)")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
+    ax.set_ylabel("mean escape time (diffusion time)")
+    ax.set_title(f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}\n"
+                 f"leaves its basin over a barrier (Arrhenius), semi-log", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+
+    lp = p["landscape"]
+    fits = (("power law", p["power_law"]["exponent"], p["power_law"]["exponent_se"], p["power_law"]["chi2"],
+             lambda b: np.exp(p["power_law"]["log_prefactor"]) * b ** p["power_law"]["exponent"],
+             r"$\tau \propto \beta^{%.2f \pm %.2f}$"),
+            ("exponential", p["exponential"]["rate"], p["exponential"]["rate_se"], p["exponential"]["chi2"],
+             lambda b: np.exp(p["exponential"]["log_prefactor"] + p["exponential"]["rate"] * b),
+             r"$\tau \propto e^{(%.2g \pm %.1g)\,\beta}$"))
+    for ax, xscale, kind in ((axes[1], "log", "log-log"), (axes[2], "linear", "semi-log")):
+        beta, _, _ = points(ax, p, "se_log_sample", _colour(2),
+                            f"simulated ({p['rows'][0]['n_chains']} chains per $\\beta$, all escaped)")
+        grid = np.geomspace(beta.min(), beta.max(), 100)
+        for j, (name, value, value_se, chi2, curve, fmt) in enumerate(fits):
+            ax.plot(grid, curve(grid), color=_colour(3 + j), ls=("-", "--")[j], lw=1.2,
+                    label=f"{name} fit: {fmt % (value, value_se)}, $\\chi^2$ = {chi2:.3g} / {p['power_law']['dof']}")
+        ax.set_xscale(xscale)
+        ax.set_yscale("log")
+        ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
+        ax.set_ylabel("mean time to leave the plateau (diffusion time)")
+        ax.set_title(f"{lp['energy']} M={lp['M']} tau={lp['tau']}: plateau at $E - E^*$ = {p['level_gap']:.3f} "
+                     f"(collapsed pairs)\nleaves it by diffusion, no barrier, {kind}", fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+    for ax in axes:
+        ax.grid(alpha=0.3, which="both", lw=0.5)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Redraw the figure of every study folder (one holding ``study.json`` with a "kind") under ``runs_dir``."""
     written = []
+    for file in sorted(Path(runs_dir).rglob("c_star.json")):  # landscape catalogues (langevin_sphere.catalogue)
+        study = io.load_json(file)
+        if study.get("n_minima", 0) > 1 and (file.parent / "paths.npz").exists():
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            written += critical_depth_profiles(study, io.load_npz(file.parent / "paths.npz"),
+                                               Path(out_dir) / f"catalogue_{file.parent.name}_profiles")
     for file in sorted(Path(runs_dir).rglob("study.json")):
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         study, name = io.load_json(file), file.parent.name
@@ -402,4 +472,6 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
             written += c_sweep(study, Path(out_dir) / name)
         elif study.get("kind") == "tails":
             written += tails(study, io.load_npz(file.parent / "tails.npz"), Path(out_dir) / name)
+        elif study.get("kind") == "escape":
+            written += escape_mechanism(study, Path(out_dir) / name)
     return written
