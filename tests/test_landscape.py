@@ -214,7 +214,8 @@ def test_full_configuration_prepends_frozen_anchors():
 
 def dhel_circle(theta, m, tau):
     """DHEL (energies.DHEL's formula, both views) of U = (cos a, sin a), V = (cos b, sin b), theta = [a; b]:
-    E = (1/M) sum_i [log sum_{j!=i} e^{cos(a_i - a_j)/tau} + log sum_{j!=i} e^{cos(b_i - b_j)/tau} - cos(a_i - b_i)/tau],
+    E = (1/M) sum_i [log sum_{j!=i} e^{cos(a_i - a_j)/tau} + log sum_{j!=i} e^{cos(b_i - b_j)/tau}
+                     - cos(a_i - b_i)/tau],
     and its gradient in the angles (arc length: the Riemannian gradient). numpy, float64."""
     a, b = theta[:m], theta[m:]
     energy, grad = 0.0, np.zeros_like(theta)

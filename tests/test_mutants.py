@@ -1,0 +1,147 @@
+"""Mutation check of the law tests: each must fail when the integrator is deliberately broken.
+
+The geodesic Euler-Maruyama step of the contract is, per row x,
+
+    v = -h P_x grad E + sqrt(2h/beta) P_x xi,    x' = Exp_x(v).
+
+A mutant replaces ``GeodesicEulerMaruyama.step`` and ``.lanes_step`` (both layouts of ``simulate``, and every other
+user of the class) by a step with one fault:
+
+- ``noise_power``: sqrt(h/beta) instead of sqrt(2h/beta) (the temperature halved);
+- ``drift_0.9``: the drift multiplied by 0.9 (the Gibbs law at 0.9 beta, and a slower relaxation);
+- ``noise_unprojected``: xi ~ N(0, I_d) not projected on the tangent space (``sphere.exp`` renormalises, so the
+  radial part only changes the step at relative O(h): ~30% of the diffusion per step at sigma^2 = 0.1);
+- ``drift_unprojected``: the Euclidean gradient instead of the Riemannian one (its radial part changes the drift by
+  a factor ~1 / (1 + h x . grad E), again O(h)).
+
+Each law test of ``test_laws.py`` is run under the mutants it must catch and has to raise ``AssertionError``; it is
+also run under the fault-free rewrite of the step (``none``, the same noise as the library's step) and has to pass,
+so that a failure is the fault's doing. Measured matrix (law test x mutant; caught = the test fails, with the
+distance of the failing statistic from its law in SE):
+
+    law test (test_laws.py)                       noise_power     drift_0.9      noise_unprojected  drift_unprojected
+    Brownian motion, h = 1e-3 (d = 2, 3; 8 lanes) caught 37-101   n/a (E = 0)    not caught         n/a (E = 0)
+    Brownian motion, h = 0.05 (d = 3, 2 layouts)  caught 44       n/a (E = 0)    caught 16          n/a (E = 0)
+    one-step transition law (2 layouts)           caught 68       caught 7.7     caught 31          caught 26
+    von Mises-Fisher mean and O(h) bias           caught (a)      caught (b)     not caught         not caught
+    annealing + equipartition, square (circle)    caught 61       caught 5.8     not caught         not caught
+    annealing + equipartition, tetrahedron        caught 71       caught 7.8     not caught         not caught
+    annealing + equipartition, triangle           caught 43       caught 6.5     not caught         not caught
+    two-well, log schedule escapes (+ FP law)     caught (c)      not caught     not caught         not caught
+    two-well, noise-free descent stays            n/a             n/a            n/a                n/a
+
+(a) halving h no longer shrinks the bias (measured against A_3(2), the law at the wrong temperature is A_3(4));
+(b) the bias ratio at h and h/2 leaves (0.25, 0.75); (c) fewer than the binomial majority threshold escape (the
+temperature is halved: an effective c = 0.75 < c* = 1.125). n/a: nothing for the fault to act on (no drift at
+E = 0; the noise-free descent has no noise, and no descent can leave the trap whatever its drift: it shows why noise
+is needed, the escape test beside it that it suffices). The unprojected faults change the scheme at relative O(h)
+(``sphere.exp`` renormalises): only the coarse-step laws (one step, the h = 0.05 walk) resolve them; at the small
+steps of the stationary and annealing tests they sit below the statistical resolution, like the weak-order-1 bias.
+Before these tests were strengthened, the annealing tests (energy at beta = 1e5-1e7 only) caught no mutant, and
+the Brownian and von Mises-Fisher tests no unprojected one.
+
+Only with ``pytest -m slow`` (37 runs of law tests, about 2 minutes on 2 busy CPU cores).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import test_laws
+
+from langevin_sphere import energies, integrators, sphere
+from langevin_sphere.integrators import LangevinState
+
+pytestmark = pytest.mark.slow
+
+MUTANTS = {
+    "none": {},
+    "noise_power": {"noise": 2**-0.5},
+    "drift_0.9": {"drift": 0.9},
+    "noise_unprojected": {"project_noise": False},
+    "drift_unprojected": {"project_drift": False},
+}
+
+
+def mutant_step(noise=1.0, drift=1.0, project_noise=True, project_drift=True):
+    """(step, lanes_step) of geodesic Euler-Maruyama with the given faults (none by default)."""
+
+    def step(self, energy, state, key, h, beta):
+        x = state.x
+        if project_drift:
+            g = state.grad  # the cached Riemannian gradient
+        else:
+            g = jax.grad(lambda y: jnp.asarray(energy(y), y.dtype))(x)  # Euclidean: radial part kept
+        xi = sphere.tangent_normal(key, x) if project_noise else jax.random.normal(key, x.shape, x.dtype)
+        x_new = sphere.exp(x, -drift * h * g + noise * jnp.sqrt(2.0 * h / beta) * xi)
+        e, g_new = energies.value_and_grad(energy, x_new)
+        return LangevinState(x=x_new, energy=e, grad=g_new)
+
+    def lanes_step(self, energy, state, keys, h, beta):  # chains-last state: the mutant step of every chain
+        first = jax.tree.map(lambda a: jnp.moveaxis(a, -1, 0), state)
+        new = jax.vmap(lambda s, k: step(self, energy, s, k, h, beta))(first, keys)
+        return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), new)
+
+    return step, lanes_step
+
+
+def apply_mutant(monkeypatch, name):
+    step, lanes_step = mutant_step(**MUTANTS[name])
+    monkeypatch.setattr(integrators.GeodesicEulerMaruyama, "step", step)
+    monkeypatch.setattr(integrators.GeodesicEulerMaruyama, "lanes_step", lanes_step)
+
+
+def _brownian(d, beta, t1, h, layout):
+    return lambda: test_laws.test_brownian_motion_correlation_decay(np.random.default_rng(0), d, beta, t1, h, layout)
+
+
+LAW_TESTS = {
+    "brownian_d2": _brownian(2, 1.0, 0.5, 1e-3, "chains"),
+    "brownian_d3": _brownian(3, 1.0, 0.25, 1e-3, "chains"),
+    "brownian_d8_lanes": _brownian(8, 2.0, 0.15, 1e-3, "lanes"),
+    "brownian_coarse": _brownian(3, 1.0, 0.5, 0.05, "chains"),
+    "brownian_coarse_lanes": _brownian(3, 1.0, 0.5, 0.05, "lanes"),
+    "one_step": lambda: test_laws.test_one_step_transition_law("chains"),
+    "one_step_lanes": lambda: test_laws.test_one_step_transition_law("lanes"),
+    "von_mises_fisher": test_laws.test_von_mises_fisher_stationary_mean_and_first_order_bias,
+    "polygon": test_laws.test_annealing_reaches_the_regular_polygon_on_the_circle,
+    "simplex_4_3": lambda: test_laws.test_annealing_reaches_the_regular_simplex(4, 3),
+    "simplex_3_2": lambda: test_laws.test_annealing_reaches_the_regular_simplex(3, 2),
+    "two_well_escape": test_laws.test_logarithmic_annealing_escapes_the_two_well_trap,
+}
+
+ALL_FAULTS = ["noise_power", "drift_0.9", "noise_unprojected", "drift_unprojected"]
+CATCHES = {  # law test -> the mutants it must catch
+    "brownian_d2": ["noise_power"],
+    "brownian_d3": ["noise_power"],
+    "brownian_d8_lanes": ["noise_power"],
+    "brownian_coarse": ["noise_power", "noise_unprojected"],
+    "brownian_coarse_lanes": ["noise_power", "noise_unprojected"],
+    "one_step": ALL_FAULTS,
+    "one_step_lanes": ALL_FAULTS,
+    "von_mises_fisher": ["noise_power", "drift_0.9"],
+    "polygon": ["noise_power", "drift_0.9"],
+    "simplex_4_3": ["noise_power", "drift_0.9"],
+    "simplex_3_2": ["noise_power", "drift_0.9"],
+    "two_well_escape": ["noise_power"],
+}
+
+
+def test_every_law_test_catches_a_mutant_and_every_mutant_is_caught():
+    assert set(CATCHES) == set(LAW_TESTS) and all(CATCHES.values())
+    assert {m for caught in CATCHES.values() for m in caught} == set(ALL_FAULTS)
+
+
+@pytest.mark.parametrize("law", list(LAW_TESTS))
+def test_law_test_passes_with_the_fault_free_rewrite(law, monkeypatch):
+    apply_mutant(monkeypatch, "none")
+    LAW_TESTS[law]()
+
+
+@pytest.mark.parametrize("law, mutant", [(law, m) for law, caught in CATCHES.items() for m in caught])
+def test_law_test_fails_on_the_mutant(law, mutant, monkeypatch):
+    apply_mutant(monkeypatch, mutant)
+    with pytest.raises(AssertionError):
+        LAW_TESTS[law]()
