@@ -29,7 +29,8 @@ import numpy as np
 
 from . import barriers, io, landscape
 
-__all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "FIELDS"]
+__all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "robustness", "build", "build_from_runs",
+           "slug", "FIELDS"]
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
 
@@ -312,26 +313,21 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
     return summary
 
 
-def main(argv=None) -> int:
-    """``python -m langevin_sphere.catalogue --runs runs --out experiments/landscapes``: a catalogue per landscape
-    from every experiment folder (config.toml, schedule_<i>.npz) under ``--runs``: the basin-table starts and every
-    chain's final state."""
-    import argparse
-
+def build_from_runs(runs: str | Path = "runs", out: str | Path = "experiments/landscapes",
+                    only: list[str] | None = None, log=print) -> dict:
+    """A catalogue per landscape (``out``/<:func:`slug`>/) from every experiment folder under ``runs`` (config.toml,
+    schedule_<i>.npz): the basin-table starts and every chain's final state. Returns {name: c_star.json dict}.
+    Command line: ``langevin-sphere catalogue --runs runs --out experiments/landscapes``."""
     from . import config as config_lib
     from . import sphere
 
-    p = argparse.ArgumentParser(prog="python -m langevin_sphere.catalogue", description=main.__doc__.split("\n")[0])
-    p.add_argument("--runs", default="runs")
-    p.add_argument("--out", default="experiments/landscapes")
-    p.add_argument("--only", nargs="*", help="landscape folder names to build (default: all)")
-    args = p.parse_args(argv)
+    built = {}
     groups: dict[str, list] = {}
-    for cfg_file in sorted(Path(args.runs).glob("*/config.toml")):
+    for cfg_file in sorted(Path(runs).glob("*/config.toml")):
         cfg, _ = config_lib.load(cfg_file)
         groups.setdefault(slug(cfg.energy), []).append((cfg, cfg_file.parent))
     for name, members in groups.items():
-        if args.only and name not in args.only:
+        if only and name not in only:
             continue
         cfg = members[0][0]
         energy = cfg.energy.build(cfg.seed)
@@ -351,18 +347,15 @@ def main(argv=None) -> int:
         swap = not cfg.energy.frozen_anchors and (cfg.energy.kind != "infonce" or cfg.energy.symmetric)
         path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
                                                          else ("orthogonal", "pairs"))
-        print(f"== {name}: {len(sources)} sources")
+        log(f"== {name}: {len(sources)} sources")
         info = {"energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind], "M": cfg.energy.M,
                 "d": cfg.energy.d, "tau": cfg.energy.tau, "symmetric": cfg.energy.symmetric,
                 "describe": cfg.energy.describe()}
-        res = build(Path(args.out) / name, energy, sources, landscape_info=info, symmetries=symmetries, swap_views=swap,
+        res = build(Path(out) / name, energy, sources, landscape_info=info, symmetries=symmetries, swap_views=swap,
                     path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
-                    saddle_tol=1e-6)
-        print(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
-              f"({res['strings_converged']}/{res['strings_total']} strings converged), "
-              f"robust: {res.get('robustness', {}).get('agree')}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+                    saddle_tol=1e-6, log=log)
+        log(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
+            f"({res['strings_converged']}/{res['strings_total']} strings converged), "
+            f"robust: {res.get('robustness', {}).get('agree')}")
+        built[name] = res
+    return built

@@ -1,4 +1,4 @@
-"""Command line: ``langevin-sphere run | figures | bench | report`` (also ``python -m langevin_sphere``)."""
+"""Command line: ``langevin-sphere run | figures | bench | report | catalogue`` (also ``python -m langevin_sphere``)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ def _report(args) -> int:
     return 0
 
 
+def _catalogue(args) -> int:
+    from . import catalogue
+
+    catalogue.build_from_runs(args.runs, args.out, args.only)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="langevin-sphere",
@@ -100,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="folder with results/*/ and studies/*/ (default: experiments)")
     p.add_argument("--bench", help="benchmark JSON (default: benchmarks/cpu-2core/bench.json beside the runs folder)")
     p.set_defaults(fn=_report)
+    p = sub.add_parser("catalogue", help="build or extend the landscape catalogues (classified end states, c*)")
+    p.add_argument("--runs", default="runs", help="folder searched for saved experiments (default: runs)")
+    p.add_argument("--out", default="experiments/landscapes", help="catalogue folders (default: experiments/landscapes)")
+    p.add_argument("--only", nargs="*", help="landscape folder names to build (default: every landscape found)")
+    p.set_defaults(fn=_catalogue)
     args = parser.parse_args(argv)
     _one_cpu_device_per_core()
     from .config import ConfigError
