@@ -252,15 +252,18 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
           image_stride: int = 4, robustness_starts: np.ndarray | None = None, log=print, **path_kwargs) -> dict:
     """Build or extend the catalogue in ``folder`` and compute c* on it.
 
-    Every configuration of every source (name -> (B, n, d)) is classified and merged; c* is computed by
+    Every configuration of every source (name -> (B, n, d)) not merged by an earlier build of the same folder is
+    classified and merged; c* is computed by
     :func:`critical_depth`; every ``image_stride``-th image of every string is classified too, and when that adds
     minima, c* is computed again (up to ``rounds`` times). Writes ``minima.npz`` and ``c_star.json`` (with the
     sources, the rounds and, given ``robustness_starts``, the :func:`robustness` check)."""
     folder = Path(folder)
     start = time.time()
     cat = load(folder) if (folder / "minima.npz").exists() else empty(*next(iter(sources.values())).shape[1:])
-    seen = {}
+    seen = io.load_json(folder / "c_star.json").get("sources", {}) if (folder / "c_star.json").exists() else {}
     for name, x in sources.items():
+        if name in seen:  # merged by an earlier build: extending a catalogue never counts a source twice
+            continue
         t0 = time.time()
         states = landscape.classify(energy, np.asarray(x), symmetries=symmetries)
         before = len(cat["energy"])
