@@ -42,10 +42,15 @@ def _run(args) -> int:
     summary = experiment.run(cfg, text, out, progress=not args.quiet)
     print(f"\nE* = {summary['E_star']:.6g} ({summary['E_star_source']}); success: quenched final energy within "
           f"{summary['eps']:g} of E*")
-    print(f"{'schedule':26s} {'chains':>6s} {'success [95% CI]':>24s} {'trapped':>8s} {'steps/s':>10s}")
+    print(f"{'schedule':26s} {'chains':>6s} {'success [95% CI]':>24s} {'minimum':>8s} {'plateau':>8s} "
+          f"{'unconv.':>8s} {'steps/s':>10s}")
     for s in summary["schedules"]:
         ci = f"{s['success']:.3f} [{s['success_lo']:.3f}, {s['success_hi']:.3f}]"
-        print(f"{s['label']:26s} {s['n']:6d} {ci:>24s} {s['trapped']:8.3f} {s['config_steps_per_s']:10.3g}")
+        o = s["outcomes"]
+        print(f"{s['label']:26s} {s['n']:6d} {ci:>24s} {o['minimum']['count']:8d} {o['plateau']['count']:8d} "
+              f"{o['unconverged']['count'] + o['saddle']['count']:8d} {s['config_steps_per_s']:10.3g}")
+    print("(success: classified final state at a minimum within eps of E*; minimum: trapped in a non-global minimum; "
+          "plateau: on a plateau; counts of chains)")
     print(f"\nwrote {out}/summary.json, traces.csv, schedule_*.npz, energy_traces.png  "
           f"({time.perf_counter() - start:.1f} s)")
     return 0
