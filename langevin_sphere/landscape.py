@@ -699,20 +699,11 @@ def classify(
     n_conf, n, d = x.shape
     x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
-        def refine(y):
-            return _refine_batch(energy, y, max_steps)
-
-        def spectrum(y):
-            return _spectrum_batch(energy, y, tuple(symmetries))
-
-        def evaluate(y):
-            return _energy_batch(energy, y)
-
         q, spec = [], []
         for part in _batches(x, batch):
-            info = refine(jnp.asarray(part))
+            info = _refine_batch(energy, jnp.asarray(part), max_steps)
             q.append(jax.tree.map(np.asarray, info))
-            spec.append(jax.tree.map(np.asarray, spectrum(info.x)))
+            spec.append(jax.tree.map(np.asarray, _spectrum_batch(energy, info.x, tuple(symmetries))))
         q = jax.tree.map(lambda *a: np.concatenate(a)[:n_conf], *q)
         lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
 
@@ -737,13 +728,13 @@ def classify(
         leads_to = np.full(n_conf, np.nan)
         if owner:
             probes = np.stack(probes).reshape(len(owner), 2, n, d)
-            e_probe = np.concatenate([np.asarray(evaluate(jnp.asarray(p))) for p in _batches(probes.reshape(-1, n, d),
-                                                                                           2 * batch)])
+            e_probe = np.concatenate([np.asarray(_energy_batch(energy, jnp.asarray(p)))
+                                      for p in _batches(probes.reshape(-1, n, d), 2 * batch)])
             e_probe = e_probe[: 2 * len(owner)].reshape(len(owner), 2)
             cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
             owner = np.asarray(owner)[cheap]
             if owner.size:
-                ends = np.concatenate([np.asarray(refine(jnp.asarray(p)).energy)
+                ends = np.concatenate([np.asarray(_refine_batch(energy, jnp.asarray(p), max_steps).energy)
                                        for p in _batches(probes[cheap, 1], batch)])[: owner.size]
                 for i, e_end in zip(owner, ends):
                     if np.isfinite(e_end) and e_end < q.energy[i] - energy_tol:
