@@ -33,6 +33,8 @@ __all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "robust
            "slug", "FIELDS"]
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
+_DEPTH_FIELDS = ("c_star", "deepest", "deepest_energy", "n_minima", "minima", "energy", "converged", "depth", "pairs",
+                 "strings_converged", "strings_total", "c_star_is", "wall_time_s")
 
 
 def empty(n: int, d: int) -> dict:
@@ -272,6 +274,14 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
                       "new_entries": int(len(cat["energy"]) - before), "seconds": time.time() - t0}
         log(f"{name}: {len(x)} states, {seen[name]['new_entries']} new entries ({len(cat['energy'])} in all)")
     history = []
+    previous = io.load_json(folder / "c_star.json") if (folder / "c_star.json").exists() else None
+    minima_energy = cat["energy"][cat["kind"] == "minimum"]
+    if (previous is not None and len(previous.get("energy", [])) == len(minima_energy)
+            and np.allclose(previous["energy"], minima_energy, rtol=0, atol=1e-9)):
+        # the same minima as the last build: its strings and c* stand
+        c_star = {k: previous[k] for k in _DEPTH_FIELDS}
+        profiles, history, rounds = io.load_npz(folder / "paths.npz"), previous["rounds"], -1
+        log(f"the same {len(minima_energy)} minima as the last build: c* = {c_star['c_star']:.6g} kept")
     for r in range(rounds + 1):
         n_min = int(np.sum(cat["kind"] == "minimum"))
         c_star, images, profiles = critical_depth(energy, cat, symmetries=path_symmetries, log=log,
@@ -311,7 +321,9 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
         "wall_time_s": time.time() - start, "provenance": io.provenance(),
     }
     if robustness_starts is not None:
-        summary["robustness"] = robustness(energy, robustness_starts, symmetries=symmetries, swap_views=swap_views)
+        summary["robustness"] = (previous["robustness"] if previous is not None and "robustness" in previous
+                                 else robustness(energy, robustness_starts, symmetries=symmetries,
+                                                 swap_views=swap_views))
     io.save_json(folder / "c_star.json", summary)
     return summary
 
