@@ -12,6 +12,8 @@ for name in simplex_M4_d3 compare_circle_M6 compare_dhel_circle_M8 \
             sweep_rate_dhel_circle_M8 sweep_rate_slow_dhel_circle_M8 sweep_rate_slowest_dhel_circle_M8; do
     langevin-sphere run --quiet "experiments/$name.toml" --out "runs/$name"
 done
+# the landscape catalogues: every end state of every run classified, c* on all minima (experiments/landscapes/)
+langevin-sphere catalogue --runs runs --out experiments/landscapes
 langevin-sphere figures --runs runs --out figures
 # keep the small, human-readable results in the repository: `langevin-sphere figures --runs experiments/results`
 # redraws the final-basin, trapped-vs-speed and success-vs-c figures from them (the traces need runs/)
@@ -21,3 +23,6 @@ for dir in runs/*/; do
     cp "$dir"/config.toml "$dir"/summary.json "$dir"/basins.json "$dir"/traces.csv "$keep"/
 done
 langevin-sphere figures --runs experiments/studies --out figures
+langevin-sphere figures --runs experiments/landscapes --out figures
+# the README's result tables: `langevin-sphere report` prints them from the stored results above
+langevin-sphere report --runs experiments > /dev/null

@@ -242,7 +242,7 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     redraws those."""
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
     folders = sorted(p.parent for p in runs_dir.rglob("summary.json"))
-    if not folders and not any(runs_dir.rglob("study.json")):
+    if not folders and not any(runs_dir.rglob("study.json")) and not any(runs_dir.rglob("c_star.json")):
         raise FileNotFoundError(f"no saved results (summary.json) under {runs_dir}; run `langevin-sphere run` first")
     out_dir.mkdir(parents=True, exist_ok=True)
     written, summaries = [], []
