@@ -34,7 +34,8 @@ __all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "robust
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
 _DEPTH_FIELDS = ("c_star", "deepest", "deepest_energy", "n_minima", "minima", "energy", "converged", "depth", "pairs",
-                 "strings_converged", "strings_total", "c_star_is", "wall_time_s")
+                 "strings_converged", "strings_total", "depth_setting_strings", "depth_setting_converged",
+                 "c_star_is", "wall_time_s")
 
 
 def empty(n: int, d: int) -> dict:
@@ -180,6 +181,10 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
               "barrier_from_j": float(saddle[i, j] - res["energy"][j]), "converged": bool(converged[i, j])}
              for i in range(k) for j in range(i + 1, k)]
     n_conv = sum(p["converged"] for p in pairs)
+    levels = (res["energy"] + depth)[np.isfinite(depth)]
+    setting = [p for p in pairs if np.any(np.abs(p["saddle"] - levels) <= 1e-9 * (1.0 + abs(p["saddle"])))]
+    for p in pairs:
+        p["sets_a_depth"] = p in setting
     summary = {
         "c_star": float(finite[deepest]) if deepest >= 0 else 0.0,
         "deepest": int(keep[deepest]) if deepest >= 0 else None,
@@ -188,8 +193,11 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
         "energy": res["energy"].tolist(), "converged": converged.tolist(),
         "depth": [None if not np.isfinite(v) else float(v) for v in depth],
         "pairs": pairs, "strings_converged": n_conv, "strings_total": len(pairs),
-        "c_star_is": "exact up to the strings' convergence" if n_conv == len(pairs) else
-                     "an upper bound (some saddles are the highest point of an unconverged string)",
+        "depth_setting_strings": len(setting),
+        "depth_setting_converged": sum(p["converged"] for p in setting),
+        "c_star_is": "exact up to the strings' convergence (every string that sets a depth converged)"
+                     if all(p["converged"] for p in setting) else
+                     "an upper bound (a string that sets a depth did not converge: its highest point stands in)",
         "wall_time_s": time.time() - start,
     }
     profiles = {f"energies_{i}_{j}": np.asarray(p.energies) for (i, j), p in paths.items()}
