@@ -284,7 +284,8 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
     history = []
     previous = io.load_json(folder / "c_star.json") if (folder / "c_star.json").exists() else None
     minima_energy = cat["energy"][cat["kind"] == "minimum"]
-    if (previous is not None and len(previous.get("energy", [])) == len(minima_energy)
+    if (previous is not None and all(k in previous for k in _DEPTH_FIELDS)
+            and len(previous["energy"]) == len(minima_energy)
             and np.allclose(previous["energy"], minima_energy, rtol=0, atol=1e-9)):
         # the same minima as the last build: its strings and c* stand
         c_star = {k: previous[k] for k in _DEPTH_FIELDS}
