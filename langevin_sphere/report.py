@@ -39,7 +39,6 @@ __all__ = [
     "basin_tables",
     "schedule_comparison",
     "speed_sweeps",
-    "critical_depth",
     "catalogues",
     "kramers",
     "c_sweep_two_well",
@@ -68,9 +67,6 @@ SOURCES = {
     "sweep_rate_B_slowest": "results/sweep_rate_slowest_dhel_circle_M8/summary.json",
     "sweep_rate_B_slow": "results/sweep_rate_slow_dhel_circle_M8/summary.json",
     "sweep_rate_B": "results/sweep_rate_dhel_circle_M8/summary.json",
-    "depth_default": "studies/critical_depth_circle-M8-tau0.05/study.json",
-    "depth_A": "studies/critical_depth_circle-M6-tau0.05/study.json",
-    "depth_B": "studies/critical_depth_dhel-circle-M8-tau0.1/study.json",
     "kramers": "studies/kramers_two_well/study.json",
     "c_sweep_two_well": "studies/c_sweep_two_well/study.json",
     "tails": "studies/tails_two_well/study.json",
@@ -82,7 +78,6 @@ SOURCES = {
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
 _WIDTH = 118  # notes are wrapped like the README's prose
-_ROUNDOFF = 100 * 2.0**-52  # a critical depth below this (relative to the energies) is float64 round-off
 
 
 # ----------------------------------------------------------------------------------------------------------- reading
@@ -382,42 +377,6 @@ def speed_sweeps(named: list[tuple[str, list[dict]]]) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------- studies
-def _landscape_of(study: dict) -> str:
-    ls = study["landscape"]
-    sym = " (symmetric)" if ls.get("symmetric") else ""
-    return f"{ls['energy']}{sym}, M = {ls['M']}, tau = {ls['tau']:g}"
-
-
-def _converged_pairs(study: dict) -> tuple[int, int]:
-    conv = study["converged"]
-    k = len(conv)
-    return sum(bool(conv[i][j]) for i in range(k) for j in range(i + 1, k)), k * (k - 1) // 2
-
-
-def critical_depth(named: list[tuple[str, dict]]) -> str:
-    """Minima, converged strings, c* and the deepest minimum of each critical-depth study."""
-    rows = []
-    for name, study in named:
-        gaps = [g for g in study["gap"] if g > 0]
-        converged, pairs = _converged_pairs(study)
-        scale = max(1.0, max(abs(e) for e in study["energy"]))
-        c_star = study["c_star"]
-        if c_star <= _ROUNDOFF * scale:
-            c_cell, deepest = f"{c_star:.1e} (round-off: 0)", "-"
-        else:
-            c_cell, deepest = f"{c_star:.3g}", f"E - E* = {study['gap'][study['deepest']]:.3f}"
-        minima = (f"{study['n_minima']}: the optimum and {len(gaps)} at E - E* = {min(gaps):.3f} ... {max(gaps):.3f}"
-                  if gaps else f"{study['n_minima']}: the optimum")
-        rows.append([f"{_landscape_of(study)} ({name})", minima, f"{converged} / {pairs}", c_cell, deepest])
-    header = ["landscape (circle, d = 2)", "minima", "strings converged", "c* (float64)", "deepest minimum"]
-    method = named[0][1]["method"]
-    notes = _notes(
-        f"Minima: {method['minima']}. Paths: {method['paths']}.",
-        "Strings converged: pairs of minima whose string met its tolerance, of all pairs; an unconverged string is "
-        "still a path, so its saddle and the depths it enters are upper bounds.")
-    return _block("critical depth", _table(header, rows), notes)
-
-
 def catalogues(named: list[tuple[str, str, dict]]) -> str:
     """The catalogue of every studied landscape: its classified end states, c* on all its minima with the strings'
     convergence, and whether the kinds of the basin-table starts survive another quench tolerance and float width."""
@@ -438,8 +397,11 @@ def catalogues(named: list[tuple[str, str, dict]]) -> str:
             agree = f"{kinds}; {'the same in all 4' if rob['agree'] else f'{n_diff} differ'}"
         else:
             agree = "-"
+        strings = f"{cat['strings_converged']} / {cat['strings_total']}"
+        if cat.get("depth_setting_strings"):
+            strings += f"; {cat['depth_setting_converged']} / {cat['depth_setting_strings']} that set a depth"
         rows.append([f"{landscape} ({name})", f"{cat['kinds']['minimum']} / {cat['kinds']['plateau']}", gaps,
-                     plateaus, f"{c_cell} ({cat['strings_converged']} / {cat['strings_total']})", deepest, agree])
+                     plateaus, f"{c_cell} ({strings})", deepest, agree])
     header = ["landscape", "minima / plateaus", "minima above E* (E - E*)", "plateaus (E - E*)",
               "c* (strings converged / all)", "deepest minimum (E - E*)", "kinds of the 512 basin-table starts"]
     notes = _notes(
@@ -447,7 +409,8 @@ def catalogues(named: list[tuple[str, str, dict]]) -> str:
         "basin-table starts, every chain's final state of every stored run, string images) classified by "
         "landscape.classify and kept once up to symmetry. c* = the largest depth of a non-global minimum, by "
         "minimum-energy paths between all minima (float64); an unconverged string is still a path, so where one "
-        "sets a depth c* is an upper bound. Kinds of the basin-table starts: classified after a float32 quench to "
+        "sets a depth c* is an upper bound; where every string that sets a depth converged, c* is exact up to their "
+        "convergence. Kinds of the basin-table starts: classified after a float32 quench to "
         "|grad| < 1e-5 and after a float64 quench to |grad| < 1e-8, each with tolerance 1e-5 and 1e-8.")
     return _block("landscape catalogues", _table(header, rows), notes)
 
@@ -543,8 +506,8 @@ def tails(study: dict) -> str:
     return _block("finite-time tails (two-well)", _table(header, rows), notes)
 
 
-def c_sweep_dhel(study: dict) -> str:
-    """Success against c on landscape B (DHEL), final states quenched."""
+def c_sweep_dhel(study: dict, catalogue: dict) -> str:
+    """Success against c on landscape B (DHEL), final states quenched; c* compared with the catalogue's."""
     eps = study["eps"]
     rows, hot = [], False
     for r in study["rows"]:
@@ -557,6 +520,9 @@ def c_sweep_dhel(study: dict) -> str:
         f"{study['title']}: {study['schedule']}; c* = {study['c_star']:.4g} from the {study['c_star_source']}; "
         f"{study['start']}; success: {study['success']}, t_max = {study['t_max']:g}, h = {study['step_size']:g}; "
         f"largest Wilson 95% half-width {half:.3f}.",
+        f"The catalogue of B ({catalogue['n_minima']} minima, every pair joined) gives c* = "
+        f"{catalogue['c_star']:.4g}: on its scale the values of c / c* above are {catalogue['c_star'] / study['c_star']:.4f}"
+        " times smaller.",
         _HOT if hot else "")
     return _block("c-sweep (DHEL, landscape B)", _table(header, rows), notes)
 
@@ -685,14 +651,13 @@ def blocks(src: dict) -> list[str]:
         schedule_comparison(src["benign"], src["benign_basins"], "benign simplex"),
         speed_sweeps([("A", [src["sweep_rate_A"]]), ("A", [src["sweep_slope_A"]]), ("A", [src["sweep_c_A"]]),
                       ("B", [src["sweep_rate_B_slowest"], src["sweep_rate_B_slow"], src["sweep_rate_B"]])]),
-        critical_depth([("default", src["depth_default"]), ("A", src["depth_A"]), ("B", src["depth_B"])]),
         catalogues([("default", "InfoNCE, circle, M = 8, tau = 0.05", src["catalogue_default"]),
                     ("A", "InfoNCE, circle, M = 6, tau = 0.05", src["catalogue_A"]),
                     ("B", "DHEL, circle, M = 8, tau = 0.1", src["catalogue_B"])]),
         kramers(src["kramers"]),
         c_sweep_two_well(src["c_sweep_two_well"]),
         tails(src["tails"]),
-        c_sweep_dhel(src["c_sweep_dhel"]),
+        c_sweep_dhel(src["c_sweep_dhel"], src["catalogue_B"]),
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
