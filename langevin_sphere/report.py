@@ -196,9 +196,14 @@ def _basin_outcomes(basins: dict) -> dict | None:
 
 
 # ------------------------------------------------------------------------------------------------- schedule tables
+def _levels(levels: list[dict], eps: float) -> str:
+    """Energy levels above E* with their counts, "P" marking plateaus: "1.099 P (1), 1.412 (2)"."""
+    return ", ".join(f"{x['gap']:.3f}{' P' if x.get('kind') == 'plateau' else ''} ({x['count']})" for x in levels
+                     if x["gap"] > eps) or "-"
+
+
 def _final_basins(entry: dict, eps: float) -> str:
-    above = [b for b in entry.get("final_basins", []) if b["gap"] > eps]
-    return ", ".join(f"{b['gap']:.3f} ({b['count']})" for b in above) or "-"
+    return _levels(entry.get("final_basins", []), eps)
 
 
 def _schedule_table(summary: dict, basins: dict | None, with_final_basins: bool) -> tuple[list[str], bool]:
@@ -270,8 +275,10 @@ def default_experiment(summary: dict, basins: dict) -> str:
         _run_sentence(summary),
         f"Simulation wall time {wall:.1f} s for the {len(entries)} schedules, {_sci(min(rates))} - {_sci(max(rates))}"
         f" config-steps/s (JAX devices: {devices}).",
-        f"A quench of the {basins['n_starts']} uniform starts of the basin table misses E* from "
-        f"{_pct_ci(misses['fraction'], misses['lo'], misses['hi'])} of them.",
+        f"A float32 quench of the {basins['n_starts']} uniform starts of the basin table stops above E* from "
+        f"{_pct_ci(misses['fraction'], misses['lo'], misses['hi'])} of them"
+        + (f"; classified, {basins['outcomes']['plateau']['count']} of them are on a plateau and "
+           f"{basins['outcomes']['minimum']['count']} in a non-global minimum." if "outcomes" in basins else "."),
         _failed_sentence(summary),
         _HOT if hot else "",
     )
@@ -300,14 +307,23 @@ def basin_tables(named: list[tuple[str, dict, dict]]) -> str:
             row += [f"{b['outcomes'].get(k, {}).get('count', 0)} / {n}" for k, _ in kinds]
         else:
             row += [f"{b['trapped']['count']} / {n}", str(b.get("not_converged", 0))]
-        row.append(", ".join(f"{x['gap']:.3f} ({x['count']})" for x in b["basins"] if not x["global"]) or "-")
+        if "end_state_levels" in b:  # classified end states
+            row.append(_levels(b["end_state_levels"], b["eps"]))
+        else:
+            row.append(", ".join(f"{x['gap']:.3f} ({x['count']})" for x in b["basins"] if not x["global"]) or "-")
         rows.append(row)
     tols = sorted({b["quench_tol"] for _, _, b in named})
     eps = sorted({b["eps"] for _, _, b in named})
+    float32 = "; ".join(f"{name} {b['trapped']['count']} / {b['n_starts']}" for name, _, b in named)
     notes = _notes(
-        f"Uniform random starts drawn from each experiment's seed, quenched to a gradient norm below "
-        f"{', '.join(f'{t:g}' for t in tols)}; a level is an energy of the quenched states, labelled up to symmetry; "
-        f"global basin: quenched energy within {', '.join(f'{e:g}' for e in eps)} of E*.")
+        f"Uniform random starts drawn from each experiment's seed. "
+        + ("Classified end states (landscape.classify: float64 quench to the resolution of the energy, Hessian off "
+           "the symmetry modes); levels: energies of the classified end states above E*, P marking a plateau; "
+           if split else f"Quenched to a gradient norm below {', '.join(f'{t:g}' for t in tols)}; a level is an "
+           "energy of the quenched states, labelled up to symmetry; ")
+        + f"global basin: a minimum within {', '.join(f'{e:g}' for e in eps)} of E*.",
+        f"The float32 quench alone (to |grad| < {', '.join(f'{t:g}' for t in tols)}) stops above E* from: {float32}."
+        if split else "")
     return _block("trap landscapes: basin tables", _table(header, rows), notes)
 
 
@@ -358,7 +374,14 @@ def _sweep_row(name: str, summaries: list[dict]) -> list[str]:
             parts.append(f"{r['t_max']:g} ({shown})")
         t = "t = " + ", ".join(parts)
     setting = (f"{'/'.join(str(c) for c in chains)} chains, step {'/'.join(f'{h:g}' for h in steps)}, {t}")
-    return [f"{name}, {_SWEPT.get(kind, kind)}", setting, ", ".join(cells), const]
+    entries = [s for summ in summaries for s in summ["schedules"]]
+    if all("outcomes" in s for s in entries):
+        totals = {k: sum(s["outcomes"][k]["count"] for s in entries) for k in ("minimum", "plateau", "saddle",
+                                                                                 "unconverged")}
+        where = ", ".join(f"{k} ({v})" for k, v in totals.items() if v) or "-"
+    else:
+        where = "not classified"
+    return [f"{name}, {_SWEPT.get(kind, kind)}", setting, ", ".join(cells), const, where]
 
 
 def speed_sweeps(named: list[tuple[str, list[dict]]]) -> str:
@@ -366,12 +389,14 @@ def speed_sweeps(named: list[tuple[str, list[dict]]]) -> str:
     rows = [_sweep_row(name, summaries) for name, summaries in named]
     hot = any(ends_hot(s["final_beta"], summ["eps"]) for _, group in named for summ in group for s in summ["schedules"]
               if s["speed"] is not None)
-    header = ["sweep", "runs", "trapped fraction [95% CI] (value), slowest first", "constant beta"]
+    header = ["sweep", "runs", "fraction not at E* [95% CI] (value), slowest first", "constant beta",
+              "where those chains end (chains, all runs of the row)"]
     eps = sorted({summ["eps"] for _, group in named for summ in group})
     notes = _notes(
-        "Trapped: quenched final state not within "
-        f"{', '.join(f'{e:g}' for e in eps)} of E*; Wilson 95% intervals at both ends of each sweep and for the "
-        "constant schedule (the same starts, constant beta for the whole run).",
+        "Not at E*: classified final state not a minimum within "
+        f"{', '.join(f'{e:g}' for e in eps)} of E* (in a non-global minimum, on a plateau or unconverged: the last "
+        "column says which); Wilson 95% intervals at both ends of each sweep and for the constant schedule (the same "
+        "starts, constant beta for the whole run).",
         "Values marked hot: " + _HOT_RULE if hot else "")
     return _block("speed sweeps", _table(header, rows), notes)
 

@@ -96,8 +96,8 @@ def test_hot_rule():
 
 
 def test_final_beta_is_shown_and_hot_schedules_are_marked(sources):
-    table = report.schedule_comparison(sources["A"], sources["A_basins"], "landscape A")
-    assert "| constant beta=1000 | 1000 | 0.699 [0.658, 0.737] | 154 / 512 |" in table
+    table = report.schedule_comparison(sources["B"], sources["B_basins"], "landscape B")
+    assert "| constant beta=1000 | 1000 | 0.289 [0.251, 0.330] | 364 / 512 |" in table
     assert "| logarithmic c=1 | 3.12 (hot) |" in table
 
 
@@ -120,20 +120,20 @@ def _with_outcomes(summary, basins, saddle=0):
 
 
 def test_schedule_tables_split_the_trapped_chains_by_end_state(sources):
-    summary, basins = _with_outcomes(sources["A"], sources["A_basins"])
-    table = report.schedule_comparison(summary, basins, "landscape A")
+    summary, basins = _with_outcomes(sources["B"], sources["B_basins"])
+    table = report.schedule_comparison(summary, basins, "landscape B")
     header = table.splitlines()[2]
     assert header == ("| schedule | final beta | success [95% CI] | trapped in a minimum (of n) | on a plateau (of n) "
                       "| unconverged (of n) |")
-    # constant beta = 1000: 358 successes, 154 others = 76 minima + 77 plateaus + 1 unconverged
-    assert "| constant beta=1000 | 1000 | 0.699 [0.689, 0.709] | 76 / 512 | 77 / 512 | 1 / 512 |" in table
-    assert "| quench of 512 uniform starts (basins.json) | - | 0.707 [0.697, 0.717] | 74 / 512 | 75 / 512 | 1 / 512 |" \
+    # constant beta = 1000: 148 successes, 364 others = 181 minima + 182 plateaus + 1 unconverged
+    assert "| constant beta=1000 | 1000 | 0.289 [0.279, 0.299] | 181 / 512 | 182 / 512 | 1 / 512 |" in table
+    assert "| quench of 512 uniform starts (basins.json) | - | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |" \
         in table
-    with_saddles = report.schedule_comparison(*_with_outcomes(sources["A"], sources["A_basins"], saddle=2), "A")
+    with_saddles = report.schedule_comparison(*_with_outcomes(sources["B"], sources["B_basins"], saddle=2), "B")
     assert "| at a saddle (of n) |" in with_saddles.splitlines()[2]
-    basin_table = report.basin_tables([("A", summary, basins)])
+    basin_table = report.basin_tables([("B", summary, basins)])
     assert "| trapped in a minimum (of n) | on a plateau (of n) | unconverged (of n) |" in basin_table
-    assert "| A: InfoNCE, circle, M=6, tau=0.05 | 512 | 0.707 [0.697, 0.717] | 74 / 512 | 75 / 512 | 1 / 512 |" \
+    assert "| B: DHEL, circle, M=8, tau=0.1 | 512 | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |" \
         in basin_table
     # the default experiment's table keeps its final basins beside the kinds
     summary, basins = _with_outcomes(sources["default"], sources["default_basins"])
