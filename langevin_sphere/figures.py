@@ -408,21 +408,23 @@ def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
     ax = axes[0]
     land = m["landscape"]
     chains = sorted({r["n_chains"] for r in m["rows"]})
-    beta, tau, se = points(ax, m, "se_log", _colour(0), f"simulated ({min(chains)}-{max(chains)} chains per $\\beta$, "
-                                                         f"censored at $t_{{max}}$)")
+    beta, tau, se = points(ax, m, "se_log", _colour(0), f"simulated, 95% bars ({min(chains)}-{max(chains)} chains\n"
+                                                         f"per $\\beta$, censored at $t_{{max}}$)")
     grid = np.linspace(beta.min(), beta.max(), 50)
     ax.plot(grid, np.exp(m["intercept"] + m["slope"] * grid), color=_colour(0), lw=1.2,
-            label=f"fit: slope = {m['slope']:.4f} $\\pm$ {m['slope_se']:.4f}")
+            label=f"weighted fit: slope = {m['slope']:.4f} $\\pm$ {m['slope_se']:.4f}, $\\chi^2$ = {m['chi2']:.2g} / "
+                  f"{m['dof']}")
     w = 1.0 / se**2
     anchor = np.sum(w * (np.log(tau) - m["barrier"] * beta)) / np.sum(w)  # the barrier's slope, best intercept
     ax.plot(grid, np.exp(anchor + m["barrier"] * grid), color=_colour(1), ls="--", lw=1.2,
-            label=f"slope = string barrier {m['barrier']:.4f} ({100 * m['relative_error']:+.1f}%)")
+            label=f"slope = string barrier {m['barrier']:.4f} (lowest saddle\nout of the basin); "
+                  f"fitted slope {100 * m['relative_error']:+.1f}% from it")
     ax.set_yscale("log")
     ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
     ax.set_ylabel("mean escape time (diffusion time)")
     ax.set_title(f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}\n"
                  f"leaves its basin over a barrier (Arrhenius), semi-log", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
 
     lp = p["landscape"]
     fits = (("power law", p["power_law"]["exponent"], p["power_law"]["exponent_se"], p["power_law"]["chi2"],
@@ -433,7 +435,7 @@ def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
              r"$\tau \propto e^{(%.2g \pm %.1g)\,\beta}$"))
     for ax, xscale, kind in ((axes[1], "log", "log-log"), (axes[2], "linear", "semi-log")):
         beta, _, _ = points(ax, p, "se_log_sample", _colour(2),
-                            f"simulated ({p['rows'][0]['n_chains']} chains per $\\beta$, all escaped)")
+                            f"simulated, 95% bars ({p['rows'][0]['n_chains']} chains per $\\beta$)")
         grid = np.geomspace(beta.min(), beta.max(), 100)
         for j, (name, value, value_se, chi2, curve, fmt) in enumerate(fits):
             ax.plot(grid, curve(grid), color=_colour(3 + j), ls=("-", "--")[j], lw=1.2,
