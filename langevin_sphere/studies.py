@@ -368,10 +368,11 @@ def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0
 def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
                             factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)), n_chains: int = 256, t_max: float = 50.0, step_size: float = 2e-3, eps: float = 1e-3,
                             seed: int = 0, log=print) -> dict:
-    """Success probability at t_max of logarithmic annealing against c, around the c* of a cached critical-depth study.
+    """Success probability at t_max of logarithmic annealing against c, around the c* of a cached critical depth.
 
-    The landscape (InfoNCE or DHEL, M, d, tau), c* and E* (its lowest minimum) are read from ``depth_study``'s
-    ``study.json`` (:func:`critical_depth_study`). For each c = c* x ``factors``: ``n_chains`` chains from uniform
+    The landscape (InfoNCE or DHEL, M, d, tau), c* and E* (its lowest minimum) are read from ``depth_study``: a
+    landscape catalogue's folder (``c_star.json``, :func:`langevin_sphere.catalogue.build`) or a critical-depth
+    study's (``study.json``, :func:`critical_depth_study`). For each c = c* x ``factors``: ``n_chains`` chains from uniform
     starts (the same for every c), beta(t) = log(t + e) / c up to t_max, then every final state is quenched
     (:func:`langevin_sphere.landscape.quench_info`); success = quenched energy within ``eps`` of E*. Writes
     ``study.json`` (kind "c_sweep") to ``out``.
@@ -379,7 +380,8 @@ def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
     from . import schedules
     from .simulate import simulate
 
-    depth = io.load_json(Path(depth_study) / "study.json")
+    folder = Path(depth_study)
+    depth = io.load_json(folder / "c_star.json" if (folder / "c_star.json").exists() else folder / "study.json")
     land = depth["landscape"]
     kind = {"InfoNCE": "infonce", "DHEL": "dhel"}[land["energy"]]
     energy = _CONTRASTIVE[kind](tau=land["tau"])
