@@ -422,8 +422,9 @@ def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
     ax.set_ylabel("mean escape time (diffusion time)")
-    ax.set_title(f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}\n"
-                 f"leaves its basin over a barrier (Arrhenius), semi-log", fontsize=9)
+    depth = f" (depth {m['start_depth']:.3f})" if m.get("start_depth") is not None else ""
+    ax.set_title(f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}{depth}\n"
+                 f"leaves its basin over its lowest saddle (Arrhenius), semi-log", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
 
     lp = p["landscape"]

@@ -502,8 +502,9 @@ def level_exit(energy, level: float, *, drop: float = 0.02, tol: float = 1e-5, m
 
 def _mean_escape(times: np.ndarray, done: np.ndarray) -> dict:
     """Mean escape time with censoring: the exponential maximum-likelihood estimate (sum of all times, censored
-    ones included) / (escapes), SE(log tau) = 1 / sqrt(escapes); and the same with the SE from the sample, sd / (mean
-    sqrt(n)) (for a law that need not be exponential; meaningful when nothing is censored)."""
+    ones included) / (escapes), SE(log tau) = 1 / sqrt(escapes). The sample statistics ``se_log_sample`` (sd / (mean
+    sqrt(n)), for a law that need not be exponential), ``median_escape_time`` and ``cv`` are those of the recorded
+    times, censored ones at their censoring time: meaningful only when nothing is censored."""
     n_esc = int(done.sum())
     tau = float(times.sum() / max(n_esc, 1))
     sample = float(np.std(times, ddof=1) / (np.mean(times) * math.sqrt(len(times)))) if len(times) > 1 else math.inf
