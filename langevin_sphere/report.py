@@ -40,6 +40,8 @@ __all__ = [
     "schedule_comparison",
     "speed_sweeps",
     "catalogues",
+    "escape_minimum",
+    "escape_plateau",
     "kramers",
     "c_sweep_two_well",
     "tails",
@@ -74,6 +76,7 @@ SOURCES = {
     "catalogue_default": "landscapes/infonce-circle-M8-tau0.05/c_star.json",
     "catalogue_A": "landscapes/infonce-circle-M6-tau0.05/c_star.json",
     "catalogue_B": "landscapes/dhel-circle-M8-tau0.1/c_star.json",
+    "escape": "studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05/study.json",
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
@@ -440,6 +443,42 @@ def catalogues(named: list[tuple[str, str, dict]]) -> str:
     return _block("landscape catalogues", _table(header, rows), notes)
 
 
+def escape_minimum(study: dict) -> str:
+    """(F7) Mean escape time from the deepest minimum of B against beta, and the Arrhenius slope against the barrier."""
+    m = study["minimum"]
+    rows = [[f"{r['beta']:.1f}", f"{r['beta_barrier']:.2g}", str(r["n_chains"]), str(r["escaped"]),
+             f"{r['mean_escape_time']:.4g}"] for r in m["rows"]]
+    header = ["beta", "beta x barrier", "chains", "escaped", "mean escape time"]
+    target = m["paths"][[p["target"] for p in m["paths"]].index(m["barrier_to"])]["target_above_start"] \
+        if any(p["target"] == m["barrier_to"] for p in m["paths"]) else None
+    notes = _notes(
+        f"{m['landscape']['describe']}: chains start at the deepest minimum of its catalogue (E - E* = "
+        f"{m['start_gap']:.3f}, depth {m['start_depth']:.3g}), equilibrated in its basin; escape: {m['escape']}; "
+        f"h = {m['step_size']:g}.",
+        f"The lowest saddle out of the basin (strings to every other minimum, float64) is {m['barrier']:.5f} above it, "
+        f"towards the minimum {target:+.3f} from it." if target is not None else "",
+        f"Slope of log(mean escape time) against beta: {m['slope']:.5f} ± {m['slope_se']:.5f} (chi2 {m['chi2']:.1f} "
+        f"on {m['dof']} dof), {100 * m['relative_error']:+.1f}% from the barrier; without the lowest beta "
+        f"{m['fit_without_first_beta']['slope']:.5f} ± {m['fit_without_first_beta']['slope_se']:.5f}.")
+    return _block("escape from a minimum of B (F7)", _table(header, rows), notes)
+
+
+def escape_plateau(study: dict) -> str:
+    """(F7) Mean escape time from a plateau of A against beta: a power law, not Arrhenius."""
+    p = study["plateau"]
+    rows = [[f"{r['beta']:g}", str(r["n_chains"]), str(r["escaped"]), f"{r['mean_escape_time']:.4g}"]
+            for r in p["rows"]]
+    header = ["beta", "chains", "escaped", "mean escape time"]
+    pl, ex = p["power_law"], p["exponential"]
+    notes = _notes(
+        f"InfoNCE, circle, M={p['landscape']['M']}, tau={p['landscape']['tau']:g}: chains start on a plateau where a "
+        f"float32 quench stops (E - E* = {p['level_gap']:.3f}, collapsed pairs {p['clusters']}); escape: "
+        f"{p['escape']}; h = {p['step_size']:g}.",
+        f"Power law: mean escape time ~ beta^({pl['exponent']:.3f} ± {pl['exponent_se']:.3f}), chi2 {pl['chi2']:.1f} "
+        f"on {pl['dof']} dof; exponential (Arrhenius): chi2 {ex['chi2']:.0f} on {ex['dof']} dof.")
+    return _block("escape from a plateau of A (F7)", _table(header, rows), notes)
+
+
 def kramers(study: dict) -> str:
     """Mean escape time from the two-well's trap against beta, and the Arrhenius slope against the barrier."""
     rows, ratios = [], []
@@ -679,6 +718,8 @@ def blocks(src: dict) -> list[str]:
         catalogues([("default", "InfoNCE, circle, M = 8, tau = 0.05", src["catalogue_default"]),
                     ("A", "InfoNCE, circle, M = 6, tau = 0.05", src["catalogue_A"]),
                     ("B", "DHEL, circle, M = 8, tau = 0.1", src["catalogue_B"])]),
+        escape_minimum(src["escape"]),
+        escape_plateau(src["escape"]),
         kramers(src["kramers"]),
         c_sweep_two_well(src["c_sweep_two_well"]),
         tails(src["tails"]),
