@@ -2,14 +2,14 @@
 c-sweep of the logarithmic schedule. Each study writes its results to a folder (``study.json`` with a ``"kind"``
 field, plus ``.npz`` arrays); :mod:`langevin_sphere.figures` draws them from those files only.
 
-    python -m langevin_sphere.studies critical-depth --out experiments/studies/critical_depth_circle-M8-tau0.05
     python -m langevin_sphere.studies kramers --out experiments/studies/kramers_two_well
     python -m langevin_sphere.studies c-sweep --out experiments/studies/c_sweep_two_well
     python -m langevin_sphere.studies escape --out experiments/studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05
     langevin-sphere figures --runs experiments/studies --out figures
 
-The saved results of these commands are kept under ``experiments/studies/`` (tracked: c* is a cached, documented
-number with its provenance).
+The saved results of these commands are kept under ``experiments/studies/``. The critical depth of a studied
+landscape is kept in its catalogue (``langevin-sphere catalogue``, :mod:`langevin_sphere.catalogue`), which joins
+every minimum ever seen; ``critical-depth`` here joins only the minima of one multi-start search.
 
 This module runs studies and saves numbers; the methods are in ``barriers``, ``landscape``, ``integrators`` and
 ``simulate``, the drawing in ``figures``.
