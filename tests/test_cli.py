@@ -120,6 +120,7 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
                     "first_hitting_time", "trapping_events", "speed"):
             assert key in sched, key
         assert sum(b["count"] for b in sched["final_basins"]) == 8
+        assert sum(o["count"] for o in sched["outcomes"].values()) == 8  # every chain's end state has one kind
         assert set(sched["first_hitting_time"]) >= {"hit_fraction", "median", "km_t", "km_survival"}
         assert set(sched["trapping_events"]) == {"window", "count", "chains", "escaped", "still_trapped"}
         dist = sched["distance_to_optimum"]  # radians to the simplex's orbit, quantiles in increasing order
