@@ -221,11 +221,9 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
     (:func:`langevin_sphere.landscape.quench_info`), and each result is classified with ``tol`` 1e-5 and 1e-8;
     the float32 quench's states are also classified from their float32 values. Returns the counts of each kind per
     variant and every start whose kind or catalogue label differs from the first variant's."""
-    from . import landscape as ls_landscape
-
-    q32 = jax.jit(jax.vmap(lambda y: ls_landscape.quench_info(energy, y, tol=1e-5)))(jnp.asarray(starts, jnp.float32))
+    q32 = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5)))(jnp.asarray(starts, jnp.float32))
     with jax.enable_x64(True):
-        q64 = jax.jit(jax.vmap(lambda y: ls_landscape.quench_info(energy, y, tol=1e-8, max_steps=5000)))(
+        q64 = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-8, max_steps=5000)))(
             jnp.asarray(np.asarray(starts, np.float64)))
         x64 = np.asarray(q64.x)
     variants = {
@@ -234,7 +232,7 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
         "float64 quench (|grad| < 1e-8), tol 1e-5": (x64, 1e-5),
         "float64 quench (|grad| < 1e-8), tol 1e-8": (x64, 1e-8),
     }
-    results = {name: ls_landscape.classify(energy, x, symmetries=symmetries, tol=tol)
+    results = {name: landscape.classify(energy, x, symmetries=symmetries, tol=tol)
                for name, (x, tol) in variants.items()}
     cat = empty(*starts.shape[1:])
     for states in results.values():
@@ -247,7 +245,7 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
         lab = labels(cat, states, swap_views=swap_views)
         differ = np.flatnonzero((states.kind != ref.kind) | (lab != ref_labels))
         out["variants"][name] = {
-            "kinds": {k: int(np.sum(states.kind == k)) for k in ls_landscape.KINDS},
+            "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
             "differences": [{"start": int(i), "kind": str(states.kind[i]), "energy": float(states.energy[i]),
                              "reference_kind": str(ref.kind[i]), "reference_energy": float(ref.energy[i])}
                             for i in differ],
@@ -343,7 +341,6 @@ def build_from_runs(runs: str | Path = "runs", out: str | Path = "experiments/la
     schedule_<i>.npz): the basin-table starts and every chain's final state. Returns {name: c_star.json dict}.
     Command line: ``langevin-sphere catalogue --runs runs --out experiments/landscapes``."""
     from . import config as config_lib
-    from . import sphere
 
     built = {}
     groups: dict[str, list] = {}
@@ -357,8 +354,7 @@ def build_from_runs(runs: str | Path = "runs", out: str | Path = "experiments/la
         energy = cfg.energy.build(cfg.seed)
         sources, robust = {}, None
         for cfg_i, folder in members:
-            starts = np.asarray(sphere.uniform(jax.random.fold_in(jax.random.key(cfg_i.seed), 1),
-                                               (cfg_i.analysis.basin_starts, *cfg_i.energy.shape)))
+            starts = np.asarray(cfg_i.basin_starts())
             key = f"basin-table starts, seed {cfg_i.seed}"
             if key not in sources:
                 sources[key] = starts
@@ -367,15 +363,15 @@ def build_from_runs(runs: str | Path = "runs", out: str | Path = "experiments/la
                 file = folder / f"schedule_{i}.npz"
                 if file.exists():
                     sources[f"{folder.name}/schedule_{i} final states"] = io.load_npz(file)["final"]
-        symmetries = () if cfg.energy.frozen_anchors else ("orthogonal",)
-        swap = not cfg.energy.frozen_anchors and (cfg.energy.kind != "infonce" or cfg.energy.symmetric)
+        swap = cfg.energy.swap_views
         path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
                                                          else ("orthogonal", "pairs"))
         log(f"== {name}: {len(sources)} sources")
         info = {"energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind], "M": cfg.energy.M,
                 "d": cfg.energy.d, "tau": cfg.energy.tau, "symmetric": cfg.energy.symmetric,
                 "describe": cfg.energy.describe()}
-        res = build(Path(out) / name, energy, sources, landscape_info=info, symmetries=symmetries, swap_views=swap,
+        res = build(Path(out) / name, energy, sources, landscape_info=info, symmetries=cfg.energy.symmetries,
+                    swap_views=swap,
                     path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
                     saddle_tol=1e-6, log=log)
         log(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "

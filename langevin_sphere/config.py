@@ -97,6 +97,17 @@ class EnergyConfig:
         """Shape (n, d) of one chain's configuration: [U; V] (2M, d), or V alone (M, d) with frozen anchors."""
         return (self.M if self.frozen_anchors else 2 * self.M, self.d)
 
+    @property
+    def swap_views(self) -> bool:
+        """U <-> V is a symmetry of the energy (symmetric contrastive energies with both views free)."""
+        return not self.frozen_anchors and (self.kind != "infonce" or self.symmetric)
+
+    @property
+    def symmetries(self) -> tuple[str, ...]:
+        """Continuous symmetries of the energy (:func:`langevin_sphere.landscape.symmetry_projector`): O(d) unless
+        the anchors are fixed."""
+        return () if self.frozen_anchors else ("orthogonal",)
+
     def build(self, seed: int = 0):
         """The energy of a chain's configuration; ``seed`` draws the anchors when ``anchors = "random"``."""
         if self.kind == "infonce":
@@ -183,6 +194,16 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def basin_starts(self):
+        """The ``analysis.basin_starts`` uniform starts of the basin table (B, n, d), drawn from the seed
+        independently of the chains."""
+        import jax
+
+        from . import sphere
+
+        return sphere.uniform(jax.random.fold_in(jax.random.key(self.seed), 1),
+                              (self.analysis.basin_starts, *self.energy.shape))
 
 
 _TYPES = {int: (int,), float: (int, float), bool: (bool,), str: (str,)}

@@ -64,20 +64,13 @@ def _basin_starts(cfg: config_lib.Config, energy, out: Path, e_star: float | Non
     path = out / "basins.npz"
     if path.exists():
         return io.load_npz(path)
-    e = cfg.energy
-    starts = sphere.uniform(jax.random.fold_in(jax.random.key(cfg.seed), 1), (cfg.analysis.basin_starts, *e.shape))
-    swap = not e.frozen_anchors and (e.kind != "infonce" or e.symmetric)  # U <-> V is a symmetry of the energy
     start = time.perf_counter()
-    tab = landscape.basin_table(energy, starts, e_star=e_star, eps=cfg.analysis.eps, swap_views=swap)
+    tab = landscape.basin_table(energy, cfg.basin_starts(), e_star=e_star, eps=cfg.analysis.eps,
+                                swap_views=cfg.energy.swap_views)
     arrays = {k: tab[k] for k in ("start_energy", "start_label", "start_grad_norm")}
     arrays["wall_time"] = time.perf_counter() - start
     io.save_npz(path, arrays)
     return arrays
-
-
-def _symmetries(cfg: config_lib.Config) -> tuple[str, ...]:
-    """Continuous symmetries of the energy: O(d) unless the anchors are fixed."""
-    return () if cfg.energy.frozen_anchors else ("orthogonal",)
 
 
 def _end_states(path: Path, energy, x, symmetries) -> landscape.EndStates:
@@ -155,12 +148,11 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         runs.append(record)
 
     log("classifying the end states (float64 quench, Hessian off the symmetry modes)")
-    ends = [_end_states(out / f"endstates_{i}.npz", energy, r["final"], _symmetries(cfg)) for i, r in enumerate(runs)]
+    sym = cfg.energy.symmetries
+    ends = [_end_states(out / f"endstates_{i}.npz", energy, r["final"], sym) for i, r in enumerate(runs)]
     basin_ends = None
     if basins is not None:
-        starts = sphere.uniform(jax.random.fold_in(jax.random.key(cfg.seed), 1),
-                                (cfg.analysis.basin_starts, *cfg.energy.shape))
-        basin_ends = _end_states(out / "basins_endstates.npz", energy, starts, _symmetries(cfg))
+        basin_ends = _end_states(out / "basins_endstates.npz", energy, cfg.basin_starts(), sym)
     if e_star is None:
         found = [np.nanmin(np.where(s.kind == "minimum", s.energy, np.nan)) for s in ends + [basin_ends] if s]
         e_star = float(np.nanmin(found))

@@ -319,7 +319,7 @@ def basin_tables(named: list[tuple[str, dict, dict]]) -> str:
     eps = sorted({b["eps"] for _, _, b in named})
     float32 = "; ".join(f"{name} {b['trapped']['count']} / {b['n_starts']}" for name, _, b in named)
     notes = _notes(
-        f"Uniform random starts drawn from each experiment's seed. "
+        "Uniform random starts drawn from each experiment's seed. "
         + ("Classified end states (landscape.classify: float64 quench to the resolution of the energy, Hessian off "
            "the symmetry modes); levels: energies of the classified end states above E*, P marking a plateau; "
            if split else f"Quenched to a gradient norm below {', '.join(f'{t:g}' for t in tols)}; a level is an "
