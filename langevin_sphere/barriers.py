@@ -32,6 +32,7 @@ __all__ = [
     "geodesic_path",
     "reparametrise",
     "align",
+    "aligned",
     "depths",
     "critical_depth",
 ]
@@ -368,6 +369,15 @@ def align(
     return best
 
 
+def aligned(X_ref: Float[Array, "n d"], X: Float[Array, "n d"], symmetries: tuple[str, ...]) -> Float[Array, "n d"]:
+    """The copy of ``X`` nearest to ``X_ref`` under ``symmetries`` (see :func:`critical_depth`; :func:`align` when
+    they hold "orthogonal", ``X`` itself otherwise), with unit rows, in ``X``'s dtype: the far end of a string."""
+    x = jnp.asarray(X)
+    if "orthogonal" in symmetries:
+        x = jnp.asarray(align(X_ref, x, pairs="pairs" in symmetries, swap_views="swap" in symmetries), x.dtype)
+    return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
+
+
 def depths(minimum_energy, saddle_energy, *, energy_tol: float = 1e-4) -> np.ndarray:
     """Depth of every minimum from the saddle energies between minima: a bottleneck (minimax) analysis of the graph.
 
@@ -472,12 +482,8 @@ def critical_depth(
         raise ValueError(f"critical_depth: symmetries must be a subset of ('orthogonal', 'pairs', 'swap') that holds "
                          f"'orthogonal' when it holds another, got {symmetries=}")
     for i, j in itertools.combinations(range(k), 2):
-        xj = minima[j]
-        if "orthogonal" in symmetries:
-            xj = jnp.asarray(align(minima[i], xj, pairs="pairs" in symmetries, swap_views="swap" in symmetries),
-                             minima.dtype)
-        xj = xj / jnp.linalg.norm(xj, axis=-1, keepdims=True)
-        path = minimum_energy_path(energy, minima[i], xj, n_images, **path_kwargs)
+        path = minimum_energy_path(energy, minima[i], aligned(minima[i], minima[j], symmetries), n_images,
+                                   **path_kwargs)
         s = max(float(path.saddle_energy), float(np.max(np.asarray(path.energies))), e_min[i], e_min[j])
         saddle[i, j] = saddle[j, i] = s
         converged[i, j] = converged[j, i] = bool(path.converged)

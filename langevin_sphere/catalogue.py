@@ -159,10 +159,8 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
                 break
             images, step, max_steps = 2 * images, step / 3, 2 * max_steps
             for i, j in todo:
-                xj = jnp.asarray(barriers.align(minima[i], minima[j], pairs="pairs" in symmetries,
-                                                swap_views="swap" in symmetries), jnp.float64)
-                xj = xj / jnp.linalg.norm(xj, axis=-1, keepdims=True)
-                path = barriers.minimum_energy_path(energy, minima[i], xj, images, step=step, max_steps=max_steps,
+                far = barriers.aligned(minima[i], minima[j], symmetries)
+                path = barriers.minimum_energy_path(energy, minima[i], far, images, step=step, max_steps=max_steps,
                                                     **path_kwargs)
                 s = max(float(path.saddle_energy), float(np.max(np.asarray(path.energies))),
                         float(res["energy"][i]), float(res["energy"][j]))
