@@ -6,7 +6,9 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import barriers, catalogue, diagnostics, energies, integrators, landscape, optima, schedules, sphere
+from . import (barriers, catalogue, checkpoint, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
+               schedules, sde, sphere, symmetries)
+from .devices import set_host_device_count
 from .simulate import Result, simulate
 
 try:
@@ -17,14 +19,22 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "barriers",
     "catalogue",
+    "checkpoint",
+    "devices",
     "diagnostics",
     "energies",
     "integrators",
+    "kernel",
     "landscape",
+    "layouts",
     "optima",
+    "records",
     "schedules",
+    "sde",
     "sphere",
+    "symmetries",
     "simulate",
     "Result",
+    "set_host_device_count",
     "__version__",
 ]

@@ -2,7 +2,7 @@
 
 - :func:`minimum_energy_path`: the simplified string method (E, Ren & Vanden-Eijnden 2007) on the product of spheres,
   with a climbing image on the highest point of the converged string to locate the saddle exactly.
-- :func:`align`: the symmetric copy of a configuration of M pairs nearest to another (O(d) by orthogonal
+- :func:`align` (from :mod:`langevin_sphere.symmetries`): the symmetric copy of a configuration of M pairs nearest to another (O(d) by orthogonal
   Procrustes, pair relabelling by assignment, U <-> V), so that a path joins the two nearest copies of two minima.
 - :func:`depths` / :func:`critical_depth`: the graph of minima joined by minimum-energy paths (a disconnectivity
   analysis), each non-global minimum's depth (the lowest saddle over paths to a lower minimum, minus its energy) and
@@ -25,6 +25,7 @@ import numpy as np
 from jaxtyping import Array, Bool, Float, Int
 
 from . import energies, sphere
+from .symmetries import align, aligned
 
 __all__ = [
     "MinimumEnergyPath",
@@ -285,97 +286,6 @@ def _string(energy, images, step, max_angle, tol, max_steps, saddle_tol, saddle_
         arc_length=arc, residual=residual, end_grad_norm=end_gn, n_steps=n_steps,
         converged=(residual < tol) & climbed,
     )
-
-
-def _procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The orthogonal Q (d, d) minimising |a - b Q|_F (Schonemann 1966): Q = U V^T with b^T a = U S V^T."""
-    u, _, vt = np.linalg.svd(b.T @ a)
-    return u @ vt
-
-
-def align(
-    X_ref: Float[Array, "n d"],
-    X: Float[Array, "n d"],
-    *,
-    pairs: bool = True,
-    swap_views: bool = True,
-    n_starts: int = 16,
-    seed: int = 0,
-) -> np.ndarray:
-    """The copy of ``X`` under the symmetries of the energy that is nearest to ``X_ref`` (Frobenius norm).
-
-    Symmetries: a global orthogonal map Q in O(d) (X -> X Q), and for a configuration of M pairs (``pairs``, n = 2M,
-    rows 0..M-1 = U, M..2M-1 = V) a simultaneous relabelling of the pairs and, with ``swap_views``, U <-> V.
-    Alternates the assignment of pairs (Hungarian algorithm on the pair-to-pair distances) and orthogonal Procrustes
-    until the assignment is stable, from ``n_starts`` initial maps (identity, reflections, rotations in the first
-    two coordinates, random orthogonal maps), and keeps the best: a local search, exact for O(d) alone.
-    Host-side numpy.
-
-    Returns:
-      (n, d) numpy array, the aligned copy of X (its energy is that of X).
-
-    Examples:
-      >>> import numpy as np
-      >>> x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])      # M = 2 pairs on the circle
-      >>> rot = np.array([[0.0, 1.0], [-1.0, 0.0]])
-      >>> y = (x @ rot)[[1, 0, 3, 2]]                                       # rotated and relabelled
-      >>> bool(np.allclose(align(x, y), x))
-      True
-    """
-    from scipy.optimize import linear_sum_assignment  # scipy is a dependency of jax
-
-    a = np.asarray(X_ref, np.float64)
-    x = np.asarray(X, np.float64)
-    n, d = a.shape
-    if x.shape != a.shape:
-        raise ValueError(f"align: X_ref and X must have the same shape (n, d), got {a.shape} and {x.shape}")
-    if pairs and n % 2:
-        raise ValueError(f"align: pairs=True needs n = 2M rows, got n={n}")
-    m = n // 2
-    rng = np.random.default_rng(seed)
-    starts = [np.eye(d)]
-    flip = np.eye(d)
-    flip[0, 0] = -1.0
-    starts.append(flip)
-    for k in range(1, max(n_starts // 2, 1)):
-        r = np.eye(d)
-        c, s = np.cos(2 * np.pi * k / (n_starts // 2)), np.sin(2 * np.pi * k / (n_starts // 2))
-        r[:2, :2] = [[c, -s], [s, c]]
-        starts += [r, r @ flip]
-    if d > 2:
-        starts += [np.linalg.qr(rng.standard_normal((d, d)))[0] for _ in range(n_starts)]
-
-    candidates = [x]
-    if pairs and swap_views:
-        candidates.append(np.concatenate([x[m:], x[:m]]))
-    best, best_cost = x, np.inf
-    for cand in candidates:
-        for q in starts:
-            perm = np.arange(m)
-            y = cand
-            for _ in range(50):
-                yq = cand @ q
-                if pairs:
-                    cost = (np.sum((a[:m, None] - yq[None, :m]) ** 2, -1) + np.sum((a[m:, None] - yq[None, m:]) ** 2, -1))
-                    new_perm = linear_sum_assignment(cost)[1]
-                    y = np.concatenate([cand[:m][new_perm], cand[m:][new_perm]])
-                q = _procrustes(a, y)
-                if not pairs or np.array_equal(new_perm, perm):
-                    break
-                perm = new_perm
-            cost = np.sum((a - y @ q) ** 2)
-            if cost < best_cost - 1e-12:
-                best, best_cost = y @ q, cost
-    return best
-
-
-def aligned(X_ref: Float[Array, "n d"], X: Float[Array, "n d"], symmetries: tuple[str, ...]) -> Float[Array, "n d"]:
-    """The copy of ``X`` nearest to ``X_ref`` under ``symmetries`` (see :func:`critical_depth`; :func:`align` when
-    they hold "orthogonal", ``X`` itself otherwise), with unit rows, in ``X``'s dtype: the far end of a string."""
-    x = jnp.asarray(X)
-    if "orthogonal" in symmetries:
-        x = jnp.asarray(align(X_ref, x, pairs="pairs" in symmetries, swap_views="swap" in symmetries), x.dtype)
-    return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
 
 
 def depths(minimum_energy, saddle_energy, *, energy_tol: float = 1e-4) -> np.ndarray:

@@ -32,10 +32,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import energies, noise, schedules, sphere
-from .simulate import _CPU_BLOCK, simulate
+from . import energies, layouts, noise, records, schedules, sphere
+from .kernel import build_kernel
+from .sde import Langevin
+from .simulate import Placement, make_chunk, simulate
 
-__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "scaling", "plot", "run"]
+__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "scaling", "run"]
 
 P0 = {"B": 1024, "M": 16, "d": 3, "tau": 0.2, "beta": 50.0}
 SWEEP_M = (4, 16, 64, 256)
@@ -144,7 +146,7 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
     x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
     keys = jax.vmap(lambda b: jax.random.fold_in(jax.random.key(1), b))(jnp.arange(n_chains))
 
-    block = _CPU_BLOCK if jax.devices()[0].platform == "cpu" else n_chains
+    block = layouts.Chains().block_size(n_chains, jax.devices()[0].platform)
 
     def loop(body):  # n_steps of body(x, keys, k), in blocks of chains as simulate runs them
         def run_block(xk):
@@ -196,29 +198,30 @@ def sweep(limits: dict | None = None, Ms=SWEEP_M, ds=SWEEP_D, target_s: float = 
 
 
 def memory(n_chains: int = 1024, M: int = 16, d: int = 3, n_steps: int = 10**6, record_every: int = 1000) -> dict:
-    """Memory of a P0 run of ``n_steps`` from XLA's analysis of one compiled chunk (nothing is run).
+    """Memory of a P0 run of ``n_steps`` from XLA's analysis of :func:`simulate`'s compiled chunk (nothing is run).
 
     The chunk is what stays resident: its arguments (the state), outputs (one chunk of records) and temporaries.
     Records are moved to the host after each chunk, so the whole run needs the chunk plus the host records.
     """
-    energy = energies.InfoNCE(tau=0.2)
-    x = jax.ShapeDtypeStruct((n_chains, 2 * M, d), jnp.float32)
-    state_bytes = n_chains * (2 * (2 * M * d) + 1) * 4  # x, grad, energy
+    energy = energies.InfoNCE(tau=P0["tau"])
+    kernel = build_kernel(Langevin(energy, schedules.constant(P0["beta"])), None, 1e-3)
+    layout = layouts.Chains()
+    placement = Placement.plan(n_chains, jax.local_devices()[:1], layout)
+    recorded = records.defaults(kernel.integrator)
+    x = jax.ShapeDtypeStruct((n_chains, 2 * M, d), jnp.float32, sharding=placement.sharding)
+    keys = jax.eval_shape(lambda: jax.random.split(jax.random.key(0), n_chains))
+    keys = jax.ShapeDtypeStruct(keys.shape, keys.dtype, sharding=placement.sharding)
+    states = jax.eval_shape(jax.vmap(kernel.init), x, keys)
+    states = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=placement.sharding), states)
+    failed = jax.ShapeDtypeStruct((n_chains,), jnp.int32, sharding=placement.sharding)
+    k0 = jax.ShapeDtypeStruct((), jnp.int32)
+    state_bytes = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(states))  # x, grad, energy
     n_records = n_steps // record_every + 1
     record_bytes = n_records * n_chains * 2 * 4  # energy and grad norm
     out = {"n_steps": n_steps, "record_every": record_every, "state_bytes": state_bytes, "record_bytes": record_bytes}
-    for chunk_records in (1, 50):
-        step = jax.vmap(lambda x: energy.value_and_grad(x))
-
-        def chunk(x):  # the same scan structure as simulate's chunk: records reduced inside
-            def one_record(x, _):
-                x = jax.lax.scan(lambda x, _: (sphere.exp(x, -1e-3 * step(x)[1]), None), x, None,
-                                 length=record_every)[0]
-                return x, step(x)[0]
-
-            return jax.lax.scan(one_record, x, None, length=chunk_records)
-
-        stats = jax.jit(chunk).lower(x).compile().memory_analysis()
+    for chunk_records in (1, 50):  # simulate's own compiled chunk
+        chunk = make_chunk(kernel, layout, recorded, placement, chunk_records, record_every)
+        stats = chunk.lower(states, failed, keys, k0).compile().memory_analysis()
         used = stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
         out[f"chunk_{chunk_records}_device_bytes"] = int(used)
     out["peak_over_state_plus_records"] = (out["chunk_50_device_bytes"] + record_bytes) / (state_bytes + record_bytes)
@@ -251,41 +254,10 @@ def _format(r: dict) -> str:
             f"{r['ratio_to_baseline']:9.2f}x {frac}")
 
 
-def plot(rows: list[dict], path: str | Path) -> list[Path]:
-    """config-steps/s against M, one colour per d; solid the lanes layout, dotted the default one, dashed the
-    baseline. Writes PNG and PDF."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    colours = plt.get_cmap("tab10").colors
-    for i, d in enumerate(sorted({r["d"] for r in rows})):
-        for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate", ":o"), ("baseline", "--s")):
-            sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
-            if sel:
-                ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],
-                        label=f"{name}, d = {d}")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("pairs M (n = 2M unit vectors)")
-    ax.set_ylabel("config-steps per second")
-    ax.set_title(f"throughput on {jax.devices()[0].device_kind} ({jax.default_backend()}), float32", fontsize=10)
-    ax.grid(alpha=0.3, which="both", lw=0.5)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]
-    for file in written:
-        fig.savefig(file, dpi=150)
-    plt.close(fig)
-    return written
-
-
 def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep: bool = True,
         out: str | Path | None = None, log=print) -> dict:
-    """The benchmark of ``langevin-sphere bench``: limits, the P0 table, its profile, the sweep; JSON and plot."""
+    """The benchmark of ``langevin-sphere bench``: limits, the P0 table, its profile, the sweep; ``out/bench.json``
+    (the CLI then draws the sweep with :func:`langevin_sphere.figures.bench_sweep`)."""
     from . import io
 
     limits = machine_limits(log=log)
@@ -312,12 +284,10 @@ def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep
         log("\nsweep:")
         result["sweep"] = sweep(limits, log=log)
     result["provenance"] = io.provenance()
+    result["device"] = f"{jax.devices()[0].device_kind} ({jax.default_backend()})"
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         io.save_json(out / "bench.json", result)
-        written = [out / "bench.json"]
-        if do_sweep:
-            written += plot(result["sweep"], out / "bench_sweep")
-        log("wrote " + ", ".join(str(p) for p in written))
+        log(f"wrote {out / 'bench.json'}")
     return result

@@ -11,29 +11,8 @@ from pathlib import Path
 __all__ = ["main"]
 
 
-def _one_cpu_device_per_core() -> int | None:
-    """Split the CPU into one JAX device per available core, so that ``simulate`` shards its chains over all of them.
-
-    A CPU device runs the small per-step operations of a chain block on one thread: with one device, the other
-    cores idle (P0 on 2 cores: 3.8e5 config-steps/s on one device, 8.7e5 on two). Left alone when the user chose
-    (``XLA_FLAGS=--xla_force_host_platform_device_count=N`` or ``JAX_NUM_CPU_DEVICES``) and when JAX's backends
-    already run (the setting must precede them). Results do not depend on the device count (per-chain keys).
-    Returns the device count set, or None.
-    """
-    import jax
-
-    if "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "") or "JAX_NUM_CPU_DEVICES" in os.environ:
-        return None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        jax.config.update("jax_num_cpu_devices", cores)
-    except (RuntimeError, AttributeError):  # backends already initialised, or a JAX without the option
-        return None
-    return cores
-
-
 def _run(args) -> int:
-    from . import config, experiment
+    from . import config, experiment, figures
 
     cfg, text = config.load(args.config)
     out = Path(args.out) if args.out else Path("runs") / cfg.name
@@ -51,6 +30,7 @@ def _run(args) -> int:
               f"{o['unconverged']['count'] + o['saddle']['count']:8d} {s['config_steps_per_s']:10.3g}")
     print("(success: classified final state at a minimum within eps of E*; minimum: trapped in a non-global minimum; "
           "plateau: on a plateau; counts of chains)")
+    figures.experiment_traces(out)
     print(f"\nwrote {out}/summary.json, traces.csv, schedule_*.npz, energy_traces.png  "
           f"({time.perf_counter() - start:.1f} s)")
     return 0
@@ -65,9 +45,12 @@ def _figures(args) -> int:
 
 
 def _bench(args) -> int:
-    from . import bench
+    from . import bench, figures
 
-    bench.run(n_chains=args.chains, M=args.M, d=args.d, do_sweep=not args.no_sweep, out=args.out)
+    result = bench.run(n_chains=args.chains, M=args.M, d=args.d, do_sweep=not args.no_sweep, out=args.out)
+    if args.out and "sweep" in result:
+        for path in figures.bench_sweep(result["sweep"], Path(args.out) / "bench_sweep", result["device"]):
+            print(f"wrote {path}")
     return 0
 
 
@@ -86,6 +69,10 @@ def _catalogue(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import devices
+
+    if not devices.user_chose_device_count():  # before anything starts JAX's backends: one CPU device per core
+        devices.set_host_device_count()
     parser = argparse.ArgumentParser(
         prog="langevin-sphere",
         description="Geodesic Langevin dynamics and simulated annealing on products of spheres under InfoNCE.",
@@ -118,7 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="landscape folder names to build (default: every landscape found)")
     p.set_defaults(fn=_catalogue)
     args = parser.parse_args(argv)
-    _one_cpu_device_per_core()
     from .config import ConfigError
 
     try:

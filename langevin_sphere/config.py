@@ -40,6 +40,13 @@ Optional keys (defaults in brackets):
 - ``[run] chunk_records`` [10]: records per compiled chunk (a checkpoint after each). ``layout`` ["chains"]:
   :func:`langevin_sphere.simulate`'s layout; "lanes" is the faster chains-last CPU step for small M and d, equal
   to the default up to float32 round-off but not bit for bit independent of the number of chains.
+  ``integrator`` ["euler_maruyama"]: a name of :data:`langevin_sphere.integrators.REGISTRY`.
+- ``[energy]``: besides the keys above, any field of the energy class of ``kind``
+  (:data:`langevin_sphere.energies.REGISTRY`), e.g. ``both_views`` of DHEL.
+- ``[[schedule]]``: ``kind`` is a name of :data:`langevin_sphere.schedules.REGISTRY` and the other keys its
+  arguments (numbers, or lists of numbers for ``piecewise_linear``). ``anneal.<field>`` = {kind = ..., ...}: a
+  schedule of an energy field, e.g. ``anneal.tau = {kind = "periodic_cosine", low = 0.1, high = 1.0, period = 40.0}``
+  anneals the loss temperature (success is still judged under the configured energy, so end at its tau).
 - ``[analysis] basin_starts`` [512]: uniform random starts quenched for the landscape's basin table
   (``basins.json``); 0 skips it. ``quench_every`` [0]: quench every chain every this many records during the run
   (inherent structures: trapping events, first hitting time of the global basin, the success curve); 0: only the
@@ -58,14 +65,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import energies, optima, schedules
+from . import energies, integrators, optima, schedules
 
 __all__ = ["ConfigError", "EnergyConfig", "RunConfig", "ScheduleConfig", "Config", "load", "loads", "default_text"]
-
-_ENERGIES = {"infonce": energies.InfoNCE, "dhel": energies.DHEL, "kcl": energies.KCL}
-_SCHEDULES = {
-    name: getattr(schedules, name) for name in ("constant", "logarithmic", "geometric", "linear", "power", "cosine")
-}
 
 
 class ConfigError(ValueError):
@@ -83,10 +85,12 @@ class EnergyConfig:
     gamma: float = 16.0  # KCL weight
     frozen_anchors: bool = False  # hold U fixed, move only V
     anchors: str = "regular"  # the fixed U: "regular" (the optimum's U) or "random" (from the seed)
+    params: tuple[tuple[str, Any], ...] = ()  # further fields of the energy class (an energy added to the registry)
 
     def describe(self) -> str:
         """A short name of the landscape, e.g. "InfoNCE, circle, M=6, tau=0.05" (titles and figure legends)."""
-        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[self.kind]
+        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL",
+                "kcl": "KCL"}.get(self.kind, energies.REGISTRY[self.kind].__name__)
         space = "circle" if self.d == 2 else f"S^{self.d - 1}"
         temp = f"tau={self.tau:g}" if self.kind != "kcl" else f"t={self.t:g}, gamma={self.gamma:g}"
         frozen = f", frozen {self.anchors} anchors" if self.frozen_anchors else ""
@@ -110,12 +114,10 @@ class EnergyConfig:
 
     def build(self, seed: int = 0):
         """The energy of a chain's configuration; ``seed`` draws the anchors when ``anchors = "random"``."""
-        if self.kind == "infonce":
-            base = energies.InfoNCE(tau=self.tau, symmetric=self.symmetric)
-        elif self.kind == "dhel":
-            base = energies.DHEL(tau=self.tau)
-        else:
-            base = energies.KCL(t=self.t, gamma=self.gamma)
+        cls = energies.REGISTRY[self.kind]
+        fields = {f.name for f in dataclasses.fields(cls)}
+        given = {name: getattr(self, name) for name in ("tau", "symmetric", "t", "gamma")} | dict(self.params)
+        base = cls(**{name: value for name, value in given.items() if name in fields})
         if not self.frozen_anchors:
             return base
         return energies.FrozenAnchors(base, self.anchor_configuration(seed))
@@ -141,6 +143,10 @@ class RunConfig:
     record_every: int = 100
     chunk_records: int = 10
     layout: str = "chains"  # simulate's layout: "chains" (bitwise layout-independent) or "lanes" (faster on CPU)
+    integrator: str = "euler_maruyama"  # a name of integrators.REGISTRY
+
+    def build_integrator(self) -> integrators.Integrator:
+        return integrators.REGISTRY[self.integrator]()
 
     @property
     def n_steps(self) -> int:
@@ -151,23 +157,21 @@ class RunConfig:
 class ScheduleConfig:
     label: str
     kind: str
-    params: dict[str, float]
+    params: dict[str, Any]
+    anneal: tuple[tuple[str, ScheduleConfig], ...] = ()  # energy field -> its schedule (e.g. the loss temperature)
 
     def build(self) -> schedules.Schedule:
-        return _SCHEDULES[self.kind](**self.params)
+        return schedules.REGISTRY[self.kind](**self.params)
+
+    def build_anneal(self) -> dict[str, schedules.Schedule]:
+        """The annealed energy fields' schedules (``simulate(anneal=...)``)."""
+        return {name: sched.build() for name, sched in self.anneal}
 
     def speed(self, sweep: str) -> float | None:
-        """The value of the swept parameter (``analysis.sweep``) for this schedule: its cooling speed or constant.
-
-        rate (geometric), c (logarithmic), slope = (beta1 - beta0) / t1 (linear), exponent (power), beta (constant);
-        None for a schedule of another kind (a reference).
-        """
-        p = self.params
-        if sweep == "slope" and self.kind == "linear":
-            return (p["beta1"] - p["beta0"]) / p["t1"]
-        if _SWEEPS.get(sweep) == self.kind:
-            return p[sweep]
-        return None
+        """The value of the swept parameter (``analysis.sweep``) for this schedule (:data:`schedules.SWEEPS`): its
+        cooling speed or constant; None for a schedule of another kind (a reference)."""
+        axis = schedules.SWEEPS.get(sweep)
+        return float(axis.speed(self.params)) if axis is not None and axis.kind == self.kind else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,9 +182,6 @@ class AnalysisConfig:
     quench_every: int = 0  # quench all chains every this many records during the run (0: final states only)
     window: float = 1.0  # trapping-event window W (diffusion time)
     sweep: str = ""  # the swept schedule parameter, recorded as each schedule's speed
-
-
-_SWEEPS = {"rate": "geometric", "c": "logarithmic", "slope": "linear", "exponent": "power", "beta": "constant"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,28 +233,38 @@ def _positive(where: str, value, *, integer: bool = False) -> None:
         raise ConfigError(f"{where} must be {kind}, got {where}={value}")
 
 
-def _schedule(table: dict, i: int) -> ScheduleConfig:
-    where = f"schedule[{i}]"
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _schedule(table: dict, where: str, *, labelled: bool = True) -> ScheduleConfig:
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table ([[schedule]]), got {table!r}")
+        raise ConfigError(f"{where} must be a table, got {table!r}")
     table = dict(table)
     kind = table.pop("kind", None)
-    if kind not in _SCHEDULES:
-        raise ConfigError(f"{where}.kind must be one of {', '.join(_SCHEDULES)}, got {kind!r}")
-    label = table.pop("label", kind)
+    if kind not in schedules.REGISTRY:
+        raise ConfigError(f"{where}.kind must be one of {', '.join(schedules.REGISTRY)}, got {kind!r}")
+    label = table.pop("label", kind) if labelled else kind
     if not isinstance(label, str):
         raise ConfigError(f"{where}.label must be a string, got {label!r}")
-    allowed = list(inspect.signature(_SCHEDULES[kind]).parameters)
+    anneal = table.pop("anneal", {}) if labelled else {}
+    if not isinstance(anneal, dict):
+        raise ConfigError(f"{where}.anneal must be a table of energy fields, e.g. anneal.tau = {{kind = ...}}, "
+                          f"got {anneal!r}")
+    allowed = list(inspect.signature(schedules.REGISTRY[kind]).parameters)
     for key, value in table.items():
         if key not in allowed:
-            raise ConfigError(f"unknown key {where}.{key} for a {kind} schedule (allowed: label, kind, {', '.join(allowed)})")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}.{key} must be a number, got {value!r}")
+            extra = "label, kind, anneal, " if labelled else "kind, "
+            raise ConfigError(f"unknown key {where}.{key} for a {kind} schedule (allowed: {extra}{', '.join(allowed)})")
+        if not (_number(value) or (isinstance(value, list) and value and all(_number(v) for v in value))):
+            raise ConfigError(f"{where}.{key} must be a number or a list of numbers, got {value!r}")
     try:
-        _SCHEDULES[kind](**table)
+        schedules.REGISTRY[kind](**table)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{where} ({label!r}): {err}") from None
-    return ScheduleConfig(label=label, kind=kind, params={k: float(v) for k, v in table.items()})
+    params = {k: [float(x) for x in v] if isinstance(v, list) else float(v) for k, v in table.items()}
+    fields = tuple((name, _schedule(sub, f"{where}.anneal.{name}", labelled=False)) for name, sub in anneal.items())
+    return ScheduleConfig(label=label, kind=kind, params=params, anneal=fields)
 
 
 def loads(text: str) -> Config:
@@ -276,9 +287,17 @@ def loads(text: str) -> Config:
         if not isinstance(raw.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table, got {raw[section]!r}")
 
-    energy = _take(raw.get("energy", {}), EnergyConfig, "energy")
-    if energy.kind not in _ENERGIES:
-        raise ConfigError(f"energy.kind must be one of {', '.join(_ENERGIES)}, got {energy.kind!r}")
+    table = dict(raw.get("energy", {}))
+    kind = table.get("kind", EnergyConfig.kind)
+    if kind not in energies.REGISTRY:
+        raise ConfigError(f"energy.kind must be one of {', '.join(energies.REGISTRY)}, got {kind!r}")
+    own = {f.name for f in dataclasses.fields(EnergyConfig)} - {"params"}
+    energy_fields = {f.name for f in dataclasses.fields(energies.REGISTRY[kind])}
+    extra = {k: table.pop(k) for k in list(table) if k not in own and k in energy_fields}
+    if "params" in table:
+        raise ConfigError(f"unknown key energy.params (allowed in [energy]: {', '.join(sorted(own | energy_fields))})")
+    energy = _take(table, EnergyConfig, "energy")
+    energy = dataclasses.replace(energy, params=tuple(sorted(extra.items())))
     if energy.M < 2:
         raise ConfigError(f"energy.M (pairs) must be an integer >= 2, got energy.M={energy.M}")
     if energy.d < 2:
@@ -303,6 +322,9 @@ def loads(text: str) -> Config:
         raise ConfigError(f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}")
     if run.layout not in ("chains", "lanes"):
         raise ConfigError(f"run.layout must be one of chains, lanes, got run.layout={run.layout!r}")
+    if run.integrator not in integrators.REGISTRY:
+        raise ConfigError(f"run.integrator must be one of {', '.join(integrators.REGISTRY)}, "
+                          f"got run.integrator={run.integrator!r}")
     if run.n_steps % run.record_every:
         raise ConfigError(
             f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, got {run.record_every}"
@@ -311,7 +333,7 @@ def loads(text: str) -> Config:
     tables = raw.get("schedule", [])
     if not isinstance(tables, list) or not tables:
         raise ConfigError("the config needs at least one [[schedule]] table")
-    scheds = tuple(_schedule(t, i) for i, t in enumerate(tables))
+    scheds = tuple(_schedule(t, f"schedule[{i}]") for i, t in enumerate(tables))
     labels = [s.label for s in scheds]
     if len(set(labels)) != len(labels):
         raise ConfigError(f"schedule labels must be distinct, got {labels}")
@@ -329,12 +351,14 @@ def loads(text: str) -> Config:
             f"got analysis.quench_every={analysis.quench_every}"
         )
     if analysis.sweep:
-        if analysis.sweep not in _SWEEPS:
-            raise ConfigError(f"analysis.sweep must be one of {', '.join(_SWEEPS)} (or empty), got {analysis.sweep!r}")
+        if analysis.sweep not in schedules.SWEEPS:
+            raise ConfigError(f"analysis.sweep must be one of {', '.join(schedules.SWEEPS)} (or empty), "
+                              f"got {analysis.sweep!r}")
+        swept = schedules.SWEEPS[analysis.sweep].kind
         for s in scheds:
-            if s.kind != _SWEEPS[analysis.sweep] and s.kind != "constant":
+            if s.kind != swept and s.kind != "constant":
                 raise ConfigError(
-                    f"analysis.sweep = {analysis.sweep!r} sweeps {_SWEEPS[analysis.sweep]} schedules; "
+                    f"analysis.sweep = {analysis.sweep!r} sweeps {swept} schedules; "
                     f"schedule {s.label!r} is {s.kind} (only constant references may be added)"
                 )
     return Config(name=name, seed=seed, energy=energy, run=run, schedules=scheds, analysis=analysis)

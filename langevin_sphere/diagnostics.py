@@ -10,10 +10,8 @@ import math
 
 import numpy as np
 
-from .barriers import align
-
 __all__ = ["wilson_interval", "success", "outcomes", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier",
-           "trapping_events", "distance_to_optimum"]
+           "trapping_events"]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -189,45 +187,3 @@ def trapping_events(
                     })
             start = q if q < n_q and trapped[b, q] else None
     return events
-
-
-def distance_to_optimum(x: np.ndarray, x_star: np.ndarray, *, pairs: bool = True, swap_views: bool = True) -> np.ndarray:
-    r"""Geodesic distance on (S^{d-1})^n from each configuration to the orbit of the optimum under the symmetries.
-
-    .. math:: \mathrm{dist}(X, \mathcal{O}) = \min_{g} \Big(\sum_{r} \theta(x_r, (g X^*)_r)^2\Big)^{1/2},
-              \qquad \theta(x, y) = 2\,\mathrm{atan2}(|x - y|, |x + y|),
-
-    g running over global orthogonal maps O(d), simultaneous relabellings of the pairs and (``swap_views``)
-    U <-> V: the same group for every row, so the distance is invariant under rotations and relabellings of X.
-    The minimising copy of X* is found by :func:`langevin_sphere.barriers.align` (orthogonal Procrustes alternated
-    with an assignment of pairs, from several starts): a local search, so the value is an upper bound on the orbit
-    distance, exact for O(d) once the assignment is right. Units: radians.
-
-    Args:
-      x: (n, d) or (B, n, d) configurations (NaN rows, e.g. failed chains, give NaN).
-      x_star: (n, d) one optimal configuration.
-      pairs, swap_views: the symmetries of the energy (see :func:`langevin_sphere.barriers.align`).
-
-    Returns:
-      () or (B,) distances in radians.
-
-    Examples:
-      >>> import numpy as np
-      >>> square = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
-      >>> x_star = np.concatenate([square, square])                 # M = 4 pairs on the circle, U = V
-      >>> c, s = np.cos(0.3), np.sin(0.3)
-      >>> x = (x_star @ np.array([[c, s], [-s, c]]))[[2, 3, 0, 1, 6, 7, 4, 5]]   # rotated, pairs relabelled
-      >>> float(distance_to_optimum(x, x_star)) < 1e-6
-      True
-    """
-    x = np.asarray(x, np.float64)
-    x_star = np.asarray(x_star, np.float64)
-    batch = x.reshape((-1,) + x_star.shape)
-    out = np.full(batch.shape[0], np.nan)
-    for b, xb in enumerate(batch):
-        if not np.all(np.isfinite(xb)):
-            continue
-        y = align(xb, x_star, pairs=pairs, swap_views=swap_views)
-        theta = 2.0 * np.arctan2(np.linalg.norm(xb - y, axis=-1), np.linalg.norm(xb + y, axis=-1))
-        out[b] = np.sqrt(np.sum(theta**2))
-    return out.reshape(x.shape[:-2])

@@ -30,6 +30,7 @@ __all__ = [
     "lanes_value_and_grad",
     "alignment",
     "uniformity",
+    "REGISTRY",
 ]
 
 
@@ -362,3 +363,7 @@ def uniformity(x: Float[Array, "n d"], t: float = 2.0) -> Float[Array, ""]:
     """
     u, v = _split_pairs("uniformity", x)
     return 0.5 * (jnp.log(_mean_pair_kernel(u, t)) + jnp.log(_mean_pair_kernel(v, t)))
+
+
+REGISTRY: dict[str, type[Energy]] = {"infonce": InfoNCE, "dhel": DHEL, "kcl": KCL}
+"""The contrastive energies by the name a config file uses (``[energy] kind``); their fields are the config's keys."""

@@ -22,7 +22,8 @@ Files written to the output folder (all readable without this package):
   rotation-invariant distance of the final states to the optimum set (where its configuration is known), the
   swept parameter's value (``speed``) when ``analysis.sweep`` is set, wall time; provenance (versions, seed).
 - ``traces.csv``: mean and quantiles over chains of the energy at every record, per schedule.
-- ``energy_traces.png`` / ``.pdf``: the figure of :func:`langevin_sphere.figures.energy_traces`.
+- ``energy_traces.png`` / ``.pdf`` (written by ``langevin-sphere run``, not here: running an experiment does not
+  import matplotlib): the figure of :func:`langevin_sphere.figures.experiment_traces`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import config as config_lib
-from . import diagnostics, figures, io, landscape, optima, sphere
+from . import diagnostics, io, landscape, optima, sphere, symmetries
 from .simulate import simulate
 
 __all__ = ["run"]
@@ -128,7 +129,8 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         log(f"[{sched.label}] {n_chains} chains x {cfg.run.n_steps} steps{resumed}")
         start = time.perf_counter()
         res = simulate(
-            energy, x0, key_noise, schedule=sched.build(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
+            energy, x0, key_noise, schedule=sched.build(), anneal=sched.build_anneal(),
+            integrator=cfg.run.build_integrator(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
             record_every=cfg.run.record_every, chunk_records=cfg.run.chunk_records, progress=progress,
             checkpoint=ckpt, quench_every=quench_every, layout=cfg.run.layout,
         )
@@ -174,7 +176,6 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
                                                   "E_star": e_star, "events": events})
     io.save_json(out / "summary.json", summary)
     _save_traces(out / "traces.csv", cfg, runs)
-    figures.energy_traces([s.label for s in cfg.schedules], runs, e_star, out / "energy_traces", title=cfg.name)
     return summary
 
 
@@ -222,7 +223,7 @@ def _distance(cfg, r: dict) -> dict | None:
     known = optima.infonce_optimum(e.M, e.d, e.tau) if e.kind == "infonce" and not e.frozen_anchors else None
     if known is None:
         return None
-    dist = diagnostics.distance_to_optimum(r["final"], known[1], swap_views=e.symmetric)
+    dist = symmetries.distance_to_optimum(r["final"], known[1], swap_views=e.symmetric)
     return {"of": "final states (not quenched), radians on (S^{d-1})^n",
             **{f"q{q:02d}": float(np.nanpercentile(dist, q)) for q in (5, 25, 50, 75, 95)}}
 

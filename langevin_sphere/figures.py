@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from . import diagnostics, io  # noqa: E402
+from . import diagnostics, io, schedules
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
            "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
-           "from_studies"]
+           "from_studies", "bench_sweep", "experiment_traces"]
+
+
+def _subplots(*args, figsize=None, **kwargs):
+    """A figure and its axes, drawn straight to files: no pyplot, no display backend, no global state."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
+
 
 _FLOOR = 1e-6  # E - E* is drawn on a log axis; smaller gaps are drawn at this floor
 
@@ -28,8 +33,8 @@ def energy_traces(labels: list[str], runs: list[dict], e_star: float, path: str 
 
     Writes ``path`` + ``.png`` and ``.pdf``; returns their paths.
     """
-    colours = plt.get_cmap("tab10").colors
-    fig, (ax_b, ax_e) = plt.subplots(2, 1, figsize=(7.0, 6.5), sharex=True, height_ratios=(1, 2.2))
+    colours = colormaps["tab10"].colors
+    fig, (ax_b, ax_e) = _subplots(2, 1, figsize=(7.0, 6.5), sharex=True, height_ratios=(1, 2.2))
     for i, (label, r) in enumerate(zip(labels, runs)):
         c = colours[i % len(colours)]
         t = r["t"]
@@ -59,12 +64,11 @@ def _save(fig, path: str | Path) -> list[Path]:
     written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]
     for file in written:
         fig.savefig(file, dpi=150)
-    plt.close(fig)
     return written
 
 
 def _colour(i: int):
-    colours = plt.get_cmap("tab10").colors
+    colours = colormaps["tab10"].colors
     return colours[i % len(colours)]
 
 
@@ -77,7 +81,7 @@ def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: floa
     summary's schedule entries), marked "final state only". The raw energy E_t of a chain at finite beta says
     nothing about its basin and is not drawn. Writes ``path`` + ``.png`` / ``.pdf``.
     """
-    fig, ax = plt.subplots(figsize=(9.5, 4.5))
+    fig, ax = _subplots(figsize=(9.5, 4.5))
     only_final = False
     for i, (label, r) in enumerate(zip(labels, runs)):
         c = _colour(i)
@@ -113,7 +117,7 @@ def final_basins(summary: dict, path: str | Path) -> list[Path]:
         return gap, b.get("kind", "minimum")
 
     keys = sorted({key(b) for s in scheds for b in s["final_basins"]})
-    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(keys) * max(1, len(scheds)) / 3), 4.5))
+    fig, ax = _subplots(figsize=(max(7.0, 0.45 * len(keys) * max(1, len(scheds)) / 3), 4.5))
     width = 0.8 / len(scheds)
     for i, s in enumerate(scheds):
         frac = dict.fromkeys(keys, 0.0)
@@ -136,13 +140,6 @@ def final_basins(summary: dict, path: str | Path) -> list[Path]:
     return _save(fig, path)
 
 
-_SPEED_AXIS = {
-    "rate": ("geometric schedules", r"rate $r$ of $\beta = \beta_0 e^{r t}$  (1 / unit of diffusion time)"),
-    "slope": ("linear schedules", r"slope $(\beta_1 - \beta_0) / t_1$  (1 / unit of diffusion time)"),
-    "c": ("logarithmic schedules", r"constant $c$ of $\beta = \log(t + t_0) / c$  (larger = slower)"),
-    "exponent": ("power schedules", r"exponent $p$ of $\beta = \beta_0 (1 + t / t_s)^p$"),
-    "beta": ("constant schedules", r"$\beta$"),
-}
 
 
 def _landscapes(summaries: list[dict]) -> dict[str, int]:
@@ -167,8 +164,8 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
     a classification draw their "trapped" fraction solid). The dashed line and band: the same fraction among
     uniform random starts quenched at once (the landscape's basin table), the infinitely fast limit."""
     sweeps = [s for s in summaries if s.get("sweep")]
-    kinds = [k for k in _SPEED_AXIS if any(s["sweep"] == k for s in sweeps)]
-    fig, axes = plt.subplots(1, len(kinds), figsize=(5.0 * len(kinds), 4.3), squeeze=False)
+    kinds = [k for k in schedules.SWEEPS if any(s["sweep"] == k for s in sweeps)]
+    fig, axes = _subplots(1, len(kinds), figsize=(5.0 * len(kinds), 4.3), squeeze=False)
     colour = _landscapes(summaries)
     for ax, kind in zip(axes[0], kinds):
         for name in sorted({_landscape(s) for s in sweeps if s["sweep"] == kind}):
@@ -191,9 +188,9 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
                            label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f} in a minimum")
                 ax.axhspan(q["lo"], q["hi"], color=c, alpha=0.1, lw=0)
         ax.set_xscale("log")
-        ax.set_xlabel(_SPEED_AXIS[kind][1])
+        ax.set_xlabel(schedules.SWEEPS[kind].label)
         ax.set_ylabel("fraction of chains (classified final states)")
-        ax.set_title(f"{_SPEED_AXIS[kind][0]}: trapped in a minimum / on a plateau", fontsize=10)
+        ax.set_title(f"{schedules.SWEEPS[kind].title}: trapped in a minimum / on a plateau", fontsize=10)
         ax.set_ylim(-0.02, min(1.08, 1.45 * ax.get_ylim()[1]))  # headroom: the legend sits above the curves
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=7, loc="upper left")
@@ -213,7 +210,7 @@ def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
     """(F4) Success probability (final quench at E*) vs the constant c of logarithmic schedules: one curve per
     experiment with logarithmic schedules (its run length t in the legend), one colour per landscape; Wilson 95%
     bars."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.3))
+    fig, ax = _subplots(figsize=(7.0, 4.3))
     colour = _landscapes(summaries)
     markers = "osD^v"
     for i, s in enumerate(s for s in summaries if any(x["kind"] == "logarithmic" for x in s["schedules"])):
@@ -232,6 +229,16 @@ def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return _save(fig, path)
+
+
+def experiment_traces(folder: str | Path) -> list[Path]:
+    """The energy traces of one experiment folder (``summary.json`` and ``schedule_<i>.npz``), written into it as
+    ``energy_traces.png`` / ``.pdf``."""
+    folder = Path(folder)
+    summary = io.load_json(folder / "summary.json")
+    labels = [s["label"] for s in summary["schedules"]]
+    runs = [io.load_npz(folder / f"schedule_{i}.npz") for i in range(len(labels))]
+    return energy_traces(labels, runs, summary["E_star"], folder / "energy_traces", title=summary["name"])
 
 
 def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
@@ -284,7 +291,7 @@ def critical_depth_profiles(study: dict, paths: dict, path: str | Path) -> list[
     fraction of geodesic arc length), with each minimum's depth and c* in the legend; from a "critical_depth" study."""
     e = np.asarray(study["energy"])
     glob = int(np.argmin(e))
-    fig, ax = plt.subplots(figsize=(7.0, 4.5))
+    fig, ax = _subplots(figsize=(7.0, 4.5))
     for j in range(len(e)):
         if j == glob:
             continue
@@ -313,7 +320,7 @@ def kramers_escape(study: dict, path: str | Path) -> list[Path]:
     beta = np.array([r["beta"] for r in rows])
     tau = np.array([r["mean_escape_time"] for r in rows])
     se = np.array([r["se_log"] for r in rows])
-    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    fig, ax = _subplots(figsize=(6.5, 4.3))
     ax.errorbar(beta, tau, yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau], fmt="o",
                 color=_colour(0), ms=4, capsize=2,
                 label=f"simulated mean escape time ({rows[0]['n_chains']} chains per $\\beta$)")
@@ -335,7 +342,7 @@ def c_sweep(study: dict, path: str | Path) -> list[Path]:
     quasi-static two-state prediction, and c* (the critical depth) marked; from a "c_sweep" study."""
     rows = study["rows"]
     c = np.array([r["c"] for r in rows])
-    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    fig, ax = _subplots(figsize=(6.5, 4.3))
     _errorbar(ax, c, [(r["success"], r["success_lo"], r["success_hi"]) for r in rows], color=_colour(0), marker="o",
               ms=4, ls="-", label=f"simulated ({rows[0]['n']} chains per c, start: {study.get('start', 'the trap')})")
     if rows[0].get("predicted") is not None:
@@ -355,7 +362,7 @@ def tails(study: dict, arrays: dict, path: str | Path) -> list[Path]:
     """Left: P(E_t - E* > eps) against t (log-log) per c and eps, with the quasi-equilibrium Gibbs tail at beta(t).
     Right: the fitted exponent alpha against eps / c, with alpha = eps / c and the quasi-equilibrium fit; from a
     "tails" study."""
-    fig, (ax_p, ax_a) = plt.subplots(1, 2, figsize=(11.0, 4.3))
+    fig, (ax_p, ax_a) = _subplots(1, 2, figsize=(11.0, 4.3))
     lo = study["fit_window"][0]
     for i, f in enumerate(study["c_factors"]):
         t = arrays[f"t_{i}"]
@@ -391,10 +398,9 @@ def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
     """(F7) What "trapped" means: mean escape time against beta from a minimum of DHEL (left, semi-log: Arrhenius,
     with the weighted fit and the slope of the string method's barrier) and from a plateau of InfoNCE (middle:
     log-log, right: semi-log, each with the power-law and the exponential fit); 95% bars. From an "escape" study."""
-    fig, axes = plt.subplots(1, 3, figsize=(15.0, 4.6))
+    fig, axes = _subplots(1, 3, figsize=(15.0, 4.6))
     m, p = study.get("minimum"), study.get("plateau")
     if m is None or p is None:
-        plt.close(fig)
         return []
 
     def points(ax, part, se_key, colour, label):
@@ -477,4 +483,30 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
             written += tails(study, io.load_npz(file.parent / "tails.npz"), Path(out_dir) / name)
         elif study.get("kind") == "escape":
             written += escape_mechanism(study, Path(out_dir) / name)
+    return written
+
+
+def bench_sweep(rows: list[dict], path: str | Path, device: str) -> list[Path]:
+    """config-steps/s against M, one colour per d; solid the lanes layout, dotted the default one, dashed the
+    baseline; from ``bench.json``'s sweep. Writes PNG and PDF."""
+    fig, ax = _subplots(figsize=(6.5, 4.5))
+    colours = colormaps["tab10"].colors
+    for i, d in enumerate(sorted({r["d"] for r in rows})):
+        for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate", ":o"), ("baseline", "--s")):
+            sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
+            if sel:
+                ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],
+                        label=f"{name}, d = {d}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("pairs M (n = 2M unit vectors)")
+    ax.set_ylabel("config-steps per second")
+    ax.set_title(f"langevin-sphere bench: throughput on {device}, float32", fontsize=10)
+    ax.grid(alpha=0.3, which="both", lw=0.5)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    written = [path.with_name(path.name + ext) for ext in (".png", ".pdf")]
+    for file in written:
+        fig.savefig(file, dpi=150)
     return written

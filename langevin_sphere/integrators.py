@@ -1,24 +1,32 @@
-"""Integrators of overdamped Langevin dynamics on (S^{d-1})^n, one chain at a time.
+"""Integrators of the annealed Langevin SDE on (S^{d-1})^n, one chain at a time.
 
-The SDE, in diffusion time t, with W a Brownian motion on the manifold:
+The SDE (:class:`langevin_sphere.sde.Langevin`), in diffusion time t, with W a Brownian motion on the manifold:
 
-    dX_t = -grad E(X_t) dt + sqrt(2 / beta(t)) dW_t,
+    dX_t = -grad E_t(X_t) dt + sqrt(2 / beta(t)) dW_t,
 
-whose invariant law at fixed beta is the Gibbs measure pi_beta(dX) ~ exp(-beta E(X)) vol(dX).
+whose invariant law at fixed beta and E is the Gibbs measure pi_beta(dX) ~ exp(-beta E(X)) vol(dX).
 
-An integrator is an equinox Module with two pure methods, in the manner of jax-md's ``(init_fn, apply_fn)`` pairs:
+An integrator is an equinox Module following one protocol, in the manner of diffrax's solvers and blackjax's kernels:
 
-    state  = integrator.init(energy, x)                      # x: (n, d)
-    state  = integrator.step(energy, state, key, h, beta)    # one step of size h at inverse temperature beta
+    state         = integrator.init(sde, x, t0, key)              # x: (n, d); key: the chain's key
+    state, info   = integrator.step(sde, state, t0, t1, key)      # one step from t0 to t1 = t0 + h
 
-The state caches the energy and Riemannian gradient of its configuration, so each step evaluates the energy once.
-Batching over chains is the caller's ``jax.vmap`` (see :func:`langevin_sphere.simulate`); nothing here loops in Python.
-An integrator may also offer ``lanes_step(energy, state, keys, h, beta)``, the same step for B chains stored
-chains-last (x of shape (n, d, B), keys (B,)), which ``simulate`` uses on the CPU, where it vectorises across chains.
-To add an integrator, subclass :class:`Integrator` in this file and test it against the closed-form laws.
+The step is time-aware: it asks the SDE for beta and the energy at any time of [t0, t1] it needs. The state caches the
+energy and Riemannian gradient of its configuration under the energy at its time, so a step evaluates the energy once.
+Each integrator declares its ``weak_order``: the order in h of the bias of stationary averages. Batching over chains
+is the caller's ``jax.vmap`` (see :mod:`langevin_sphere.kernel`). An integrator may also register a chains-last step
+for B chains stored as (n, d, B) with :func:`lanes_step` ``.register``; :mod:`langevin_sphere.layouts` uses it on
+the CPU, where it vectorises across chains.
+
+To add an integrator: subclass :class:`Integrator` in this file and add it to ``REGISTRY``; the conformance tests
+(tests/test_integrators.py) then run it against the closed-form laws.
 """
 
 from __future__ import annotations
+
+import abc
+import functools
+from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax
@@ -30,10 +38,15 @@ from . import energies, noise, sphere
 __all__ = [
     "LangevinState",
     "Integrator",
+    "NoInfo",
     "GeodesicEulerMaruyama",
     "MALAState",
+    "MALAInfo",
     "MetropolisAdjustedLangevin",
     "MALA",
+    "REGISTRY",
+    "lanes_step",
+    "has_lanes_step",
     "log_proposal_density",
 ]
 
@@ -46,29 +59,33 @@ class LangevinState(eqx.Module):
     grad: Float[Array, "n d"]  # Riemannian gradient of the energy at x (tangent at every row)
 
 
-class Integrator(eqx.Module):
-    """Interface of a Langevin integrator on (S^{d-1})^n."""
+class NoInfo(NamedTuple):
+    """The info of an integrator that reports nothing per step."""
 
-    def init(self, energy, x: Float[Array, "n d"]) -> LangevinState:
-        e, g = energies.value_and_grad(energy, x)
+
+class Integrator(eqx.Module):
+    """Protocol of a Langevin integrator on (S^{d-1})^n: ``init``, a time-aware ``step`` and a declared weak order."""
+
+    weak_order: eqx.AbstractClassVar[int]
+    state_records: ClassVar[tuple[str, ...]] = ()  # state fields recorded by default (``records.defaults``)
+
+    def init(self, sde, x: Float[Array, "n d"], t0=0.0, key: PRNGKeyArray | None = None) -> LangevinState:
+        """The state at configuration x and time t0 (the energy and its gradient under the energy at t0)."""
+        e, g = energies.value_and_grad(sde.energy_at(t0), x)
         return LangevinState(x=x, energy=e, grad=g)
 
-    def step(self, energy, state: LangevinState, key: PRNGKeyArray, h, beta) -> LangevinState:
-        """Advance one step of size ``h`` at inverse temperature ``beta``.
-
-        ``energy`` is the energy at the *end* of the step: the state's cached gradient drives the step, and the new
-        state's cache is computed with ``energy``. The two differ only when the loss temperature is annealed.
-        """
-        raise NotImplementedError
+    @abc.abstractmethod
+    def step(self, sde, state: LangevinState, t0, t1, key: PRNGKeyArray) -> tuple[LangevinState, NamedTuple]:
+        """Advance one step from t0 to t1; the new state's cache is computed under the energy at t1."""
 
 
 class GeodesicEulerMaruyama(Integrator):
     r"""Geodesic Euler-Maruyama: an Euler-Maruyama increment in the tangent space, mapped by the exponential map.
 
-    Per row x of X, with xi ~ N(0, I_d):
+    Per row x of X, with h = t1 - t0 and xi ~ N(0, I_d):
 
     .. math::
-        v = -h\, P_x \nabla_x E(X) + \sqrt{2h/\beta}\, P_x \xi, \qquad x' = \mathrm{Exp}_x(v)
+        v = -h\, P_x \nabla_x E_{t_0}(X) + \sqrt{2h/\beta(t_0)}\, P_x \xi, \qquad x' = \mathrm{Exp}_x(v)
           = \cos|v|\, x + \sin|v|\, v/|v|.
 
     Weak order 1 in h: stationary averages carry an O(h) bias (tested against the von Mises-Fisher law). At
@@ -80,31 +97,52 @@ class GeodesicEulerMaruyama(Integrator):
       Kloeden & Platen, *Numerical Solution of Stochastic Differential Equations* (1992), sec. 14.1.
     """
 
-    def step(self, energy, state: LangevinState, key: PRNGKeyArray, h, beta) -> LangevinState:
-        x = state.x
-        noise_scale = jnp.sqrt(2.0 * h / beta)  # 0 at beta = inf
-        v = -h * state.grad + noise_scale * sphere.tangent_normal(key, x)
-        x_new = sphere.exp(x, v)
-        e, g = energies.value_and_grad(energy, x_new)
-        return LangevinState(x=x_new, energy=e, grad=g)
+    weak_order: ClassVar[int] = 1
 
-    def lanes_step(self, energy, state: LangevinState, keys: PRNGKeyArray, h, beta) -> LangevinState:
-        """:meth:`step` of B chains stored chains-last: ``state.x`` and ``state.grad`` (n, d, B), ``state.energy``
-        (B,), ``keys`` (B,). Chain b draws the same normals from ``keys[b]`` as :meth:`step` does."""
-        x = state.x
-        n, d, _ = x.shape
-        eta = jax.vmap(lambda k: noise.normal(k, (n, d - 1), x.dtype))(keys)  # (B, n, d-1), as in step
-        xi = noise.householder(x, jnp.moveaxis(eta, 0, -1), axis=1)  # (n, d, B) tangent normals
-        x_new = sphere.exp(x, -h * state.grad + jnp.sqrt(2.0 * h / beta) * xi, axis=1)
-        e, g = energies.lanes_value_and_grad(energy, x_new)
-        return LangevinState(x=x_new, energy=e, grad=g)
+    def step(self, sde, state: LangevinState, t0, t1, key: PRNGKeyArray) -> tuple[LangevinState, NoInfo]:
+        x, h = state.x, t1 - t0
+        noise_scale = jnp.sqrt(2.0 * h / sde.beta_at(t0))  # 0 at beta = inf
+        x_new = sphere.exp(x, -h * state.grad + noise_scale * sphere.tangent_normal(key, x))
+        e, g = energies.value_and_grad(sde.energy_at(t1), x_new)
+        return LangevinState(x=x_new, energy=e, grad=g), NoInfo()
+
+
+@functools.singledispatch
+def lanes_step(integrator: Integrator, sde, state: LangevinState, t0, t1, keys: PRNGKeyArray):
+    """:meth:`Integrator.step` of B chains stored chains-last: ``state.x`` and ``state.grad`` (n, d, B),
+    ``state.energy`` (B,), ``keys`` (B,); chain b draws the same numbers from ``keys[b]`` as ``step`` does.
+
+    Dispatches on the integrator's type; ``lanes_step.register(MyIntegrator)`` adds one."""
+    raise NotImplementedError(f"{type(integrator).__name__} has no chains-last step (lanes_step.register one)")
+
+
+def has_lanes_step(integrator: Integrator) -> bool:
+    """Whether a chains-last step is registered for the integrator's type."""
+    return lanes_step.dispatch(type(integrator)) is not lanes_step.dispatch(object)
+
+
+@lanes_step.register
+def _(integrator: GeodesicEulerMaruyama, sde, state: LangevinState, t0, t1, keys: PRNGKeyArray):
+    x, h = state.x, t1 - t0
+    n, d, _ = x.shape
+    eta = jax.vmap(lambda k: noise.normal(k, (n, d - 1), x.dtype))(keys)  # (B, n, d-1), as in step
+    xi = noise.householder(x, jnp.moveaxis(eta, 0, -1), axis=1)  # (n, d, B) tangent normals
+    x_new = sphere.exp(x, -h * state.grad + jnp.sqrt(2.0 * h / sde.beta_at(t0)) * xi, axis=1)
+    e, g = energies.lanes_value_and_grad(sde.energy_at(t1), x_new)
+    return LangevinState(x=x_new, energy=e, grad=g), NoInfo()
 
 
 class MALAState(LangevinState):
-    """State of a Metropolis-adjusted chain: a :class:`LangevinState` and the outcome of its proposals."""
+    """State of a Metropolis-adjusted chain: a :class:`LangevinState` and the number of proposals it accepted."""
 
-    accepted: Bool[Array, ""]  # the last proposal was accepted
     n_accepted: Int[Array, ""]  # proposals accepted since init (acceptance rate = n_accepted / steps)
+
+
+class MALAInfo(NamedTuple):
+    """What one Metropolis-adjusted step reports."""
+
+    accepted: Bool[Array, ""]  # the proposal was accepted
+    log_ratio: Float[Array, ""]  # log of the Metropolis-Hastings ratio (-inf: rejected outright)
 
 
 def log_proposal_density(x: Float[Array, "n d"], grad: Float[Array, "n d"], y: Float[Array, "n d"], h, beta):
@@ -153,8 +191,9 @@ class MetropolisAdjustedLangevin(Integrator):
 
     The state is a :class:`MALAState`: it counts accepted proposals (``n_accepted``), which
     :func:`langevin_sphere.simulate` records, so the acceptance rate between records is their difference over
-    ``record_every``. At beta = inf (no noise) a proposal is accepted iff it does not raise the energy. When the loss
-    temperature is annealed (``tau_schedule``) the cached E(x) is that of the previous step's energy.
+    ``record_every``. At beta = inf (no noise) a proposal is accepted iff it does not raise the energy. When a field
+    of the energy is annealed, the step targets the energy at t0 and the new state's cache is then re-evaluated at
+    t1 (two evaluations per step).
 
     References:
       G. O. Roberts, R. L. Tweedie, *Exponential convergence of Langevin distributions and their discrete
@@ -163,19 +202,20 @@ class MetropolisAdjustedLangevin(Integrator):
       73, 123 (2011).
     """
 
-    def init(self, energy, x: Float[Array, "n d"]) -> MALAState:
-        s = super().init(energy, x)
-        return MALAState(x=s.x, energy=s.energy, grad=s.grad, accepted=jnp.asarray(True),
-                         n_accepted=jnp.asarray(0, jnp.int32))
+    weak_order: ClassVar[int] = 0  # exact for the invariant law: no step-size bias
+    state_records: ClassVar[tuple[str, ...]] = ("n_accepted",)
 
-    def step(self, energy, state: MALAState, key: PRNGKeyArray, h, beta) -> MALAState:
-        x, g = state.x, state.grad
+    def init(self, sde, x: Float[Array, "n d"], t0=0.0, key: PRNGKeyArray | None = None) -> MALAState:
+        s = super().init(sde, x, t0, key)
+        return MALAState(x=s.x, energy=s.energy, grad=s.grad, n_accepted=jnp.asarray(0, jnp.int32))
+
+    def step(self, sde, state: MALAState, t0, t1, key: PRNGKeyArray) -> tuple[MALAState, MALAInfo]:
+        x, g, h, beta = state.x, state.grad, t1 - t0, sde.beta_at(t0)
         key_noise, key_accept = jax.random.split(key)
-        xi = sphere.tangent_normal(key_noise, x)
         noise_scale = jnp.sqrt(2.0 * h / beta)
-        v = -h * g + noise_scale * xi
+        v = -h * g + noise_scale * sphere.tangent_normal(key_noise, x)
         y = sphere.exp(x, v)
-        e_y, g_y = energies.value_and_grad(energy, y)
+        e_y, g_y = energies.value_and_grad(sde.energy_at(t0), y)  # the target of this step: exp(-beta E_{t0})
         in_ball = jnp.all(jnp.sum(v * v, axis=-1) < jnp.pi**2)
         noisy = noise_scale > 0
         safe_beta = jnp.where(noisy, beta, 1.0)  # keeps the densities finite at beta = inf (then unused)
@@ -187,13 +227,19 @@ class MetropolisAdjustedLangevin(Integrator):
         log_ratio = jnp.where(noisy, log_ratio, jnp.where(e_y <= state.energy, 0.0, -jnp.inf))
         u = jax.random.uniform(key_accept, (), dtype=x.dtype)
         accept = in_ball & jnp.isfinite(e_y) & (jnp.log(u) < log_ratio)
-        return MALAState(
-            x=jnp.where(accept, y, x),
-            energy=jnp.where(accept, e_y, state.energy),
-            grad=jnp.where(accept, g_y, g),
-            accepted=accept,
-            n_accepted=state.n_accepted + accept.astype(jnp.int32),
-        )
+        x_new = jnp.where(accept, y, x)
+        if sde.anneal:  # the cache follows the energy to t1 (a second evaluation, only when a field is annealed)
+            e_new, g_new = energies.value_and_grad(sde.energy_at(t1), x_new)
+        else:
+            e_new, g_new = jnp.where(accept, e_y, state.energy), jnp.where(accept, g_y, g)
+        new = MALAState(x=x_new, energy=e_new, grad=g_new, n_accepted=state.n_accepted + accept.astype(jnp.int32))
+        return new, MALAInfo(accepted=accept, log_ratio=log_ratio)
 
 
 MALA = MetropolisAdjustedLangevin  # short name
+
+REGISTRY: dict[str, type[Integrator]] = {
+    "euler_maruyama": GeodesicEulerMaruyama,
+    "mala": MetropolisAdjustedLangevin,
+}
+"""The integrators by the name a config file uses (``[run] integrator``)."""

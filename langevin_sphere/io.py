@@ -11,6 +11,7 @@ import io as _io
 import json
 import os
 import platform
+from importlib import metadata
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,12 @@ def provenance() -> dict[str, str]:
     """Versions and backend that produced a result: enough to say how to reproduce it."""
     import jax
 
-    from . import __version__
-
+    try:
+        version = metadata.version("langevin-sphere")
+    except metadata.PackageNotFoundError:  # a source tree that is not installed
+        version = "0.0.0+unknown"
     return {
-        "langevin_sphere": __version__,
+        "langevin_sphere": version,
         "jax": jax.__version__,
         "backend": jax.default_backend(),
         "devices": ", ".join(str(d) for d in jax.devices()),

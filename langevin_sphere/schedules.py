@@ -1,5 +1,11 @@
 """Annealing schedules: plain callables of diffusion time t -> value (an inverse temperature beta, or a loss temperature tau).
 
+Schedules compose: :func:`join` runs one schedule after another at given times, :func:`piecewise_linear` goes
+through given points, and :func:`periodic_cosine` is the periodic loss-temperature schedule of contrastive learning
+practice. ``REGISTRY`` holds the factories by the name a config file uses, and ``SWEEPS`` the parameter an
+experiment may sweep for each kind (the axes of the trapped-fraction figures): a new schedule is a function here,
+an entry in ``REGISTRY`` and a test.
+
 Schedules take the diffusion time t = k h, not the step index k, so halving the step size at fixed t keeps the same
 physics. Each factory validates its arguments once and returns a jit-able closure (as optax's schedules do); the
 curves that optax already provides (constant, linear, cosine, exponential) are taken from optax.
@@ -17,13 +23,15 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["Schedule", "constant", "logarithmic", "geometric", "linear", "power", "cosine", "check"]
+__all__ = ["Schedule", "constant", "logarithmic", "geometric", "linear", "power", "cosine", "periodic_cosine", "join",
+           "piecewise_linear", "check", "REGISTRY", "SWEEPS", "SweepAxis"]
 
 Schedule = Callable[[jnp.ndarray], jnp.ndarray]
 
@@ -45,7 +53,8 @@ def _finite(where: str, value, *, positive: bool = False, nonnegative: bool = Fa
 
 
 def constant(beta: float) -> Schedule:
-    """beta(t) = beta: Langevin dynamics at a fixed temperature, whose law tends to the Gibbs measure.
+    """beta(t) = beta: Langevin dynamics at a fixed temperature, whose law tends to the Gibbs measure (for a loss
+    temperature: a fixed tau, e.g. CLIP's 0.07).
 
     Examples:
       >>> float(constant(5.0)(123.0))
@@ -141,6 +150,109 @@ def cosine(beta0: float, beta1: float, t1: float) -> Schedule:
     t1 = _finite("cosine: t1", t1, positive=True)
     decay = optax.cosine_decay_schedule(1.0, decay_steps=t1)  # 1 -> 0 as t goes 0 -> t1
     return lambda t: beta1 - (beta1 - beta0) * decay(t)
+
+
+def periodic_cosine(low: float, high: float, period: float) -> Schedule:
+    r"""v(t) = low + (high - low) (1 + cos(2 pi t / period)) / 2: oscillates between high (at t = 0) and low.
+
+    The temperature schedule of contrastive learning practice, tau between 0.1 and 1.0 with a period of 400 epochs
+    in Kukleva et al. (there t counts epochs; here diffusion time).
+
+    Examples:
+      >>> [round(float(periodic_cosine(0.1, 1.0, 4.0)(t)), 5) for t in (0.0, 1.0, 2.0, 4.0)]
+      [1.0, 0.55, 0.1, 1.0]
+
+    References:
+      A. Kukleva, M. Boehle, B. Schiele, H. Kuehne, C. Rupprecht, *Temperature Schedules for Self-Supervised
+      Contrastive Methods on Long-Tail Data*, ICLR 2023, arXiv:2303.13664.
+    """
+    low = _finite("periodic_cosine: low", low, positive=True)
+    high = _finite("periodic_cosine: high", high, positive=True)
+    period = _finite("periodic_cosine: period", period, positive=True)
+    return lambda t: low + (high - low) * 0.5 * (1.0 + jnp.cos(2.0 * math.pi * jnp.asarray(t) / period))
+
+
+def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule:
+    """Run ``schedules[i]`` on [boundaries[i-1], boundaries[i]), each restarted at its own t = 0 (as
+    ``optax.join_schedules``, in diffusion time): v(t) = schedules[i](t - boundaries[i-1]).
+
+    Examples:
+      >>> s = join([constant(1.0), linear(1.0, 3.0, 2.0)], [5.0])
+      >>> [float(s(t)) for t in (0.0, 5.0, 6.0, 9.0)]
+      [1.0, 1.0, 2.0, 3.0]
+    """
+    schedules, boundaries = list(schedules), [_finite("join: boundaries", b, nonnegative=True) for b in boundaries]
+    if len(schedules) != len(boundaries) + 1:
+        raise ValueError(f"join: needs one schedule more than boundaries, got {len(schedules)} schedules and "
+                         f"{len(boundaries)} boundaries")
+    if any(b1 <= b0 for b0, b1 in zip(boundaries, boundaries[1:])):
+        raise ValueError(f"join: boundaries must increase, got boundaries={boundaries}")
+    if not all(callable(f) for f in schedules):
+        raise TypeError("join: every schedule must be a callable t -> value")
+
+    def fn(t):
+        t = jnp.asarray(t)
+        out = schedules[0](t)
+        for b, f in zip(boundaries, schedules[1:]):
+            out = jnp.where(t >= b, f(jnp.maximum(t - b, 0.0)), out)
+        return out
+
+    return fn
+
+
+def piecewise_linear(times: Sequence[float], values: Sequence[float]) -> Schedule:
+    """Linear interpolation through (times[i], values[i]); constant before the first and after the last point.
+
+    Examples:
+      >>> s = piecewise_linear([0.0, 1.0, 3.0], [1.0, 5.0, 6.0])
+      >>> [float(s(t)) for t in (0.0, 0.5, 2.0, 10.0)]
+      [1.0, 3.0, 5.5, 6.0]
+    """
+    times = [_finite("piecewise_linear: times", v, nonnegative=True) for v in times]
+    values = [_finite("piecewise_linear: values", v, positive=True) for v in values]
+    if len(times) != len(values) or not times:
+        raise ValueError(f"piecewise_linear: times and values must be non-empty and of one length, got "
+                         f"{len(times)} times and {len(values)} values")
+    if any(b <= a for a, b in zip(times, times[1:])):
+        raise ValueError(f"piecewise_linear: times must increase, got times={times}")
+    tp, vp = jnp.asarray(times), jnp.asarray(values)
+    return lambda t: jnp.interp(jnp.asarray(t), tp.astype(jnp.result_type(t, float)), vp.astype(jnp.result_type(t, float)))
+
+
+class SweepAxis(NamedTuple):
+    """A schedule parameter an experiment may sweep: the schedule kind, its value from the schedule's parameters,
+    and how a figure names it."""
+
+    kind: str
+    speed: Callable[[dict], float]
+    title: str
+    label: str
+
+
+REGISTRY: dict[str, Callable[..., Schedule]] = {
+    "constant": constant,
+    "logarithmic": logarithmic,
+    "geometric": geometric,
+    "linear": linear,
+    "power": power,
+    "cosine": cosine,
+    "periodic_cosine": periodic_cosine,
+    "piecewise_linear": piecewise_linear,
+}
+"""The schedule factories by the name a config file uses (``[[schedule]] kind``)."""
+
+SWEEPS: dict[str, SweepAxis] = {
+    "rate": SweepAxis("geometric", lambda p: p["rate"], "geometric schedules",
+                      r"rate $r$ of $\beta = \beta_0 e^{r t}$  (1 / unit of diffusion time)"),
+    "slope": SweepAxis("linear", lambda p: (p["beta1"] - p["beta0"]) / p["t1"], "linear schedules",
+                       r"slope $(\beta_1 - \beta_0) / t_1$  (1 / unit of diffusion time)"),
+    "c": SweepAxis("logarithmic", lambda p: p["c"], "logarithmic schedules",
+                   r"constant $c$ of $\beta = \log(t + t_0) / c$  (larger = slower)"),
+    "exponent": SweepAxis("power", lambda p: p["exponent"], "power schedules",
+                          r"exponent $p$ of $\beta = \beta_0 (1 + t / t_s)^p$"),
+    "beta": SweepAxis("constant", lambda p: p["beta"], "constant schedules", r"$\beta$"),
+}
+"""The parameters an experiment may sweep (``[analysis] sweep``), in the order of the figures' panels."""
 
 
 def check(schedule: Schedule, t_max: float, name: str = "schedule", n_points: int = 4097) -> None:

@@ -21,12 +21,16 @@ import argparse
 import math
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import barriers, diagnostics, energies, integrators, io, landscape, optima, sphere
+from . import barriers, diagnostics, energies, integrators, io, landscape, optima, schedules, sphere
+from .kernel import build_kernel
+from .sde import Langevin
+from .simulate import simulate
 
 __all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "landscape_c_sweep_study", "tails_study",
            "escape_study", "basin_exit", "level_exit", "rotation_distance", "main"]
@@ -145,24 +149,22 @@ def escape_times(energy, x0, key, *, beta: float, step_size: float, t_max: float
     fold_in(fold_in(key, b), k) for chain b at step k, checking ``escaped`` after every step, in compiled chunks of
     ``chunk_steps`` steps until every chain escaped or t_max. Returns (times (B,), escaped (B,) bool), numpy.
     """
-    integrator = integrator if integrator is not None else integrators.GeodesicEulerMaruyama()
+    kernel = build_kernel(Langevin(energy, schedules.constant(beta)), integrator, step_size, x0.dtype)
     n_chains = x0.shape[0]
     chain_keys = jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains))
-    h = jnp.asarray(step_size, x0.dtype)
 
     @jax.jit
     def chunk(states, first, k0):
         def one(carry, k):
             states, first = carry
-            keys = jax.vmap(jax.random.fold_in, in_axes=(0, None))(chain_keys, k)
-            states = jax.vmap(integrator.step, in_axes=(None, 0, 0, None, None))(energy, states, keys, h, beta)
+            states = jax.vmap(kernel.step, in_axes=(0, None, 0))(states, k, chain_keys)[0]
             out = jax.vmap(escaped)(states.x)
             first = jnp.where((first < 0) & out, k + 1, first)
             return (states, first), None
 
         return jax.lax.scan(one, (states, first), k0 + jnp.arange(chunk_steps))[0]
 
-    states = jax.vmap(lambda x: integrator.init(energy, x))(x0)
+    states = jax.vmap(kernel.init)(x0, chain_keys)
     first = jnp.full((n_chains,), -1, jnp.int32)
     n_max = int(math.ceil(t_max / step_size))
     k = 0
@@ -244,8 +246,6 @@ def c_sweep_study(out: str | Path, *, factors=tuple(2.0 ** (k / 2) for k in rang
     (p(0) = 1), integrated exactly with piecewise-constant rates on a log grid of 4000 times; P(success) = 1 - p.
     Writes ``study.json`` (kind "c_sweep") to ``out``.
     """
-    from . import schedules
-    from .simulate import simulate
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -316,8 +316,6 @@ def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0
     (which adds the slowly vanishing prefactor term ~ 1 / (2 log t)). Writes ``study.json`` (kind "tails") and
     ``tails.npz`` (t, P per c and eps).
     """
-    from . import schedules
-    from .simulate import simulate
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -377,8 +375,6 @@ def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
     (:func:`langevin_sphere.landscape.quench_info`); success = quenched energy within ``eps`` of E*. Writes
     ``study.json`` (kind "c_sweep") to ``out``.
     """
-    from . import schedules
-    from .simulate import simulate
 
     folder = Path(depth_study)
     depth = io.load_json(folder / "c_star.json" if (folder / "c_star.json").exists() else folder / "study.json")
@@ -433,15 +429,18 @@ class _EveryK(integrators.Integrator):
 
     inner: integrators.Integrator
     k: int  # a Python int: static under jit and vmap
+    weak_order: ClassVar[int] = 1  # that of the inner geodesic Euler-Maruyama
 
-    def init(self, energy, x):
-        return self.inner.init(energy, x)
+    def init(self, sde, x, t0=0.0, key=None):
+        return self.inner.init(sde, x, t0, key)
 
-    def step(self, energy, state, key, h, beta):
+    def step(self, sde, state, t0, t1, key):
+        dt = (t1 - t0) / self.k
+
         def one(s, j):
-            return self.inner.step(energy, s, jax.random.fold_in(key, j), h / self.k, beta), None
+            return self.inner.step(sde, s, t0 + j * dt, t0 + (j + 1) * dt, jax.random.fold_in(key, j))[0], None
 
-        return jax.lax.scan(one, state, jnp.arange(self.k))[0]
+        return jax.lax.scan(one, state, jnp.arange(self.k))[0], integrators.NoInfo()
 
 
 def rotation_distance(x, ref):
@@ -552,8 +551,6 @@ def _explore(energy, x_start, e_start: float, key, *, beta: float, t: float, n: 
     ``quench_every``). Returns a summary (first-exit destinations, excursions out of the basin that came back, and
     the censored mean first exit when the same trajectories are checked every 1, 2, 4, 8 records), and the energies
     and configurations of the first exits quenched in float64 (from the recorded states)."""
-    from . import schedules
-    from .simulate import simulate
 
     n_rec = int(round(t / (k_rec * step_size)))
     res = simulate(energy, jnp.broadcast_to(x_start, (n, *x_start.shape)), key, schedule=schedules.constant(beta),
@@ -599,8 +596,6 @@ def _string_from(energy, x_a, x_b, n_zero: int, initial=None) -> tuple[dict, np.
 def _minimum_escape(catalogue, *, minimum, beta_barrier, n_chains, step_size, check_time, t_equilibrate,
                     t_factor, n_explore, explore_time, radius, seed, log) -> tuple[dict, dict]:
     """Part 1 of :func:`escape_study`: the barrier out of a minimum by strings, and its mean escape time vs beta."""
-    from . import schedules
-    from .simulate import simulate
 
     meta = io.load_json(Path(catalogue) / "c_star.json")
     stored = io.load_npz(Path(catalogue) / "minima.npz")

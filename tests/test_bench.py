@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from langevin_sphere import bench, cli
+from langevin_sphere import bench, cli, figures
 
 
 @pytest.mark.slow  # ~20 compilations: a minute on 2 cores
@@ -30,12 +30,12 @@ def test_sweep_and_plot(tmp_path):
     rows = bench.sweep(limits, Ms=(4, 8), ds=(3,), target_s=0.01, log=lambda *_: None)
     assert len(rows) == 6 and {r["implementation"] for r in rows} == {"baseline", "ls.simulate", "ls.simulate, lanes"}
     assert all(np.isfinite(r["config_steps_per_s"]) for r in rows)
-    written = bench.plot(rows, tmp_path / "sweep")
+    written = figures.bench_sweep(rows, tmp_path / "sweep", "test CPU")
     assert [p.name for p in written] == ["sweep.png", "sweep.pdf"] and all(p.stat().st_size > 0 for p in written)
 
 
 def test_bench_command_line_arguments(monkeypatch):
     seen = {}
-    monkeypatch.setattr(bench, "run", lambda **kw: seen.update(kw))
+    monkeypatch.setattr(bench, "run", lambda **kw: seen.update(kw) or {})
     assert cli.main(["bench", "--chains", "8", "--M", "4", "--d", "5", "--no-sweep", "--out", "x"]) == 0
     assert seen == {"n_chains": 8, "M": 4, "d": 5, "do_sweep": False, "out": "x"}

@@ -12,7 +12,6 @@ import pytest
 
 import langevin_sphere as ls
 
-simulate_module = sys.modules["langevin_sphere.simulate"]  # the package re-exports the function under the same name
 
 KW = dict(schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=400, record_every=10, chunk_records=5)
 
@@ -34,7 +33,7 @@ def _same(a, b):
 def test_interrupted_run_resumes_bit_identically(problem, tmp_path, monkeypatch, stop_after):
     energy, x0, full = problem
     path = tmp_path / "ckpt.npz"
-    save = simulate_module._save_checkpoint
+    save = ls.checkpoint.Checkpoint.save
     calls = []
 
     def save_then_crash(*args):
@@ -43,11 +42,11 @@ def test_interrupted_run_resumes_bit_identically(problem, tmp_path, monkeypatch,
         if len(calls) == stop_after:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(simulate_module, "_save_checkpoint", save_then_crash)
+    monkeypatch.setattr(ls.checkpoint.Checkpoint, "save", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW)
     assert int(np.load(path)["done"]) == 5 * stop_after
-    monkeypatch.setattr(simulate_module, "_save_checkpoint", save)
+    monkeypatch.setattr(ls.checkpoint.Checkpoint, "save", save)
     _same(ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW), full)
 
 
@@ -130,16 +129,16 @@ def test_resume_keeps_the_quench_records(problem, tmp_path, monkeypatch):
     kw = {**KW, "quench_every": 10}  # 40 records: quenches at t = 0, 1, 2, 3, 4
     full = ls.simulate(energy, x0, jax.random.key(1), **kw)
     path = tmp_path / "ckpt.npz"
-    save = simulate_module._save_checkpoint
+    save = ls.checkpoint.Checkpoint.save
 
     def save_then_crash(*args):
         save(*args)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(simulate_module, "_save_checkpoint", save_then_crash)
+    monkeypatch.setattr(ls.checkpoint.Checkpoint, "save", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
-    monkeypatch.setattr(simulate_module, "_save_checkpoint", save)
+    monkeypatch.setattr(ls.checkpoint.Checkpoint, "save", save)
     res = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
     _same(res, full)
     assert res.quench_energy.shape == (8, 5)

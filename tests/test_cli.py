@@ -211,22 +211,26 @@ def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, cap
 
 def test_one_cpu_device_per_core_unless_the_user_chose():
     """The command line splits the CPU into one device per core before JAX starts; it never overrides a user's
-    choice, and leaves JAX alone once its backends run. Each case in a fresh process."""
+    choice, and leaves JAX alone once its backends run; ``ls.set_host_device_count`` does the same for API users
+    and warns when called too late. Each case in a fresh process."""
     import os
     import subprocess
     import sys
 
-    def probe(before="pass", **extra):
-        code = (f"import jax; {before}; from langevin_sphere import cli; n = cli._one_cpu_device_per_core(); "
-                "print(n, jax.device_count())")
+    def probe(code, **extra):
         env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
         env.update(JAX_PLATFORMS="cpu", **extra)
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr[-2000:]
-        return out.stdout.split()
+        out = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code], env=env,
+                             capture_output=True, text=True, timeout=120)
+        return out.returncode, out.stdout.split(), out.stderr
 
+    cli_run = ("import jax; {before}; from langevin_sphere import cli; "
+               "cli.main(['report', '--runs', '/nonexistent']); print(jax.device_count())")
     cores = str(len(os.sched_getaffinity(0)))
-    assert probe() == [cores, cores]
-    assert probe(XLA_FLAGS="--xla_force_host_platform_device_count=3") == ["None", "3"]
-    assert probe(JAX_NUM_CPU_DEVICES="1") == ["None", "1"]
-    assert probe(before="jax.numpy.ones(1).block_until_ready()") == ["None", "1"]  # backends already running
+    assert probe(cli_run.format(before="pass"))[1] == [cores]
+    assert probe(cli_run.format(before="pass"), XLA_FLAGS="--xla_force_host_platform_device_count=3")[1] == ["3"]
+    assert probe(cli_run.format(before="pass"), JAX_NUM_CPU_DEVICES="1")[1] == ["1"]
+    api = "import jax, langevin_sphere as ls; {before}; print(ls.set_host_device_count({n}), jax.device_count())"
+    assert probe(api.format(before="pass", n=3))[1] == ["3", "3"]
+    code, _, err = probe(api.format(before="jax.numpy.ones(1).block_until_ready()", n=3))  # too late: a warning
+    assert code != 0 and "already run with 1 CPU device" in err and "right after `import langevin_sphere`" in err

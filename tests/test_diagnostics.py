@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import langevin_sphere as ls
 from langevin_sphere import diagnostics
 
 
@@ -93,6 +94,6 @@ def test_distance_to_optimum_is_invariant_and_exact_on_the_circle():
     moved = (kicked @ q)[np.concatenate([m + perm, perm])]  # relabelled pairs, and V before U
     n = 2 * m
     expected = theta * np.sqrt((n - 1) / n)
-    dist = diagnostics.distance_to_optimum(np.stack([kicked, moved, x_star @ q]), x_star)
+    dist = ls.symmetries.distance_to_optimum(np.stack([kicked, moved, x_star @ q]), x_star)
     np.testing.assert_allclose(dist, [expected, expected, 0.0], atol=1e-7)
-    assert np.isnan(diagnostics.distance_to_optimum(np.full_like(x_star, np.nan), x_star))
+    assert np.isnan(ls.symmetries.distance_to_optimum(np.full_like(x_star, np.nan), x_star))

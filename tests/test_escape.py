@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import langevin_sphere as ls
 from langevin_sphere import figures, integrators, studies
 
 WELL = studies.TiltedTwoWell(a=0.5, b=0.5)
@@ -57,10 +58,11 @@ def test_every_k_is_k_substeps_of_h_over_k():
     every = studies._EveryK(inner, 5)
     x = _at(2.0)
     key = jax.random.key(3)
-    state = every.step(WELL, every.init(WELL, x), key, 0.05, 4.0)
-    ref = inner.init(WELL, x)
+    sde = ls.sde.Langevin(WELL, ls.schedules.constant(4.0))
+    state, _ = every.step(sde, every.init(sde, x), 0.0, 0.05, key)
+    ref = inner.init(sde, x)
     for j in range(5):
-        ref = inner.step(WELL, ref, jax.random.fold_in(key, j), 0.01, 4.0)
+        ref, _ = inner.step(sde, ref, 0.01 * j, 0.01 * (j + 1), jax.random.fold_in(key, j))
     np.testing.assert_allclose(np.asarray(state.x), np.asarray(ref.x), atol=1e-6)
 
 

@@ -58,5 +58,5 @@ def test_layout_arguments_are_checked():
     kw = dict(schedule=ls.schedules.constant(1.0), step_size=1e-2, n_steps=4, record_every=2)
     with pytest.raises(ValueError, match="layout must be"):
         ls.simulate(zero_energy, x0, jax.random.key(0), layout="rows", **kw)
-    with pytest.raises(ValueError, match="lanes_step"):
+    with pytest.raises(ValueError, match="chains-last step"):
         ls.simulate(zero_energy, x0, jax.random.key(0), layout="lanes", integrator=ls.integrators.MALA(), **kw)

@@ -46,21 +46,11 @@ def sample_vmf(rng, n, d, kappa):
 
 
 def run_steps(integrator, energy, x, key, h, beta, n_steps):
-    """n_steps of ``integrator`` on every chain of x (B, n, d) at fixed beta; returns (final x, accepted count)."""
-
-    @jax.jit
-    def go(x, key):
-        def chain(x, k):
-            def one(state, i):
-                return integrator.step(energy, state, jax.random.fold_in(k, i), h, beta), None
-
-            state, _ = jax.lax.scan(one, integrator.init(energy, x), jnp.arange(n_steps))
-            return state.x, getattr(state, "n_accepted", jnp.asarray(n_steps))
-
-        keys = jax.random.split(key, x.shape[0])
-        return jax.vmap(chain)(x, keys)
-
-    return go(x, key)
+    """n_steps of ``integrator`` on every chain of x (B, n, d) at fixed beta, through the package's kernel; returns
+    (final x, accepted count)."""
+    kernel = ls.kernel.build_kernel(ls.sde.Langevin(energy, ls.schedules.constant(beta)), integrator, h)
+    final = ls.kernel.run(kernel, x, jax.random.split(key, x.shape[0]), n_steps)
+    return final.x, getattr(final, "n_accepted", jnp.full(x.shape[0], n_steps))
 
 
 @pytest.mark.parametrize("d", [pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow), 5])

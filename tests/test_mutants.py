@@ -4,7 +4,7 @@ The geodesic Euler-Maruyama step of the contract is, per row x,
 
     v = -h P_x grad E + sqrt(2h/beta) P_x xi,    x' = Exp_x(v).
 
-A mutant replaces ``GeodesicEulerMaruyama.step`` and ``.lanes_step`` (both layouts of ``simulate``, and every other
+A mutant replaces ``GeodesicEulerMaruyama.step`` and its registered ``lanes_step`` (both layouts of ``simulate``, and every other
 user of the class) by a step with one fault:
 
 - ``noise_power``: sqrt(h/beta) instead of sqrt(2h/beta) (the temperature halved);
@@ -45,6 +45,8 @@ Only with ``pytest -m slow`` (37 runs of law tests, about 2 minutes on 2 busy CP
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -68,29 +70,35 @@ MUTANTS = {
 def mutant_step(noise=1.0, drift=1.0, project_noise=True, project_drift=True):
     """(step, lanes_step) of geodesic Euler-Maruyama with the given faults (none by default)."""
 
-    def step(self, energy, state, key, h, beta):
-        x = state.x
+    def step(self, sde, state, t0, t1, key):
+        x, h, beta = state.x, t1 - t0, sde.beta_at(t0)
         if project_drift:
             g = state.grad  # the cached Riemannian gradient
         else:
-            g = jax.grad(lambda y: jnp.asarray(energy(y), y.dtype))(x)  # Euclidean: radial part kept
+            g = jax.grad(lambda y: jnp.asarray(sde.energy_at(t0)(y), y.dtype))(x)  # Euclidean: radial part kept
         xi = sphere.tangent_normal(key, x) if project_noise else jax.random.normal(key, x.shape, x.dtype)
         x_new = sphere.exp(x, -drift * h * g + noise * jnp.sqrt(2.0 * h / beta) * xi)
-        e, g_new = energies.value_and_grad(energy, x_new)
-        return LangevinState(x=x_new, energy=e, grad=g_new)
+        e, g_new = energies.value_and_grad(sde.energy_at(t1), x_new)
+        return LangevinState(x=x_new, energy=e, grad=g_new), integrators.NoInfo()
 
-    def lanes_step(self, energy, state, keys, h, beta):  # chains-last state: the mutant step of every chain
+    def lanes_step(self, sde, state, t0, t1, keys):  # chains-last state: the mutant step of every chain
         first = jax.tree.map(lambda a: jnp.moveaxis(a, -1, 0), state)
-        new = jax.vmap(lambda s, k: step(self, energy, s, k, h, beta))(first, keys)
-        return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), new)
+        new = jax.vmap(lambda s, k: step(self, sde, s, t0, t1, k)[0])(first, keys)
+        return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), new), integrators.NoInfo()
 
     return step, lanes_step
 
 
 def apply_mutant(monkeypatch, name):
+    """Replace the step and the registered chains-last step of geodesic Euler-Maruyama (undone after the test)."""
     step, lanes_step = mutant_step(**MUTANTS[name])
     monkeypatch.setattr(integrators.GeodesicEulerMaruyama, "step", step)
-    monkeypatch.setattr(integrators.GeodesicEulerMaruyama, "lanes_step", lanes_step)
+    patched = functools.singledispatch(integrators.lanes_step.dispatch(object))
+    for cls, fn in integrators.lanes_step.registry.items():
+        if cls is not object:
+            patched.register(cls, fn)
+    patched.register(integrators.GeodesicEulerMaruyama, lanes_step)
+    monkeypatch.setattr(integrators, "lanes_step", patched)
 
 
 def _brownian(d, beta, t1, h, layout):

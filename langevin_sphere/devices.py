@@ -1,0 +1,66 @@
+"""Devices: one JAX CPU device per core, so that the chains of a run use the whole machine.
+
+JAX runs the small per-step operations of a block of chains on one thread per CPU device. With the default single
+CPU device the other cores idle; :func:`simulate` shards its chains over all devices, so splitting the CPU into one
+device per core multiplies the throughput (``langevin-sphere bench`` measures it). The split must be made before
+JAX's backends start, i.e. right after ``import langevin_sphere`` and before any array exists, as NumPyro's
+``set_host_device_count`` does. The command line does it for every command.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import jax
+
+__all__ = ["set_host_device_count", "available_cores", "user_chose_device_count"]
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def user_chose_device_count() -> bool:
+    """Whether the CPU device count was set explicitly (``JAX_NUM_CPU_DEVICES``, the XLA flag, or the config)."""
+    return ("xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+            or "JAX_NUM_CPU_DEVICES" in os.environ or jax.config.jax_num_cpu_devices > 0)
+
+
+def set_host_device_count(n: int | None = None) -> int:
+    """Split the CPU into ``n`` JAX devices (default: one per available core); returns the count set.
+
+    Call it right after ``import langevin_sphere``, before any JAX array exists. Results do not depend on the device
+    count (each chain has its own key; bit for bit within a process configured alike).
+
+    When JAX's backends already run (an array exists), the count cannot change any more: a warning says where to
+    call this instead, and the current count is returned.
+
+    Raises:
+      ValueError: n is not an integer >= 1.
+
+    Examples:
+      >>> import langevin_sphere as ls
+      >>> ls.set_host_device_count()        # doctest: +SKIP
+      2
+    """
+    cores = available_cores()
+    if n is None:
+        n = cores
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_host_device_count: n must be an integer >= 1 (or None: {cores} cores), got n={n!r}")
+    try:
+        jax.config.update("jax_num_cpu_devices", n)
+    except RuntimeError:
+        have = len(jax.devices("cpu"))
+        if have != n:
+            warnings.warn(
+                f"set_host_device_count: JAX's backends already run with {have} CPU device(s), so n={n} cannot take "
+                "effect; call langevin_sphere.set_host_device_count() right after `import langevin_sphere`, before "
+                "any JAX array is created (or set JAX_NUM_CPU_DEVICES in the environment)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return have
+    return n

@@ -1,0 +1,151 @@
+"""How a device steps its chains: in blocks, one chain at a time (``Chains``) or chains-last (``Lanes``).
+
+A layout owns one thing: the compiled loop over a block of chains, ``n_rec`` records of ``record_every`` kernel
+steps each, with the records evaluated inside it and a chain that becomes non-finite frozen at its last finite state
+(its step is kept in ``failed``; the other chains go on untouched). :func:`langevin_sphere.simulate` runs a
+device's chains block after block with ``lax.map`` and shards the blocks over devices.
+
+- :class:`Chains` (default): ``vmap`` of the kernel's one-chain step. On the CPU blocks of 8 chains, whose
+  intermediates stay in cache; elsewhere a device's chains at once. A chain's trajectory is bit for bit the same
+  whatever B, the chunking and the devices.
+- :class:`Lanes`: the integrator's registered chains-last step on blocks of up to 1024 chains stored (n, d, B), so
+  that the CPU's vector lanes run over chains (about 2x the throughput on InfoNCE). The same dynamics and noise:
+  results agree with ``Chains`` to float32 round-off, reproducible for the same B, chunking and devices.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from . import records as records_lib
+from .kernel import Kernel
+
+__all__ = ["Layout", "Chains", "Lanes", "get"]
+
+
+class Layout(eqx.Module):
+    """A way to step a block of chains; states enter and leave chains-first ((B, n, d) leaves)."""
+
+    @abc.abstractmethod
+    def block_size(self, share: int, platform: str) -> int:
+        """Chains per block for a device holding ``share`` chains on ``platform`` ("cpu", "gpu", ...)."""
+
+    def check(self, kernel: Kernel) -> None:
+        """Raise if this layout cannot run the kernel."""
+
+    @abc.abstractmethod
+    def _inner(self, states):
+        """Chains-first states -> the layout's own storage."""
+
+    @abc.abstractmethod
+    def _outer(self, states):
+        """The layout's own storage -> chains-first states."""
+
+    @abc.abstractmethod
+    def _step(self, kernel: Kernel, states, k, chain_keys):
+        """One kernel step of every chain of the block (in the layout's storage)."""
+
+    @abc.abstractmethod
+    def _where(self, keep, new, old):
+        """Per chain: ``new`` where ``keep`` else ``old`` (in the layout's storage)."""
+
+    @abc.abstractmethod
+    def _finite(self, state):
+        """(B,) whether a chain's energy, configuration and gradient are all finite (in the layout's storage)."""
+
+    def run_block(self, kernel: Kernel, records: Mapping[str, records_lib.Record], states, failed, chain_keys,
+                  k0, n_rec: int, record_every: int):
+        """``n_rec`` records of ``record_every`` steps of one block from step k0: ((states, failed), records) with
+        records of shape (n_rec, block, ...)."""
+
+        def one_step(carry, k):
+            states, failed = carry
+            new = self._step(kernel, states, k, chain_keys)
+            finite = self._finite(new)
+            states = self._where(finite & (failed < 0), new, states)
+            failed = jnp.where((failed < 0) & ~finite, k.astype(failed.dtype), failed)
+            return (states, failed), None
+
+        def one_record(carry, r):
+            carry, _ = jax.lax.scan(one_step, carry, k0 + r * record_every + jnp.arange(record_every))
+            states, failed = carry
+            return carry, evaluate(records, self._outer(states), failed)
+
+        (states, failed), rec = jax.lax.scan(one_record, (self._inner(states), failed), jnp.arange(n_rec))
+        return (self._outer(states), failed), rec
+
+
+def evaluate(records: Mapping[str, records_lib.Record], states, failed):
+    """The records of a block of chain-first states: {name: (B, ...)}."""
+    return jax.vmap(lambda s, dead: records_lib.evaluate(records, s, dead))(states, failed >= 0)
+
+
+class Chains(Layout):
+    """``vmap`` of the one-chain step; blocks of ``cpu_block`` chains on the CPU, a device's chains elsewhere."""
+
+    cpu_block: int = 8  # fastest of 1-256 on the reference problem (langevin-sphere bench)
+
+    def block_size(self, share: int, platform: str) -> int:
+        return self.cpu_block if platform == "cpu" else share
+
+    def _inner(self, states):
+        return states
+
+    def _outer(self, states):
+        return states
+
+    def _step(self, kernel, states, k, chain_keys):
+        return jax.vmap(kernel.step, in_axes=(0, None, 0))(states, k, chain_keys)[0]
+
+    def _where(self, keep, new, old):
+        return jax.tree.map(lambda a, b: jnp.where(keep.reshape(keep.shape + (1,) * (a.ndim - 1)), a, b), new, old)
+
+    def _finite(self, state):  # one reduction: a NaN or inf anywhere makes the sum non-finite
+        return jnp.isfinite(state.energy + jnp.sum(state.x + state.grad, axis=(-2, -1)))
+
+
+class Lanes(Layout):
+    """The integrator's chains-last step on blocks of at most ``max_block`` chains, as even as a device's share
+    allows (the (M, M, block) intermediates of InfoNCE stay bounded)."""
+
+    max_block: int = 1024
+
+    def block_size(self, share: int, platform: str) -> int:
+        return -(-share // -(-share // self.max_block))
+
+    def check(self, kernel: Kernel) -> None:
+        if kernel.lanes_step is None:
+            raise ValueError(f"simulate: layout='lanes' needs an integrator with a registered chains-last step; "
+                             f"{type(kernel.integrator).__name__} has none (use layout='chains')")
+
+    def _inner(self, states):
+        return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), states)
+
+    def _outer(self, states):
+        return jax.tree.map(lambda a: jnp.moveaxis(a, -1, 0), states)
+
+    def _step(self, kernel, states, k, chain_keys):
+        return kernel.lanes_step(states, k, chain_keys)[0]
+
+    def _where(self, keep, new, old):  # (B,) broadcasts against the trailing chain axis
+        return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
+
+    def _finite(self, state):
+        return jnp.isfinite(state.energy + jnp.sum(state.x + state.grad, axis=(0, 1)))
+
+
+_NAMES = {"chains": Chains, "lanes": Lanes}
+
+
+def get(layout: str | Layout) -> Layout:
+    """A layout from its name ("chains", "lanes") or itself."""
+    if isinstance(layout, Layout):
+        return layout
+    if layout not in _NAMES:
+        raise ValueError(f"simulate: layout must be one of {', '.join(map(repr, _NAMES))} or a Layout, got {layout=}")
+    return _NAMES[layout]()
