@@ -6,7 +6,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import (barriers, catalogue, checkpoint, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
+from . import (barriers, catalogue, checkpoint, config, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
                schedules, sde, sphere, symmetries)
 from .devices import set_host_device_count
 from .simulate import Result, simulate
@@ -20,6 +20,7 @@ __all__ = [
     "barriers",
     "catalogue",
     "checkpoint",
+    "config",
     "devices",
     "diagnostics",
     "energies",

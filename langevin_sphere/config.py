@@ -293,6 +293,10 @@ def loads(text: str) -> Config:
         raise ConfigError(f"energy.kind must be one of {', '.join(energies.REGISTRY)}, got {kind!r}")
     own = {f.name for f in dataclasses.fields(EnergyConfig)} - {"params"}
     energy_fields = {f.name for f in dataclasses.fields(energies.REGISTRY[kind])}
+    unused = sorted(k for k in table if k in ("tau", "symmetric", "t", "gamma") and k not in energy_fields)
+    if unused:
+        raise ConfigError(f"energy.{unused[0]} is not a parameter of a {kind} energy (its parameters: "
+                          f"{', '.join(sorted(energy_fields))})")
     extra = {k: table.pop(k) for k in list(table) if k not in own and k in energy_fields}
     if "params" in table:
         raise ConfigError(f"unknown key energy.params (allowed in [energy]: {', '.join(sorted(own | energy_fields))})")

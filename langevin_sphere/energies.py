@@ -24,6 +24,7 @@ __all__ = [
     "InfoNCE",
     "DHEL",
     "KCL",
+    "SigLIP",
     "VonMisesFisher",
     "FrozenAnchors",
     "value_and_grad",
@@ -261,6 +262,39 @@ class KCL(Energy):
         return -2.0 * align + self.gamma * (_mean_pair_kernel(u, self.t) + _mean_pair_kernel(v, self.t))
 
 
+class SigLIP(Energy):
+    r"""Sigmoid contrastive loss of SigLIP: every pair (i, j) is a binary classification, positive iff i = j.
+
+    With logits s_ij = u_i . v_j / tau + b and labels z_ij = +1 on the diagonal, -1 elsewhere,
+
+    .. math::
+        E = -\frac{1}{M} \sum_{i,j} \log \sigma(z_{ij} s_{ij}) = \frac{1}{M} \sum_{i,j} \mathrm{softplus}(-z_{ij} s_{ij}).
+
+    No softmax couples the pairs: each negative is pushed apart by its own sigmoid. The paper's initialisation is
+    1/tau = 10, b = -10.
+
+    Args:
+      tau: temperature, > 0 (the paper learns t' = log(1/tau)).
+      bias: the logit bias b (any real number).
+
+    References:
+      X. Zhai, B. Mustafa, A. Kolesnikov, L. Beyer, *Sigmoid Loss for Language Image Pre-Training*, ICCV 2023,
+      arXiv:2303.15343.
+    """
+
+    tau: float | Array = 0.1
+    bias: float | Array = -10.0
+
+    def __check_init__(self):
+        _check_positive("SigLIP", "tau", self.tau)
+
+    def __call__(self, x: Float[Array, "n d"]) -> Float[Array, ""]:
+        u, v = _split_pairs("SigLIP", x)
+        s = (u @ v.T) / self.tau + self.bias
+        z = 2.0 * jnp.eye(s.shape[0], dtype=s.dtype) - 1.0
+        return jnp.sum(jax.nn.softplus(-z * s)) / s.shape[0]
+
+
 def _mean_pair_kernel(z: Float[Array, "M d"], t) -> Float[Array, ""]:
     """Mean over pairs i < j of exp(-t |z_i - z_j|^2), with |z_i - z_j|^2 = 2 - 2 z_i . z_j on the sphere."""
     m = z.shape[0]
@@ -365,5 +399,5 @@ def uniformity(x: Float[Array, "n d"], t: float = 2.0) -> Float[Array, ""]:
     return 0.5 * (jnp.log(_mean_pair_kernel(u, t)) + jnp.log(_mean_pair_kernel(v, t)))
 
 
-REGISTRY: dict[str, type[Energy]] = {"infonce": InfoNCE, "dhel": DHEL, "kcl": KCL}
+REGISTRY: dict[str, type[Energy]] = {"infonce": InfoNCE, "dhel": DHEL, "kcl": KCL, "siglip": SigLIP}
 """The contrastive energies by the name a config file uses (``[energy] kind``); their fields are the config's keys."""

@@ -28,7 +28,8 @@ from jaxtyping import Array, Float
 
 from . import energies, sphere
 
-__all__ = ["Record", "energy", "grad_norm", "configuration", "alignment", "uniformity", "distance_to", "defaults"]
+__all__ = ["Record", "energy", "grad_norm", "configuration", "alignment", "uniformity", "hardest_negative",
+           "distance_to", "defaults"]
 
 Record = Callable[..., Array]
 
@@ -56,6 +57,14 @@ def alignment(alpha: float = 2.0) -> Record:
 def uniformity(t: float = 2.0) -> Record:
     """Wang-Isola uniformity of the configuration (:func:`langevin_sphere.energies.uniformity`)."""
     return lambda state: energies.uniformity(state.x, t)
+
+
+def hardest_negative(state) -> Float[Array, ""]:
+    """max_{i != j} u_i . v_j: the cosine similarity of the most similar negative pair of a configuration [U; V] (a
+    contrastive margin: every positive pair beats it when min_i u_i . v_i exceeds it)."""
+    m = state.x.shape[0] // 2
+    s = state.x[:m] @ state.x[m:].T
+    return jnp.max(jnp.where(jnp.eye(m, dtype=bool), -jnp.inf, s))
 
 
 def distance_to(reference: Float[Array, "n d"]) -> Record:

@@ -44,6 +44,14 @@ def kcl_np(X, t, gamma):
     return -2.0 / M * np.sum(K(U, V)) + gamma * (np.mean(K(U[i], U[j])) + np.mean(K(V[i], V[j])))
 
 
+def siglip_np(X, tau, b):
+    """(1/M) sum_{i,j} log(1 + exp(-z_ij (u_i . v_j / tau + b))), z_ij = +1 if i = j else -1 (Zhai et al. 2023)."""
+    X = np.asarray(X, np.float64)
+    M = len(X) // 2
+    return sum(np.log1p(np.exp(-(1.0 if i == j else -1.0) * (X[i] @ X[M + j] / tau + b)))
+               for i in range(M) for j in range(M)) / M
+
+
 MU3 = np.array([0.0, 0.6, 0.8], np.float32)
 
 ENERGIES = {
@@ -51,6 +59,7 @@ ENERGIES = {
     "infonce-one-sided": (energies.InfoNCE(tau=0.2, symmetric=False), lambda X: infonce_np(X, 0.2, False)),
     "dhel": (energies.DHEL(tau=0.3), lambda X: dhel_np(X, 0.3)),
     "kcl": (energies.KCL(t=2.0, gamma=16.0), lambda X: kcl_np(X, 2.0, 16.0)),
+    "siglip": (energies.SigLIP(tau=0.1, bias=-10.0), lambda X: siglip_np(X, 0.1, -10.0)),
     "vmf": (energies.VonMisesFisher(MU3, 1.5), lambda X: -1.5 * np.sum(np.asarray(X, np.float64) @ MU3)),
 }
 
@@ -262,3 +271,13 @@ def test_closed_form_and_autodiff_trajectories_agree():
     plain = simulate(lambda x: e(x), X0, jax.random.key(0), **kw)  # no value_and_grad method: jax.grad
     np.testing.assert_allclose(fast.energy, plain.energy, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(fast.final, plain.final, atol=1e-4)
+
+
+def test_a_registered_energy_builds_from_a_config_with_its_own_fields():
+    """``[energy] kind = "siglip"`` with its field ``bias``: the config builds it from the registry."""
+    text = ('[energy]\nkind = "siglip"\nM = 3\nd = 3\ntau = 0.2\nbias = -4.0\n'
+            '[[schedule]]\nkind = "constant"\nbeta = 1.0\n')
+    energy = ls.config.loads(text).energy.build()
+    assert energy == energies.SigLIP(tau=0.2, bias=-4.0)
+    with pytest.raises(ls.config.ConfigError, match="energy.gamma is not a parameter of a siglip energy"):
+        ls.config.loads(text.replace("bias = -4.0", "gamma = 2.0"))

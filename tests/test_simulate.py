@@ -169,3 +169,35 @@ def test_bad_inputs_raise_naming_the_parameter(change, error, message):
     args.update(change)
     with pytest.raises(error, match=message):
         ls.simulate(args.pop("energy"), args.pop("X0"), args.pop("key"), **args)
+
+
+def test_records_are_functions_of_the_state(X64):
+    """User records are evaluated on the recorded states: the Wang-Isola metrics and the distance to a reference
+    equal their direct computation on the recorded configurations."""
+    ref = X64[0]
+    res = ls.simulate(INFONCE, X64[:4], KEY, record_x=True, **RUN,
+                      records={"align": ls.records.alignment(), "unif": ls.records.uniformity(t=2.0),
+                               "dist": ls.records.distance_to(ref), "neg": ls.records.hardest_negative})
+    x = jnp.asarray(res.x.reshape(-1, 2 * M, D))
+    np.testing.assert_allclose(res.records["align"].ravel(), jax.vmap(ls.energies.alignment)(x), rtol=1e-5)
+    np.testing.assert_allclose(res.records["unif"].ravel(), jax.vmap(ls.energies.uniformity)(x), rtol=1e-5)
+    theta = 2 * np.arctan2(np.linalg.norm(res.x - ref, axis=-1), np.linalg.norm(res.x + ref, axis=-1))
+    np.testing.assert_allclose(res.records["dist"], np.sqrt(np.sum(theta**2, axis=-1)), rtol=1e-5, atol=1e-6)
+    sim = np.einsum("brid,brjd->brij", res.x[:, :, :M], res.x[:, :, M:])  # u_i . v_j
+    np.testing.assert_allclose(res.records["neg"], np.max(np.where(np.eye(M, dtype=bool), -np.inf, sim), axis=(-2, -1)),
+                               rtol=1e-6)
+    assert res.records["dist"][0, 0] == 0.0 and res.records["energy"] is res.energy
+    with pytest.raises(ValueError, match="records\\['energy'\\] must be a new name"):
+        ls.simulate(INFONCE, X64[:4], KEY, records={"energy": ls.records.energy}, **RUN)
+
+
+def test_any_energy_field_can_be_annealed(X64):
+    """anneal={"t": schedule} anneals KCL's kernel scale: every recorded energy is KCL at t(time) of the recorded
+    configuration; tau_schedule is the shortcut for anneal={"tau": ...}."""
+    t_schedule = ls.schedules.linear(1.0, 3.0, 2.0)
+    res = ls.simulate(ls.energies.KCL(t=1.0, gamma=1.0), X64[:4], KEY, anneal={"t": t_schedule}, record_x=True, **RUN)
+    for r in (0, 5, len(res.t) - 1):
+        kcl = ls.energies.KCL(t=float(t_schedule(res.t[r])), gamma=1.0)
+        np.testing.assert_allclose(res.energy[:, r], jax.vmap(kcl)(jnp.asarray(res.x[:, r])), rtol=1e-5)
+    with pytest.raises(ValueError, match="does not have"):
+        ls.simulate(ls.energies.KCL(), X64[:4], KEY, anneal={"tau": t_schedule}, **RUN)
