@@ -2,8 +2,9 @@
 # Re-run every experiment of the README into runs/ (resumable: a finished schedule is not simulated again), then
 # redraw all figures from the saved results and keep the small results in experiments/results/. About 30 minutes on
 # a 2-core CPU.
-# The studies (critical depth, Kramers, c-sweeps, tails) are cached in experiments/studies/; to recompute one, see
-# `python -m langevin_sphere.studies --help`.
+# The studies (Kramers, c-sweeps, tails, escape, weak order) are cached in experiments/studies/; to recompute one, see
+# `python -m langevin_sphere.studies --help` (the weak-order study: about 20 minutes on 2 cores,
+# `python -m langevin_sphere.studies weak-order --out experiments/studies/weak_order`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 langevin-sphere run --quiet --out runs/default

@@ -6,13 +6,17 @@ this process, side by side, so ratios mean something on any machine:
 - **baseline**: the straightforward implementation, kept here as the reference: ``jit(vmap(lax.scan(...)))`` around
   ``jax.grad`` of the log-softmax InfoNCE, tangent projection, ``jax.random.normal`` noise and the exponential map
   with ``cos``/``sin``.
-- **ls.simulate**: the library as users call it (closed-form InfoNCE gradient sharing one exp, counter-based Threefry
-  noise with d - 1 numbers per row, polynomial exponential map, NaN isolation and records inside the scan).
-- **ls.simulate, lanes**: ``layout="lanes"``, the chains-last step (vector lanes over chains, InfoNCE's
-  ``lanes_value_and_grad``).
+- **ls.simulate**: the library as users call it, default layout ("auto"), with a closed-form InfoNCE gradient sharing
+  one exp, counter-based Threefry noise with d - 1 numbers per row, polynomial exponential map, NaN isolation and
+  records inside the scan.
+- **ls.simulate, chains** / **ls.simulate, lanes**: each layout explicitly, one chain at a time or chains-last
+  (vector lanes over chains, InfoNCE's ``lanes_value_and_grad``).
 - **ls.simulate, autodiff**: the same as ls.simulate, with the energy passed as a plain callable (``jax.grad``).
 - **ls.simulate, 1 device**: where there are several local devices (``langevin-sphere`` makes one CPU device per
   core), ``ls.simulate`` shards the chains over all of them; this row keeps them on one.
+- **PyTorch + geoopt** (when both are installed, on the CPU): what a PyTorch user writes, autograd InfoNCE and
+  geoopt's ``SphereExact`` (``proju``, ``expmap``) in a Python loop over steps, all chains batched, on torch's
+  threads (one per core by default); ``devices`` of its row = those threads.
 - **machine limits**: exp throughput (jnp.exp over 2^22 floats) and matmul FLOP/s (1024^3), measured here. A
   config-step of InfoNCE needs M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs; the "fraction of limit" is the larger
   of the two utilisations.
@@ -66,6 +70,46 @@ def baseline(energy, *, beta: float, step_size: float, n_steps: int):
     return jax.jit(jax.vmap(chain))
 
 
+def torch_geoopt(x0: np.ndarray, *, tau: float, beta: float, step_size: float, n_steps: int):
+    """What a PyTorch user writes: symmetric InfoNCE by autograd, geoopt's ``SphereExact`` for the tangent projection
+    and the exponential map, one Python loop over steps with all chains batched; returns ``run() -> final x``.
+    Needs torch and geoopt (not dependencies of this package); runs on all CPU threads torch is given."""
+    import torch
+    import geoopt
+
+    manifold = geoopt.SphereExact()
+    m = x0.shape[1] // 2
+
+    def energy(x):  # (B, 2M, d) -> the sum over chains of each chain's symmetric InfoNCE
+        s = torch.einsum("bid,bjd->bij", x[:, :m], x[:, m:]) / tau
+        l_uv = -torch.diagonal(torch.log_softmax(s, dim=2), dim1=1, dim2=2).mean(1)
+        l_vu = -torch.diagonal(torch.log_softmax(s, dim=1), dim1=1, dim2=2).mean(1)
+        return (0.5 * (l_uv + l_vu)).sum()
+
+    def run():
+        x = torch.tensor(np.asarray(x0))
+        gen = torch.Generator().manual_seed(0)
+        for _ in range(n_steps):
+            x.requires_grad_(True)
+            (g,) = torch.autograd.grad(energy(x), x)
+            with torch.no_grad():
+                xi = manifold.proju(x, torch.randn(x.shape, generator=gen))
+                x = manifold.expmap(x, -step_size * manifold.proju(x, g) + math.sqrt(2 * step_size / beta) * xi)
+        return x
+
+    return run
+
+
+def _torch_threads() -> int | None:
+    """torch's CPU threads when torch and geoopt are installed (the optional benchmark row), else None."""
+    try:
+        import geoopt  # noqa: F401
+        import torch
+    except ImportError:
+        return None
+    return torch.get_num_threads()
+
+
 def _best_time(fn, repeats: int = 3) -> float:
     jax.block_until_ready(fn())  # compile and warm up
     best = float("inf")
@@ -105,7 +149,7 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     key = jax.random.key(1)
     h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
 
-    def sim(e, devices=None, layout="chains"):  # steady state: the fastest of chunks 2-6 (the first one compiles)
+    def sim(e, devices=None, layout="auto"):  # steady state: the fastest of chunks 2-6 (the first one compiles)
         res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=6 * n_steps,
                        record_every=n_steps, chunk_records=1, devices=devices, layout=layout)
         return float(np.min(res.chunk_seconds[1:]))
@@ -116,10 +160,26 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
         return _best_time(lambda: fn(x0, keys), repeats=5)
 
     impls = {"baseline": base, "ls.simulate": lambda: sim(energy),
+             "ls.simulate, chains": lambda: sim(energy, layout="chains"),
              "ls.simulate, lanes": lambda: sim(energy, layout="lanes"),
              "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
     if jax.local_device_count() > 1:  # chains sharded over all local devices by default; also on one of them
         impls["ls.simulate, 1 device"] = lambda: sim(energy, devices=jax.local_devices()[:1])
+    threads = _torch_threads()
+    if threads is not None and jax.default_backend() == "cpu":
+
+        def torch_time():
+            run = torch_geoopt(np.asarray(x0), tau=tau, beta=beta, step_size=h, n_steps=n_steps)
+            run()  # warm-up
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                run()
+                best = min(best, time.perf_counter() - start)
+            return best
+
+        impls["PyTorch + geoopt"] = torch_time
+    cores = {"baseline": 1, "ls.simulate, 1 device": 1, "PyTorch + geoopt": threads}
     names = implementations or list(impls)
     if n_steps is None:  # calibrate on the baseline: about target_s seconds per timed run
         n_steps = 4
@@ -129,11 +189,14 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     rows = []
     for name in names:
         rate = n_chains * n_steps / impls[name]()
-        row = {"implementation": name, "B": n_chains, "M": M, "d": d, "n_steps": n_steps, "config_steps_per_s": rate}
+        row = {"implementation": name, "B": n_chains, "M": M, "d": d, "n_steps": n_steps, "config_steps_per_s": rate,
+               "devices": cores.get(name, jax.local_device_count())}
         if limits:
             row["exp_fraction"] = rate * exps / limits["exp_per_s"]
             row["flop_fraction"] = rate * flops / limits["flop_per_s"]
             row["fraction_of_limit"] = max(row["exp_fraction"], row["flop_fraction"])
+            if "bytes_per_s" in limits:  # the least memory traffic of a step: read and write x and its gradient
+                row["bandwidth_fraction"] = rate * 4 * (2 * M * d) * 4 / limits["bytes_per_s"]
         rows.append(row)
     for row in rows:
         row["ratio_to_baseline"] = row["config_steps_per_s"] / rows[0]["config_steps_per_s"]
@@ -184,13 +247,16 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
 
 
 def sweep(limits: dict | None = None, Ms=SWEEP_M, ds=SWEEP_D, target_s: float = 0.3, log=print) -> list[dict]:
-    """Baseline and ls.simulate over M x d; B shrinks with the work per step (B M^2 d about P0's, 8 <= B <= 1024)."""
+    """Baseline and ls.simulate over M x d; B shrinks with the work per step (B M^2 d about P0's, 8 <= B <= 1024);
+    the lanes layout where B fills its blocks."""
     rows = []
     for d in ds:
         for M in Ms:
             n_chains = int(min(1024, max(8, 2 ** round(math.log2(1024 * 16 * 16 * 3 / (M * M * d))))))
-            got = measure(M, d, n_chains, limits=limits, target_s=target_s,
-                          implementations=["baseline", "ls.simulate", "ls.simulate, lanes"])
+            names = ["baseline", "ls.simulate, chains"]
+            if n_chains >= layouts.Lanes().cpu_block:  # fewer chains than a lanes block would mostly run padding
+                names.append("ls.simulate, lanes")
+            got = measure(M, d, n_chains, limits=limits, target_s=target_s, implementations=names)
             for r in got:
                 log(_format(r))
             rows += got

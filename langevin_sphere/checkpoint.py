@@ -76,6 +76,10 @@ class Checkpoint:
         return finished or n_chunks % self.every == 0
 
     def save(self, fingerprint: str, states, failed, records, quenches, done: int) -> None:
+        """Write the checkpoint (host arrays, gathered by every process); in a multi-process run only process 0
+        writes, and every process reads it on resume (a file system they share)."""
+        if jax.process_index() != 0:
+            return
         arrays = {"fingerprint": np.asarray(fingerprint), "done": np.asarray(done), "failed": np.asarray(failed)}
         for i, leaf in enumerate(jax.tree.leaves(states)):
             arrays[f"state_{i}"] = np.asarray(leaf)

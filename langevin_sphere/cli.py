@@ -1,4 +1,8 @@
-"""Command line: ``langevin-sphere run | figures | bench | report | catalogue`` (also ``python -m langevin_sphere``)."""
+"""Command line: ``langevin-sphere run | figures | bench | report | catalogue`` (also ``python -m langevin_sphere``).
+
+Every command first splits the CPU into one JAX device per core (unless the user chose a count) and, for
+``run --distributed`` or ``run --coordinator ...``, joins a ``jax.distributed`` run; both before JAX's backends start.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,20 @@ __all__ = ["main"]
 
 
 def _run(args) -> int:
+    import jax
+
     from . import config, experiment, figures
 
     cfg, text = config.load(args.config)
     out = Path(args.out) if args.out else Path("runs") / cfg.name
-    print(f"langevin-sphere run: {cfg.name} -> {out}")
+    lead = jax.process_index() == 0
+    print(f"langevin-sphere run: {cfg.name} -> {out}" + ("" if jax.process_count() == 1 else
+          f" (process {jax.process_index()} of {jax.process_count()}, {jax.device_count()} devices)"))
     start = time.perf_counter()
-    summary = experiment.run(cfg, text, out, progress=not args.quiet)
+    summary = experiment.run(cfg, text, out, progress=not args.quiet and lead,
+                             log=print if lead else (lambda *_: None))
+    if not lead:
+        return 0
     print(f"\nE* = {summary['E_star']:.6g} ({summary['E_star_source']}); success: quenched final energy within "
           f"{summary['eps']:g} of E*")
     print(f"{'schedule':26s} {'chains':>6s} {'success [95% CI]':>24s} {'minimum':>8s} {'plateau':>8s} "
@@ -68,6 +79,19 @@ def _catalogue(args) -> int:
     return 0
 
 
+def _join_processes(args) -> None:
+    """``jax.distributed.initialize`` for ``--distributed`` / ``--coordinator``, before JAX's backends start."""
+    if not (getattr(args, "distributed", False) or getattr(args, "coordinator", None)):
+        return
+    import jax
+
+    if args.coordinator and (args.num_processes is None or args.process_id is None):
+        raise SystemExit("langevin-sphere run: --coordinator needs --num-processes and --process-id")
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU processes gather records over gloo
+    jax.distributed.initialize(coordinator_address=args.coordinator, num_processes=args.num_processes,
+                               process_id=args.process_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import devices
 
@@ -82,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("config", nargs="?", help="TOML config file (default: the embedded default experiment)")
     p.add_argument("--out", help="output folder (default: runs/<name>); re-running on it resumes")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    d = p.add_argument_group("several processes (jax.distributed; each process runs the same command)")
+    d.add_argument("--distributed", action="store_true",
+                   help="join a multi-process run, detected from the environment (SLURM, Open MPI)")
+    d.add_argument("--coordinator", help="address HOST:PORT of process 0 (instead of auto-detection)")
+    d.add_argument("--num-processes", type=int, help="number of processes (with --coordinator)")
+    d.add_argument("--process-id", type=int, help="this process's index, 0 .. num-processes - 1 (with --coordinator)")
     p.set_defaults(fn=_run)
     p = sub.add_parser("figures", help="redraw the figures from saved results (no simulation)")
     p.add_argument("--runs", default="runs", help="folder searched for saved experiments (default: runs)")
@@ -105,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="landscape folder names to build (default: every landscape found)")
     p.set_defaults(fn=_catalogue)
     args = parser.parse_args(argv)
+    _join_processes(args)
     from .config import ConfigError
 
     try:

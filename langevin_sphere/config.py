@@ -39,7 +39,8 @@ Optional keys (defaults in brackets):
   lowest quenched energy found).
 - ``[run] chunk_records`` [10]: records per compiled chunk (a checkpoint after each). ``layout`` ["chains"]:
   :func:`langevin_sphere.simulate`'s layout; "lanes" is the faster chains-last CPU step for small M and d, equal
-  to the default up to float32 round-off but not bit for bit independent of the number of chains.
+  to "chains" up to float32 round-off; "auto" picks the faster of the two. The default stays "chains", the layout
+  of the stored experiments, so that re-running them reproduces their files bit for bit.
   ``integrator`` ["euler_maruyama"]: a name of :data:`langevin_sphere.integrators.REGISTRY`.
 - ``[energy]``: besides the keys above, any field of the energy class of ``kind``
   (:data:`langevin_sphere.energies.REGISTRY`), e.g. ``both_views`` of DHEL.
@@ -142,7 +143,7 @@ class RunConfig:
     t_max: float = 40.0
     record_every: int = 100
     chunk_records: int = 10
-    layout: str = "chains"  # simulate's layout: "chains" (bitwise layout-independent) or "lanes" (faster on CPU)
+    layout: str = "chains"  # simulate's layout: "chains" (that of the stored experiments), "lanes" or "auto"
     integrator: str = "euler_maruyama"  # a name of integrators.REGISTRY
 
     def build_integrator(self) -> integrators.Integrator:
@@ -324,8 +325,8 @@ def loads(text: str) -> Config:
         _positive(f"run.{key}", getattr(run, key))
     if abs(run.n_steps * run.step_size - run.t_max) > 1e-9 * run.t_max or run.n_steps < 1:
         raise ConfigError(f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}")
-    if run.layout not in ("chains", "lanes"):
-        raise ConfigError(f"run.layout must be one of chains, lanes, got run.layout={run.layout!r}")
+    if run.layout not in ("auto", "chains", "lanes"):
+        raise ConfigError(f"run.layout must be one of auto, chains, lanes, got run.layout={run.layout!r}")
     if run.integrator not in integrators.REGISTRY:
         raise ConfigError(f"run.integrator must be one of {', '.join(integrators.REGISTRY)}, "
                           f"got run.integrator={run.integrator!r}")

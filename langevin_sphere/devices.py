@@ -14,7 +14,7 @@ import warnings
 
 import jax
 
-__all__ = ["set_host_device_count", "available_cores", "user_chose_device_count"]
+__all__ = ["set_host_device_count", "available_cores", "user_chose_device_count", "host_memory_available"]
 
 
 def available_cores() -> int:
@@ -64,3 +64,29 @@ def set_host_device_count(n: int | None = None) -> int:
             )
         return have
     return n
+
+
+def host_memory_available() -> tuple[int, str]:
+    """Bytes this process can still allocate on the host, and what bounds it: the smaller of the memory the OS reports
+    available (``MemAvailable``) and the room left under an address-space limit (``ulimit -v``)."""
+    import resource
+
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        limits.append((int(info["MemAvailable"].split()[0]) * 1024, "available memory"))
+    except (OSError, KeyError, ValueError):
+        pages = os.sysconf("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else -1
+        if pages > 0:
+            limits.append((pages * os.sysconf("SC_PAGE_SIZE"), "available memory"))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        used = 0
+        try:
+            with open("/proc/self/status") as f:
+                used = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+        limits.append((max(soft - used, 0), "address-space limit (ulimit -v)"))
+    return min(limits) if limits else (2**63 - 1, "unknown")

@@ -42,6 +42,11 @@ from .simulate import simulate
 __all__ = ["run"]
 
 
+def _lead() -> bool:
+    """Whether this process writes the files: the only one, or process 0 of a ``jax.distributed`` run."""
+    return jax.process_index() == 0
+
+
 def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
     e = cfg.energy
     if e.kind == "infonce" and not (e.frozen_anchors and e.anchors == "random"):
@@ -70,7 +75,8 @@ def _basin_starts(cfg: config_lib.Config, energy, out: Path, e_star: float | Non
                                 swap_views=cfg.energy.swap_views)
     arrays = {k: tab[k] for k in ("start_energy", "start_label", "start_grad_norm")}
     arrays["wall_time"] = time.perf_counter() - start
-    io.save_npz(path, arrays)
+    if _lead():
+        io.save_npz(path, arrays)
     return arrays
 
 
@@ -81,7 +87,8 @@ def _end_states(path: Path, energy, x, symmetries) -> landscape.EndStates:
         arrays = io.load_npz(path)
         return landscape.EndStates(**{k: arrays[k] for k in landscape.EndStates._fields})
     states = landscape.classify(energy, np.asarray(x), symmetries=symmetries)
-    io.save_npz(path, states._asdict())
+    if _lead():
+        io.save_npz(path, states._asdict())
     return states
 
 
@@ -97,7 +104,7 @@ def _prepare(out: Path, text: str) -> None:
                 f"{out} holds results of a different config ({saved}); refusing to mix them. "
                 "Use another --out folder, or delete that one."
             )
-    else:
+    elif _lead():
         try:
             io.atomic_write_bytes(saved, text.encode())
         except OSError as err:
@@ -145,8 +152,9 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         if quench_every:
             record.update(quench_t=res.quench_t, quench_energies=res.quench_energy,
                           quench_grad_norms=res.quench_grad_norm)
-        io.save_npz(path, record)
-        ckpt.unlink()
+        if _lead():
+            io.save_npz(path, record)
+            ckpt.unlink(missing_ok=True)
         runs.append(record)
 
     log("classifying the end states (float64 quench, Hessian off the symmetry modes)")
@@ -168,14 +176,16 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
                      outcomes_of="the same starts classified: float64 quench to resolution, Hessian off the "
                                  "symmetry modes (landscape.classify); the rows above are float32 quenches to 1e-5",
                      end_state_levels=_final_basins(basin_ends, e_star, cfg.analysis.eps))
-        io.save_json(out / "basins.json", table)
+        if _lead():
+            io.save_json(out / "basins.json", table)
         summary["basin_table"] = {k: table[k] for k in ("n_starts", "global", "trapped", "not_converged", "outcomes")}
         summary["basin_table"]["gaps"] = [b["gap"] for b in table["end_state_levels"] if b["gap"] > cfg.analysis.eps]
     events = {s["label"]: s.pop("events") for s in summary["schedules"]}
-    io.save_json(out / "trapping_events.json", {"window": cfg.analysis.window, "eps": cfg.analysis.eps,
-                                                  "E_star": e_star, "events": events})
-    io.save_json(out / "summary.json", summary)
-    _save_traces(out / "traces.csv", cfg, runs)
+    if _lead():  # one process writes; the others computed the same numbers
+        io.save_json(out / "trapping_events.json", {"window": cfg.analysis.window, "eps": cfg.analysis.eps,
+                                                      "E_star": e_star, "events": events})
+        io.save_json(out / "summary.json", summary)
+        _save_traces(out / "traces.csv", cfg, runs)
     return summary
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from . import diagnostics, io, schedules
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
            "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
-           "from_studies", "bench_sweep", "experiment_traces"]
+           "from_studies", "bench_sweep", "experiment_traces", "weak_order"]
 
 
 def _subplots(*args, figsize=None, **kwargs):
@@ -483,16 +484,69 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
             written += tails(study, io.load_npz(file.parent / "tails.npz"), Path(out_dir) / name)
         elif study.get("kind") == "escape":
             written += escape_mechanism(study, Path(out_dir) / name)
+        elif study.get("kind") == "weak_order":
+            written += weak_order(study, Path(out_dir) / name)
     return written
 
 
+_SCHEMES = {"euler_maruyama": ("geodesic Euler-Maruyama", "o", 0), "leimkuhler_matthews":
+            ("geodesic Leimkuhler-Matthews", "s", 1), "leimkuhler_matthews_uncorrected":
+            ("the same, c = 0 (no curvature correction)", "D", 7), "mala": ("MALA (|bias| + 2 SE shown)", "v", 2)}
+_CASES = {"vmf_bk2": r"von Mises-Fisher on $S^2$, $\beta\kappa = 2$: $E[\mu\cdot x]$",
+          "vmf_bk8": r"von Mises-Fisher on $S^2$, $\beta\kappa = 8$: $E[\mu\cdot x]$",
+          "pair_bk8": r"coupled pair, $E = -\kappa\, x_1\cdot x_2$, $\beta\kappa = 8$: $E[x_1\cdot x_2]$"}
+
+
+def weak_order(study: dict, path: str | Path) -> list[Path]:
+    """|bias| of the stationary average against the step size h, one panel per test law, one marker per integrator,
+    with the weighted power-law fits (slope +- SE in the legend); MALA, which has no bias, as |bias| + 2 SE."""
+    cases = [c for c in _CASES if any(r["case"] == c for r in study["rows"])]
+    fig, axes = _subplots(1, len(cases), figsize=(5.2 * len(cases), 5.6), squeeze=False)
+    for ax, case in zip(axes[0], cases):
+        for name, (label, marker, colour) in _SCHEMES.items():
+            rows = [r for r in study["rows"] if r["case"] == case and r["integrator"] == name]
+            if not rows:
+                continue
+            h = np.array([r["h"] for r in rows])
+            bias, se = np.array([r["bias"] for r in rows]), np.array([r["se"] for r in rows])
+            fit = study["fits"].get(f"{case}/{name}", {})
+            if name == "mala":
+                ax.plot(h, np.abs(bias) + 2 * se, marker, color=_colour(colour), ls="none", label=label)
+                continue
+            if "slope" in fit:
+                label += f": slope {fit['slope']:.2f} $\\pm$ {fit['slope_se']:.2f}"
+                hh = np.geomspace(h.min(), h.max(), 50)
+                ax.plot(hh, fit["coefficient"] * hh ** fit["slope"], "-", color=_colour(colour), lw=1, alpha=0.7)
+            for sel, face in ((bias >= 0, _colour(colour)), (bias < 0, "white")):  # bias < 0: open markers
+                if sel.any():
+                    ax.errorbar(h[sel], np.abs(bias[sel]), yerr=2 * se[sel], fmt=marker, color=_colour(colour), ms=5,
+                                capsize=2, mfc=face, label=label)
+                    label = None
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        lo, hi = min(r["h"] for r in study["rows"] if r["case"] == case), max(r["h"] for r in study["rows"]
+                                                                              if r["case"] == case)
+        ax.set_xticks([t for t in (0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2) if lo <= t <= hi * 1.01])
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("step size h (diffusion time, beta = 1)")
+        ax.set_ylabel("|bias| of the stationary average (2 SE bars)")
+        ax.set_title(_CASES[case], fontsize=9)
+        ax.grid(alpha=0.3, which="both", lw=0.5)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below the axes: no data hidden
+    fig.suptitle("Weak order: |bias| of the stationary average against the step size h (float32; open markers: "
+                 "bias < 0)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def bench_sweep(rows: list[dict], path: str | Path, device: str) -> list[Path]:
-    """config-steps/s against M, one colour per d; solid the lanes layout, dotted the default one, dashed the
+    """config-steps/s against M, one colour per d; solid the lanes layout, dotted the per-chain one, dashed the
     baseline; from ``bench.json``'s sweep. Writes PNG and PDF."""
     fig, ax = _subplots(figsize=(6.5, 4.5))
     colours = colormaps["tab10"].colors
     for i, d in enumerate(sorted({r["d"] for r in rows})):
-        for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate", ":o"), ("baseline", "--s")):
+        for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate, chains", ":o"), ("baseline", "--s")):
             sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
             if sel:
                 ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],

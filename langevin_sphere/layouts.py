@@ -8,9 +8,10 @@ device's chains block after block with ``lax.map`` and shards the blocks over de
 - :class:`Chains` (default): ``vmap`` of the kernel's one-chain step. On the CPU blocks of 8 chains, whose
   intermediates stay in cache; elsewhere a device's chains at once. A chain's trajectory is bit for bit the same
   whatever B, the chunking and the devices.
-- :class:`Lanes`: the integrator's registered chains-last step on blocks of up to 1024 chains stored (n, d, B), so
-  that the CPU's vector lanes run over chains (about 2x the throughput on InfoNCE). The same dynamics and noise:
-  results agree with ``Chains`` to float32 round-off, reproducible for the same B, chunking and devices.
+- :class:`Lanes`: the integrator's registered chains-last step on blocks of a fixed number of chains stored
+  (n, d, B), so that the CPU's vector lanes run over chains (about 2x the throughput on InfoNCE for small M and d).
+  The same dynamics and noise: results agree with ``Chains`` to float32 round-off, and a chain's trajectory is bit
+  for bit the same whatever B, the chunking and the devices (its lane in its block never changes).
 """
 
 from __future__ import annotations
@@ -110,13 +111,14 @@ class Chains(Layout):
 
 
 class Lanes(Layout):
-    """The integrator's chains-last step on blocks of at most ``max_block`` chains, as even as a device's share
-    allows (the (M, M, block) intermediates of InfoNCE stay bounded)."""
+    """The integrator's chains-last step on blocks of ``cpu_block`` chains on the CPU (a fixed size: a chain sits at
+    the same lane of the same block whatever B, so its trajectory does not depend on B, the chunking or the devices;
+    the last block is padded), a device's chains at once elsewhere."""
 
-    max_block: int = 1024
+    cpu_block: int = 512  # P0 on one device: 5.7e5 config-steps/s at 128, 8.8e5 at 512, 9.0e5 at 1024
 
     def block_size(self, share: int, platform: str) -> int:
-        return -(-share // -(-share // self.max_block))
+        return self.cpu_block if platform == "cpu" else share
 
     def check(self, kernel: Kernel) -> None:
         if kernel.lanes_step is None:
@@ -140,12 +142,27 @@ class Lanes(Layout):
 
 
 _NAMES = {"chains": Chains, "lanes": Lanes}
+_AUTO_LANES_MAX = 128  # n d of a configuration up to which the chains-last step is the faster one (langevin-sphere bench)
 
 
-def get(layout: str | Layout) -> Layout:
-    """A layout from its name ("chains", "lanes") or itself."""
+def get(layout: str | Layout, kernel: Kernel | None = None, shape: tuple[int, ...] = (), platform: str = "cpu"
+        ) -> Layout:
+    """A layout from its name ("auto", "chains", "lanes") or itself.
+
+    "auto" is :class:`Lanes` where it is the faster one: on the CPU, for an integrator with a registered chains-last
+    step and an energy with its own chains-last gradient (``lanes_value_and_grad``, e.g. InfoNCE), when a
+    configuration has n d <= 128 numbers (the sweep of ``langevin-sphere bench``: lanes wins at M = 4 and 16 with
+    d = 3, and M = 4 with d = 16; the per-chain step wins from M = 16, d = 16 on); :class:`Chains` otherwise.
+    """
     if isinstance(layout, Layout):
         return layout
+    if layout == "auto":
+        n_numbers = shape[-2] * shape[-1] if len(shape) >= 2 else 0
+        lanes = (platform == "cpu" and kernel is not None and kernel.lanes_step is not None
+                 and getattr(kernel.sde.energy, "lanes_value_and_grad", None) is not None
+                 and n_numbers <= _AUTO_LANES_MAX)
+        return Lanes() if lanes else Chains()
     if layout not in _NAMES:
-        raise ValueError(f"simulate: layout must be one of {', '.join(map(repr, _NAMES))} or a Layout, got {layout=}")
+        raise ValueError(f"simulate: layout must be one of 'auto', {', '.join(map(repr, _NAMES))} or a Layout, "
+                         f"got {layout=}")
     return _NAMES[layout]()

@@ -46,6 +46,7 @@ __all__ = [
     "c_sweep_two_well",
     "tails",
     "c_sweep_dhel",
+    "weak_order",
     "performance_p0",
     "performance_devices",
     "performance_sweep",
@@ -77,6 +78,7 @@ SOURCES = {
     "catalogue_A": "landscapes/infonce-circle-M6-tau0.05/c_star.json",
     "catalogue_B": "landscapes/dhel-circle-M8-tau0.1/c_star.json",
     "escape": "studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05/study.json",
+    "weak_order": "studies/weak_order/study.json",
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
@@ -594,11 +596,13 @@ def c_sweep_dhel(study: dict, catalogue: dict) -> str:
 # ------------------------------------------------------------------------------------------------------ performance
 _IMPLEMENTATIONS = {
     "baseline": "baseline (`jit(vmap(lax.scan))`, `jax.grad`)",
-    "ls.simulate": ("`ls.simulate` (closed-form gradient, Threefry noise with d - 1 normals per row, "
-                    "polynomial exp map)"),
+    "ls.simulate": ("`ls.simulate` as called, default layout (closed-form gradient, Threefry noise with d - 1 "
+                    "normals per row, polynomial exp map)"),
+    "ls.simulate, chains": '`ls.simulate(..., layout="chains")`, one chain at a time',
     "ls.simulate, lanes": '`ls.simulate(..., layout="lanes")`, chains-last',
     "ls.simulate, autodiff": "`ls.simulate` with the energy as a plain callable (`jax.grad`)",
     "ls.simulate, 1 device": "`ls.simulate` on one device",
+    "PyTorch + geoopt": "PyTorch + geoopt `SphereExact` (autograd, `proju`, `expmap`; torch threads)",
 }
 
 
@@ -623,34 +627,100 @@ def _fraction_of_limit(rate: float, M: int, d: int, limits: dict) -> float:
     return max(rate * exps / limits["exp_per_s"], rate * flops / limits["flop_per_s"])
 
 
+_LAWS = {"vmf_bk2": "vMF, beta kappa = 2", "vmf_bk8": "vMF, beta kappa = 8", "pair_bk8": "coupled pair, beta kappa = 8"}
+_SCHEMES = {"euler_maruyama": "geodesic Euler-Maruyama", "leimkuhler_matthews": "geodesic Leimkuhler-Matthews",
+            "leimkuhler_matthews_uncorrected": "the same without its curvature correction (c = 0)", "mala": "MALA"}
+
+
+def weak_order(study: dict) -> str:
+    """Bias of a stationary average against h per integrator: power-law slope, the linear coefficient of a cubic
+    fit, the chi2 of a first- against a second-order model, and the cost to reach abs(bias) <= 1e-3."""
+    rows = []
+    for case, law in _LAWS.items():
+        for name, scheme in _SCHEMES.items():
+            got = [r for r in study["rows"] if r["case"] == case and r["integrator"] == name]
+            if not got:
+                continue
+            hs = ", ".join(f"{r['h']:g}" for r in got)
+            biases = ", ".join(f"{r['bias']:+.2e}" for r in got)
+            lo, hi = f"{min(r['se'] for r in got):.1e}", f"{max(r['se'] for r in got):.1e}"
+            ses = lo if lo == hi else f"{lo}-{hi}"
+            if name == "mala":
+                z = max(abs(r["bias"]) / r["se"] for r in got)
+                acc = ", ".join(f"{r['acceptance']:.2f}" for r in got)
+                rows.append([law, scheme, hs, biases, ses, f"none: all within {z:.1f} SE of 0", "-", "-",
+                             f"any h (acceptance {acc})"])
+                continue
+            fit = study["fits"][f"{case}/{name}"]
+            slope = f"{fit['slope']:.2f} ± {fit['slope_se']:.2f}" if "slope" in fit else "(bias changes sign)"
+            full = fit["full"]
+            o1, o2 = fit["order1"], fit["order2"]
+            if "slope" in fit:
+                cost = _sci(fit["grads_per_time_for_1e_3"])
+            elif max(abs(r["bias"]) for r in got) < 1e-3:
+                cost = f"<= {1 / max(r['h'] for r in got):.3g} (abs(bias) < 1e-3 at every h)"
+            else:
+                cost = "-"
+            a1 = f"{full['coef']['a1']:+.2e} ± {full['se']['a1']:.1e}"
+            if "a1_predicted" in fit:
+                a1 += f" (predicted {fit['a1_predicted']:+.2e})"
+            rows.append([law, scheme, hs, biases, ses, slope, a1,
+                         f"{o1['chi2']:.1f} / {o2['chi2']:.1f} ({o2['dof']})", cost])
+    header = ["law", "integrator", "step sizes h", "bias", "SE", "slope of log abs(bias)", "a1 (all powers)",
+              "chi2: order 1 / order 2 (dof)", "gradients per unit time for abs(bias) <= 1e-3"]
+    n = study["n_chains"]
+    notes = _notes(
+        f"Observable {study['observable']}; beta = 1, so h is in units of diffusion time and beta kappa = kappa. "
+        f"{n} chains of {study['rows_per_chain']} rows each (independent rows for vMF, independent coupled pairs "
+        "for the pair), started from the exact law, burn-in 10 autocorrelation times, SE over per-chain time "
+        f"averages; {study['float']}.",
+        "Slope: weighted fit of log abs(bias) against log h (where every bias has one sign and exceeds 3 SE). chi2: "
+        "weighted polynomial fits with as many parameters each, order 1 = a1 h + a2 h^2 (+ a3 h^3 with six step "
+        "sizes) against order 2 = a2 h^2 + a3 h^3 (+ a4 h^4). a1: the fit with all these powers, zero for a scheme "
+        "of weak order 2; for the scheme without its correction, predicted -(5/12) kappa Var (d = 3, beta = 1), the "
+        "term the correction c = 5 (d-2) / 24 cancels. Cost: 1 / h* with h* where the fitted "
+        "power law reaches abs(bias) = 1e-3, one gradient per step (MALA also evaluates the energy, and its "
+        "acceptance falls as the configuration grows: one accept/reject per chain).")
+    return _block("weak order of the integrators", _table(header, rows), notes)
+
+
 def performance_p0(bench: dict) -> str:
-    """The reference problem P0: each implementation's throughput, its devices, and ratios to the baseline."""
+    """The reference problem P0: each implementation's throughput, the cores it used, and ratios to the baseline
+    (and to PyTorch + geoopt, where the run had that row)."""
     p0 = bench["p0"]
     base = next(r for r in p0 if r["implementation"] == "baseline")
+    torch = next((r for r in p0 if r["implementation"] == "PyTorch + geoopt"), None)
     lim = bench["limits"]
     rows, like = [], []
+
+    def row(label, n, rate):
+        out = [label, str(n), _sci(rate), f"{rate / base['config_steps_per_s']:.2f}x"]
+        if torch is not None:
+            out.append(f"{rate / torch['config_steps_per_s']:.2f}x")
+        return out + [f"{_fraction_of_limit(rate, base['M'], base['d'], lim):.3f}"]
+
     for r in p0:
         n = _devices_of(r, bench)
-        rate = r["config_steps_per_s"]
-        fraction = r.get("fraction_of_limit", _fraction_of_limit(rate, r["M"], r["d"], lim))
         if n == 1 and r is not base:
             like.append(f"`{r['implementation'].removesuffix(', 1 device')}` "
                         f"{r['config_steps_per_s'] / base['config_steps_per_s']:.2f}x")
-        rows.append([_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), str(n),
-                     _sci(rate), f"{rate / base['config_steps_per_s']:.2f}x", f"{fraction:.3f}"])
+        rows.append(row(_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), n,
+                        r["config_steps_per_s"]))
     lanes_one = bench.get("scaling", {}).get("lanes", {}).get("one_device")
     if lanes_one is not None and _n_devices(bench) > 1:
-        rows.append(['`ls.simulate(..., layout="lanes")` on one device (scaling run)', "1", _sci(lanes_one),
-                     f"{lanes_one / base['config_steps_per_s']:.2f}x",
-                     f"{_fraction_of_limit(lanes_one, base['M'], base['d'], lim):.3f}"])
+        rows.append(row('`ls.simulate(..., layout="lanes")` on one device (scaling run)', 1, lanes_one))
         like.append(f"the lanes layout {lanes_one / base['config_steps_per_s']:.2f}x")
-    header = [f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})", "CPU devices",
-              "config-steps/s", "vs baseline (1 device)", "fraction of limit"]
+    header = [f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})",
+              "CPU devices (torch: threads)" if torch else "CPU devices", "config-steps/s",
+              "vs baseline (1 device)"] + (["vs PyTorch + geoopt"] if torch else []) + ["fraction of limit"]
     n_dev = _n_devices(bench)
     notes = _notes(
         f"The baseline ran on one CPU device (a plain `jit`); the rows on {n_dev} devices compare {n_dev} cores with "
         f"its one." if n_dev > 1 else "",
         f"Like with like, on one device each: {' and '.join(like)} the baseline." if like and n_dev > 1 else "",
+        f"PyTorch + geoopt ran on {torch['devices']} torch threads, as many as the library's {n_dev} CPU devices (a "
+        "JAX CPU device runs a block's small operations on one thread; large fused ones may use more)."
+        if torch is not None else "",
         f"Limits measured on {lim.get('device', '?')}: {_sci(lim['exp_per_s'])} exp/s, {_sci(lim['flop_per_s'])} "
         f"matmul FLOP/s, {_sci(lim['bytes_per_s'])} B/s copy bandwidth; fraction of limit: the larger of the exp and "
         "FLOP utilisations (M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs per config-step).",
@@ -663,7 +733,7 @@ def performance_devices(bench: dict) -> str:
     sc = bench["scaling"]
     n = sc["n_devices"]
     rows = [[label, _sci(sc[k]["one_device"]), _sci(sc[k]["all_devices"]), f"{sc[k]['efficiency_per_device']:.2f}"]
-            for k, label in (("chains", "default (chains)"), ("lanes", "lanes")) if k in sc]
+            for k, label in (("chains", "chains (one chain at a time)"), ("lanes", "lanes (chains-last)")) if k in sc]
     header = ["layout (P0)", "1 device", f"{n} devices", "efficiency per device"]
     notes = _notes(f"Config-steps/s; efficiency per device = rate on {n} devices / ({n} x rate on 1 device).")
     return _block("performance: CPU devices", _table(header, rows), notes)
@@ -684,22 +754,26 @@ def performance_sweep(bench: dict) -> str:
             if not c:
                 row.append("-")
                 continue
-            chains, lanes, base = c["ls.simulate"], c["ls.simulate, lanes"], c["baseline"]
-            a, b = chains["config_steps_per_s"], lanes["config_steps_per_s"]
-            sa, sb = _sci(a), _sci(b)
+            chains, lanes, base = c.get("ls.simulate, chains", c.get("ls.simulate")), c.get("ls.simulate, lanes"), \
+                c["baseline"]
+            a = chains["config_steps_per_s"]
+            b = lanes["config_steps_per_s"] if lanes else 0.0
+            sa, sb = _sci(a), _sci(b) if lanes else "-"
             if a >= b:
                 sa = f"**{sa}**"
             else:
                 sb = f"**{sb}**"
             row.append(f"{sa} / {sb} ({max(a, b) / base['config_steps_per_s']:.2f}x)")
         rows.append(row)
-    n = _devices_of(bench["sweep"][0] | {"implementation": "ls.simulate"}, bench)
+    library = next(r for r in bench["sweep"] if r["implementation"] != "baseline")
+    n = _devices_of(library, bench)
     notes = _notes(
-        "Config-steps/s of the default layout / the lanes layout, the better one in bold, and in parentheses its "
-        f"ratio to the baseline; the library ran on {n} CPU device{'s' if n > 1 else ''} and the baseline on one "
+        "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
+        f"better one in bold, and in parentheses its ratio to the baseline; the library ran on {n} CPU "
+        f"device{'s' if n > 1 else ''} and the baseline on one "
         f"({n} cores against 1: the sweep has no one-device runs of the library)." if n > 1 else
-        "Config-steps/s of the default layout / the lanes layout, the better one in bold, and in parentheses its "
-        "ratio to the baseline, all on one CPU device.")
+        "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
+        "better one in bold, and in parentheses its ratio to the baseline, all on one CPU device.")
     return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
 
 
@@ -724,6 +798,7 @@ def blocks(src: dict) -> list[str]:
         c_sweep_two_well(src["c_sweep_two_well"]),
         tails(src["tails"]),
         c_sweep_dhel(src["c_sweep_dhel"], src["catalogue_B"]),
+        weak_order(src["weak_order"]),
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),

@@ -158,7 +158,7 @@ _MAX_STEP_ANGLE = 1.0  # radians: a geodesic step longer than this does not reso
 def _check_step_size(states: LangevinState, h: float, beta0: float, d: int) -> None:
     """Refuse a step size absurdly large for the energy scale: drift h |grad E| or noise sqrt(2 h (d-1) / beta)
     above one radian per row at the start of the run."""
-    drift = h * float(jnp.nanmax(jnp.linalg.norm(states.grad, axis=-1)))
+    drift = h * float(np.nanmax(_to_host(jax.jit(lambda g: jnp.linalg.norm(g, axis=-1))(states.grad))))
     noise = math.sqrt(2.0 * h * (d - 1) / beta0)
     if drift > _MAX_STEP_ANGLE or noise > _MAX_STEP_ANGLE:
         g = drift / h
@@ -185,6 +185,42 @@ def _warn_if_one_cpu_device() -> None:
         )
 
 
+def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every: int, placement: Placement,
+                checkpoint: Checkpoint | None) -> None:
+    """Refuse, before anything is compiled, a run whose records cannot fit in host memory (or on a device with a
+    known memory limit), or whose checkpoint cannot fit on its disk; the message gives the estimate and the fix."""
+    x = jax.ShapeDtypeStruct(X0.shape[1:], X0.dtype)
+    state = jax.eval_shape(kernel.init, x, key)
+    one = jax.eval_shape(lambda st: records_lib.evaluate(recorded, st, jnp.asarray(False)), state)
+    per_record = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(one))  # one chain, one record
+    per_state = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(state))
+    n_chains = X0.shape[0]
+    records = n_chains * (n_records + 1) * per_record
+    gib = 2.0**-30
+    fix = (f"record less: a larger record_every (now {record_every}), fewer chains (now {n_chains})"
+           + (", or record_x=False" if "x" in recorded else "") + ", or split the run")
+    host = 2 * records  # the chunks' records and their concatenation at the end
+    available, bound = devices_lib.host_memory_available()
+    if host > available:
+        raise ValueError(
+            f"simulate: the records need {host * gib:.3g} GiB of host memory ({n_chains} chains x {n_records + 1} "
+            f"records x {per_record} bytes, held twice while they are assembled), more than the {available * gib:.3g} "
+            f"GiB left ({bound}); {fix}"
+        )
+    if checkpoint is not None:
+        import shutil
+
+        folder = checkpoint.path.parent if checkpoint.path.parent.exists() else Path(".")
+        need = records + (n_chains + placement.n_pad) * per_state
+        free = shutil.disk_usage(folder).free
+        if need > free:
+            raise ValueError(
+                f"simulate: the checkpoint {checkpoint.path} grows to {need * gib:.3g} GiB (the records so far and "
+                f"the state), more than the {free * gib:.3g} GiB free on its disk; {fix}, or write the checkpoint "
+                "to a disk with more room"
+            )
+
+
 @dataclasses.dataclass(frozen=True)
 class Placement:
     """Where the chains run: a 1-d mesh over the chain axis, ``block`` chains per block, ``n_pad`` padding chains
@@ -199,9 +235,9 @@ class Placement:
     def plan(cls, n_chains: int, devices: Sequence[jax.Device], layout: layouts_lib.Layout) -> Placement:
         devices = list(devices)
         platform = devices[0].platform
-        if platform == "cpu" and isinstance(layout, layouts_lib.Chains) and jax.process_count() == 1:
+        if platform == "cpu" and jax.process_count() == 1:
             # no more devices than needed for the fewest blocks per device: more would only run padding chains
-            n_blocks = -(-n_chains // layout.cpu_block)
+            n_blocks = -(-n_chains // layout.block_size(n_chains, platform))
             per_device = -(-n_blocks // len(devices))
             devices = devices[: -(-n_blocks // per_device)]
         block = layout.block_size(-(-n_chains // len(devices)), platform)
@@ -213,13 +249,20 @@ class Placement:
         return jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec("chains"))
 
     def place(self, tree):
-        """(B, ...) leaves -> padded to B + n_pad and sharded over the chain axis."""
+        """(B, ...) leaves -> padded to B + n_pad and sharded over the chain axis. Every process passes the same
+        whole arrays; after ``jax.distributed.initialize()`` each places the slices of its own devices."""
         total = self.n_chains + self.n_pad
 
-        def pad(a):
-            return jnp.concatenate([a, jnp.repeat(a[:1], total - a.shape[0], 0)])
+        def put(a):
+            if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):  # keys travel as their uint32 words
+                return jax.random.wrap_key_data(put(jax.random.key_data(a)), impl=jax.random.key_impl(a))
+            a = np.asarray(a)
+            a = np.concatenate([a, np.repeat(a[:1], total - a.shape[0], 0)])
+            if jax.process_count() == 1:
+                return jax.device_put(a, self.sharding)
+            return jax.make_array_from_callback(a.shape, self.sharding, lambda index: a[index])
 
-        return jax.device_put(jax.tree.map(pad, tree), self.sharding)
+        return jax.tree.map(put, tree)
 
     def host(self, tree, axis: int = 1):
         """Device records (..., B + n_pad, ...) -> numpy, padding dropped."""
@@ -291,7 +334,7 @@ def simulate(
     checkpoint_every: int = 1,
     quench_every: int | None = None,
     devices: Sequence[jax.Device] | None = None,
-    layout: str | layouts_lib.Layout = "chains",
+    layout: str | layouts_lib.Layout = "auto",
 ) -> Result:
     r"""Run B independent Langevin chains on (S^{d-1})^n with an annealed inverse temperature.
 
@@ -328,10 +371,11 @@ def simulate(
         would hold only padding are left out). Chains never communicate, and each has its own key, so the result is
         the same on one device or many (bit for bit within one process; XLA may round differently in a process
         configured with another number of CPU devices).
-      layout: ``"chains"`` (default) or ``"lanes"``, or a :class:`~langevin_sphere.layouts.Layout`: how a device
-        steps its chains (see :mod:`langevin_sphere.layouts`). ``"chains"`` is bit for bit independent of B, the
-        chunking and the devices; ``"lanes"`` is about 2x faster on the CPU for small M and d and agrees to
-        float32 round-off.
+      layout: ``"auto"`` (default), ``"chains"`` or ``"lanes"``, or a :class:`~langevin_sphere.layouts.Layout`: how a
+        device steps its chains (see :mod:`langevin_sphere.layouts`). ``"lanes"`` (chains-last, about 2x faster on
+        the CPU for small M and d) and ``"chains"`` (one chain at a time) agree to float32 round-off; each is bit for
+        bit independent of B, the chunking and the devices. ``"auto"`` takes lanes where it is the faster one (CPU,
+        an energy with its own chains-last gradient such as InfoNCE, n d <= 128) and chains elsewhere.
 
     Returns:
       A :class:`Result`.
@@ -363,8 +407,9 @@ def simulate(
     sde = Langevin(energy, schedule, anneal)
     dtype = X0.dtype
     kernel = build_kernel(sde, integrator, h, dtype)
-    layout_name = layout if isinstance(layout, str) else type(layout).__name__.lower()
-    layout = layouts_lib.get(layout)
+    platform = list(jax.devices() if devices is None else devices)[0].platform
+    layout = layouts_lib.get(layout, kernel, X0.shape, platform)
+    layout_name = type(layout).__name__.lower()
     layout.check(kernel)
     recorded = records_lib.defaults(kernel.integrator, record_x)
     for name, fn in (records or {}).items():
@@ -390,6 +435,7 @@ def simulate(
     if devices is None:
         _warn_if_one_cpu_device()
     placement = Placement.plan(n_chains, jax.devices() if devices is None else devices, layout)
+    _check_fits(kernel, recorded, X0, key, n_records, record_every, placement, ckpt)
     chain_keys = placement.place(jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains + placement.n_pad)))
     states = jax.jit(jax.vmap(kernel.init))(placement.place(X0), chain_keys)
     _check_step_size(states, h, float(schedule(jnp.asarray(0.0, dtype))), X0.shape[-1])

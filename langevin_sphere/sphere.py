@@ -9,6 +9,7 @@ Formulas (x a unit vector, v a tangent vector at x, i.e. x . v = 0):
     P_x v      = v - (x . v) x                              tangent projection
     Exp_x(v)   = cos(|v|) x + sin(|v|) v / |v|              exponential map (geodesic of length |v|)
     Log_x(y)   = theta (y - cos(theta) x) / |y - cos(theta) x|,  theta = dist(x, y)
+    Gamma_xy u = u - (y . u) / (1 + x . y) (x + y)          parallel transport of u in T_x to T_y along the geodesic
     dist(x, y) = 2 atan2(|x - y|, |x + y|)                  geodesic (great-circle) distance
 
 Reference: P.-A. Absil, R. Mahony, R. Sepulchre, *Optimization Algorithms on Matrix Manifolds* (2008), sec. 3.6, 4.1, 5.4.
@@ -31,6 +32,7 @@ __all__ = [
     "project",
     "exp",
     "log",
+    "transport",
     "distance",
     "tangent_normal",
     "riemannian_value_and_grad",
@@ -155,6 +157,20 @@ def log(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, "...
     w = project(x, y - x)  # = y - (x . y) x: tangent at x, of norm sin(theta)
     theta = distance(x, y)[..., None]
     return w / _sinc(theta)  # = theta * w / |w|, and 0 at y = x
+
+
+def transport(x: Float[Array, "... d"], y: Float[Array, "... d"], u: Float[Array, "... d"]) -> Float[Array, "... d"]:
+    """Parallel transport of u (tangent at x) to y along the minimising geodesic: u - (y . u) / (1 + x . y) (x + y).
+
+    An isometry T_x -> T_y (defined for y != -x); the identity at y = x.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> x, y = jnp.array([1.0, 0.0, 0.0]), jnp.array([0.0, 1.0, 0.0])
+      >>> transport(x, y, jnp.array([0.0, 1.0, 0.0])).tolist(), transport(x, y, jnp.array([0.0, 0.0, 1.0])).tolist()
+      ([-1.0, 0.0, 0.0], [0.0, 0.0, 1.0])
+    """
+    return u - _dot(y, u) / (1.0 + _dot(x, y)) * (x + y)
 
 
 def tangent_normal(key: PRNGKeyArray, x: Float[Array, "... d"]) -> Float[Array, "... d"]:

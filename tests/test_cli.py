@@ -68,7 +68,7 @@ def test_default_config_is_the_documented_trap_landscape():
         (("n_chains = 8", "n_chains = 'eight'"), "run.n_chains must be of type int"),
         (("n_chains = 8", "n_chains = 0"), "run.n_chains"),
         (("record_every = 10", "record_every = 7"), "run.record_every must divide"),
-        (("record_every = 10", "record_every = 10\nlayout = 'rows'"), "run.layout must be one of chains, lanes"),
+        (("record_every = 10", "record_every = 10\nlayout = 'rows'"), "run.layout must be one of auto, chains, lanes"),
         (("kind = \"infonce\"", "kind = \"hinge\""), "energy.kind must be one of"),
         (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),

@@ -153,3 +153,38 @@ def test_law_test_fails_on_the_mutant(law, mutant, monkeypatch):
     apply_mutant(monkeypatch, mutant)
     with pytest.raises(AssertionError):
         LAW_TESTS[law]()
+
+
+# ---- geodesic Leimkuhler-Matthews: the weak-order conformance check against its own faults ------------------------
+#
+# The check (test_integrators.py) asks bias(h/2) = bias(h) / 4 and a Richardson extrapolation at A_3(beta kappa).
+# Without the curvature correction the scheme is weak order 1 (bias -0.05 h at beta kappa = 8: the ratio is 1/2);
+# a drift x 0.9 or a noise power x 1/2 samples another temperature (the extrapolation misses A_3 by ~0.01).
+
+def glm_mutant(monkeypatch, fault):
+    cls = integrators.GeodesicLeimkuhlerMatthews
+    original_scale, original_step = cls.noise_scale, cls.step
+    if fault == "none":
+        return
+    if fault == "no_curvature_correction":
+        monkeypatch.setattr(cls, "noise_scale", lambda self, h, beta, d: jnp.sqrt(2.0 * h / beta))
+    elif fault == "noise_power":
+        monkeypatch.setattr(cls, "noise_scale", lambda self, h, beta, d: original_scale(self, h, 2.0 * beta, d))
+    elif fault == "drift_0.9":
+        def step(self, sde, state, t0, t1, key):  # the step driven by 0.9 x the cached gradient
+            weak = type(state)(x=state.x, energy=state.energy, grad=0.9 * state.grad, base=state.base, kick=state.kick)
+            return original_step(self, sde, weak, t0, t1, key)
+        monkeypatch.setattr(cls, "step", step)
+
+
+@pytest.mark.parametrize("fault", ["none", "no_curvature_correction", "noise_power", "drift_0.9"])
+def test_weak_order_check_catches_leimkuhler_matthews_faults(fault, monkeypatch):
+    import test_integrators
+
+    glm_mutant(monkeypatch, fault)
+    check = lambda: test_integrators.test_von_mises_fisher_law_with_the_declared_weak_order("leimkuhler_matthews")  # noqa: E731
+    if fault == "none":
+        check()
+    else:
+        with pytest.raises(AssertionError):
+            check()

@@ -201,3 +201,25 @@ def test_any_energy_field_can_be_annealed(X64):
         np.testing.assert_allclose(res.energy[:, r], jax.vmap(kcl)(jnp.asarray(res.x[:, r])), rtol=1e-5)
     with pytest.raises(ValueError, match="does not have"):
         ls.simulate(ls.energies.KCL(), X64[:4], KEY, anneal={"tau": t_schedule}, **RUN)
+
+
+def test_records_that_cannot_fit_are_refused_before_compiling(monkeypatch):
+    """1024 chains x 32 rows x 1e7 steps recorded at every step with record_x asks for ~7.5e3 GiB: refused at once
+    with the estimate and the fix. (Run under `ulimit -v 8388608`, the same call fails in 0.2 s naming the
+    address-space limit.)"""
+    x0 = ls.sphere.uniform(jax.random.key(0), (1024, 32, 3))
+    kw = dict(schedule=ls.schedules.constant(50.0), step_size=1e-3, n_steps=10**7, record_every=1, record_x=True)
+    monkeypatch.setattr(ls.devices, "host_memory_available", lambda: (8 * 2**30, "address-space limit (ulimit -v)"))
+    with pytest.raises(ValueError, match=r"records need 7.48e\+03 GiB .* more than the 8 GiB left \(address-space "
+                                         r"limit.*record_every \(now 1\).*record_x=False"):
+        ls.simulate(INFONCE, x0, KEY, **kw)
+
+
+def test_a_checkpoint_that_cannot_fit_on_disk_is_refused(monkeypatch, tmp_path):
+    import shutil
+
+    x0 = ls.sphere.uniform(jax.random.key(0), (8, 6, 3))
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
+    with pytest.raises(ValueError, match="checkpoint .* more than the 9.31e-07 GiB free on its disk"):
+        ls.simulate(INFONCE, x0, KEY, checkpoint=tmp_path / "c.npz", **RUN)
