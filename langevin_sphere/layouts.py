@@ -145,22 +145,25 @@ _NAMES = {"chains": Chains, "lanes": Lanes}
 _AUTO_LANES_MAX = 128  # n d of a configuration up to which the chains-last step is the faster one (langevin-sphere bench)
 
 
-def get(layout: str | Layout, kernel: Kernel | None = None, shape: tuple[int, ...] = (), platform: str = "cpu"
-        ) -> Layout:
+def get(layout: str | Layout, kernel: Kernel | None = None, shape: tuple[int, ...] = (), platform: str = "cpu",
+        n_devices: int = 1) -> Layout:
     """A layout from its name ("auto", "chains", "lanes") or itself.
 
     "auto" is :class:`Lanes` where it is the faster one: on the CPU, for an integrator with a registered chains-last
     step and an energy with its own chains-last gradient (``lanes_value_and_grad``, e.g. InfoNCE), when a
     configuration has n d <= 128 numbers (the sweep of ``langevin-sphere bench``: lanes wins at M = 4 and 16 with
-    d = 3, and M = 4 with d = 16; the per-chain step wins from M = 16, d = 16 on); :class:`Chains` otherwise.
+    d = 3, and M = 4 with d = 16; the per-chain step wins from M = 16, d = 16 on) and the chains fill a block on every
+    device (B >= 512 x devices; fewer would mostly run padding); :class:`Chains` otherwise. Each layout is bit for bit
+    independent of B, but "auto" changes layout at that threshold: name the layout to compare runs across it.
     """
     if isinstance(layout, Layout):
         return layout
     if layout == "auto":
         n_numbers = shape[-2] * shape[-1] if len(shape) >= 2 else 0
+        n_chains = shape[0] if len(shape) >= 3 else 0
         lanes = (platform == "cpu" and kernel is not None and kernel.lanes_step is not None
                  and getattr(kernel.sde.energy, "lanes_value_and_grad", None) is not None
-                 and n_numbers <= _AUTO_LANES_MAX)
+                 and n_numbers <= _AUTO_LANES_MAX and n_chains >= Lanes().cpu_block * n_devices)
         return Lanes() if lanes else Chains()
     if layout not in _NAMES:
         raise ValueError(f"simulate: layout must be one of 'auto', {', '.join(map(repr, _NAMES))} or a Layout, "

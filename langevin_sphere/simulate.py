@@ -375,7 +375,8 @@ def simulate(
         device steps its chains (see :mod:`langevin_sphere.layouts`). ``"lanes"`` (chains-last, about 2x faster on
         the CPU for small M and d) and ``"chains"`` (one chain at a time) agree to float32 round-off; each is bit for
         bit independent of B, the chunking and the devices. ``"auto"`` takes lanes where it is the faster one (CPU,
-        an energy with its own chains-last gradient such as InfoNCE, n d <= 128) and chains elsewhere.
+        an energy with its own chains-last gradient such as InfoNCE, n d <= 128, B >= 512 per device) and chains
+        elsewhere (see :func:`langevin_sphere.layouts.get`).
 
     Returns:
       A :class:`Result`.
@@ -407,8 +408,8 @@ def simulate(
     sde = Langevin(energy, schedule, anneal)
     dtype = X0.dtype
     kernel = build_kernel(sde, integrator, h, dtype)
-    platform = list(jax.devices() if devices is None else devices)[0].platform
-    layout = layouts_lib.get(layout, kernel, X0.shape, platform)
+    device_list = list(jax.devices() if devices is None else devices)
+    layout = layouts_lib.get(layout, kernel, X0.shape, device_list[0].platform, len(device_list))
     layout_name = type(layout).__name__.lower()
     layout.check(kernel)
     recorded = records_lib.defaults(kernel.integrator, record_x)

@@ -62,3 +62,17 @@ def test_layout_arguments_are_checked():
         ls.simulate(zero_energy, x0, jax.random.key(0), layout="rows", **kw)
     with pytest.raises(ValueError, match="chains-last step"):
         ls.simulate(zero_energy, x0, jax.random.key(0), layout="lanes", integrator=ls.integrators.MALA(), **kw)
+
+
+def test_auto_layout_takes_lanes_only_where_it_is_the_faster_one():
+    kernel = ls.kernel.build_kernel(ls.sde.Langevin(ls.energies.InfoNCE(tau=0.2), ls.schedules.constant(1.0)), None,
+                                    1e-3)
+    get = ls.layouts.get
+    assert isinstance(get("auto", kernel, (1024, 32, 3), "cpu", 2), ls.layouts.Lanes)  # P0 on 2 devices
+    assert isinstance(get("auto", kernel, (1023, 32, 3), "cpu", 2), ls.layouts.Chains)  # a block short per device
+    assert isinstance(get("auto", kernel, (4096, 64, 3), "cpu", 1), ls.layouts.Chains)  # n d = 192 > 128
+    assert isinstance(get("auto", kernel, (4096, 32, 3), "gpu", 1), ls.layouts.Chains)
+    plain = ls.kernel.build_kernel(ls.sde.Langevin(lambda x: jnp.sum(x), ls.schedules.constant(1.0)), None, 1e-3)
+    assert isinstance(get("auto", plain, (4096, 32, 3), "cpu", 1), ls.layouts.Chains)  # no chains-last gradient
+    glm = ls.kernel.build_kernel(kernel.sde, ls.integrators.GeodesicLeimkuhlerMatthews(), 1e-3)
+    assert isinstance(get("auto", glm, (4096, 32, 3), "cpu", 1), ls.layouts.Chains)  # no chains-last step
