@@ -168,9 +168,11 @@ def test_default_run_completes(tmp_path, capsys):
     summary = json.loads((tmp_path / "summary.json").read_text())
     by_kind = {s["label"]: s for s in summary["schedules"]}
     assert (tmp_path / "energy_traces.png").exists()
-    # measured (seed 0): the nearly instantaneous quench traps 20 / 256 chains, slow geometric annealing 1 / 256
-    assert by_kind["constant beta=1000"]["trapped"] > 0.05
-    assert by_kind["geometric rate=0.5"]["trapped"] < 0.02
+    # measured (seed 0, experiments/results/default): the default landscape has no non-global minimum; the nearly
+    # instantaneous quench leaves 5 / 256 chains on plateaus, slow geometric annealing none
+    assert all(s["outcomes"]["minimum"]["count"] == 0 for s in summary["schedules"])
+    assert by_kind["constant beta=1000"]["outcomes"]["plateau"]["count"] == 5
+    assert by_kind["geometric rate=0.5"]["success"] == 1.0
     assert all(s["quench_grad_norm_max"] < 1e-5 for s in summary["schedules"])
 
 
