@@ -187,3 +187,15 @@ def trapping_events(
                     })
             start = q if q < n_q and trapped[b, q] else None
     return events
+
+
+def distance_to_optimum(x, x_star, *, pairs: bool = True, swap_views: bool = True):
+    """Deprecated name: the distance to the optimum's orbit is :func:`langevin_sphere.symmetries.distance_to_optimum`
+    (it needs the symmetries' alignment, which is geometry, not statistics)."""
+    import warnings
+
+    from . import symmetries
+
+    warnings.warn("diagnostics.distance_to_optimum moved to langevin_sphere.symmetries.distance_to_optimum",
+                  DeprecationWarning, stacklevel=2)
+    return symmetries.distance_to_optimum(x, x_star, pairs=pairs, swap_views=swap_views)

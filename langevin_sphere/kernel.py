@@ -1,7 +1,7 @@
 """The Langevin kernel: a pure ``init`` and ``step`` for one chain, built from an SDE, an integrator and a step size.
 
     kernel = build_kernel(sde, integrator, step_size)
-    state = kernel.init(x, chain_key)                   # x: (n, d)
+    state = kernel.init(x)                              # x: (n, d); kernel.init(x, chain_key) for a random start
     state, info = kernel.step(state, k, chain_key)      # step k: from t_k = k h to t_{k+1}
 
 As blackjax builds a ``SamplingAlgorithm(init, step)`` and jax-md an ``(init_fn, apply_fn)`` pair, this is the one
@@ -35,7 +35,7 @@ _INIT_WORD = 0xFFFFFFFF  # fold_in(chain_key, 2^32 - 1) seeds a random initial s
 class Kernel(NamedTuple):
     """A built kernel: pure functions of one chain (``lanes_step``: of a chains-last block, or None)."""
 
-    init: Callable[[Float[Array, "n d"], PRNGKeyArray], Any]
+    init: Callable[..., Any]  # (x (n, d), chain_key=None) -> state
     step: Callable[[Any, Array, PRNGKeyArray], tuple[Any, Any]]
     lanes_step: Callable[[Any, Array, PRNGKeyArray], tuple[Any, Any]] | None
     step_size: float
@@ -66,8 +66,9 @@ def build_kernel(sde: Langevin, integrator: integrators_lib.Integrator | None, s
         t0 = jnp.asarray(k, jnp.int32).astype(dtype) * h
         return t0, t0 + h
 
-    def init(x, chain_key):
-        return integrator.init(sde, x, jnp.asarray(0.0, dtype), noise.fold_in(chain_key, jnp.asarray(_INIT_WORD, jnp.uint32)))
+    def init(x, chain_key=None):  # the key only for integrators with a random initial state (none built in)
+        key = None if chain_key is None else noise.fold_in(chain_key, jnp.asarray(_INIT_WORD, jnp.uint32))
+        return integrator.init(sde, x, jnp.asarray(0.0, dtype), key)
 
     def step(state, k, chain_key):
         t0, t1 = times(k)

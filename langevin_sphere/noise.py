@@ -79,6 +79,8 @@ def fold_in(keys: PRNGKeyArray, data) -> PRNGKeyArray:
     """
     words = jax.random.key_data(keys)
     if words.shape[-1:] != (2,) or jax.random.key_impl(keys) != jax.random.key_impl(jax.random.key(0)):
+        if jnp.ndim(keys) == 0:  # one key (a chain's, in the kernel)
+            return jax.random.fold_in(keys, data)
         return jax.vmap(jax.random.fold_in, in_axes=(0, None))(keys, data)
     data = jnp.broadcast_to(jnp.asarray(data).astype(jnp.uint32), words.shape[:-1])
     y0, y1 = threefry2x32(jnp.moveaxis(words, -1, 0), jnp.zeros_like(data), data)

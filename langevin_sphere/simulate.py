@@ -187,8 +187,9 @@ def _warn_if_one_cpu_device() -> None:
 
 def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every: int, placement: Placement,
                 checkpoint: Checkpoint | None) -> None:
-    """Refuse, before anything is compiled, a run whose records cannot fit in host memory (or on a device with a
-    known memory limit), or whose checkpoint cannot fit on its disk; the message gives the estimate and the fix."""
+    """Refuse, before anything is compiled, a run whose records cannot fit in host memory, or whose checkpoint cannot
+    fit on its disk; the message gives the estimate and the fix. In a multi-process run every process checks its own
+    host and all refuse together (one refusing alone would leave the others waiting in a collective)."""
     x = jax.ShapeDtypeStruct(X0.shape[1:], X0.dtype)
     state = jax.eval_shape(kernel.init, x, key)
     one = jax.eval_shape(lambda st: records_lib.evaluate(recorded, st, jnp.asarray(False)), state)
@@ -201,24 +202,37 @@ def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every:
            + (", or record_x=False" if "x" in recorded else "") + ", or split the run")
     host = 2 * records  # the chunks' records and their concatenation at the end
     available, bound = devices_lib.host_memory_available()
+    problem = None
     if host > available:
-        raise ValueError(
+        problem = (
             f"simulate: the records need {host * gib:.3g} GiB of host memory ({n_chains} chains x {n_records + 1} "
             f"records x {per_record} bytes, held twice while they are assembled), more than the {available * gib:.3g} "
             f"GiB left ({bound}); {fix}"
         )
-    if checkpoint is not None:
+    elif checkpoint is not None:
         import shutil
 
         folder = checkpoint.path.parent if checkpoint.path.parent.exists() else Path(".")
-        need = records + (n_chains + placement.n_pad) * per_state
+        # the records, the quench records (at most two floats per chain and record) and the state, twice: an atomic
+        # write keeps the previous checkpoint until the new one is complete
+        quenches = n_chains * (n_records + 1) * 2 * X0.dtype.itemsize
+        need = 2 * (records + quenches + (n_chains + placement.n_pad) * per_state)
         free = shutil.disk_usage(folder).free
         if need > free:
-            raise ValueError(
-                f"simulate: the checkpoint {checkpoint.path} grows to {need * gib:.3g} GiB (the records so far and "
-                f"the state), more than the {free * gib:.3g} GiB free on its disk; {fix}, or write the checkpoint "
-                "to a disk with more room"
+            problem = (
+                f"simulate: the checkpoint {checkpoint.path} needs up to {need * gib:.3g} GiB on its disk (the records "
+                f"so far and the state, twice while a new checkpoint replaces the old one), more than the "
+                f"{free * gib:.3g} GiB free; {fix}, or write the checkpoint to a disk with more room"
             )
+    if jax.process_count() > 1:  # refuse on every process, or on none
+        from jax.experimental import multihost_utils
+
+        refused = np.asarray(multihost_utils.process_allgather(np.asarray(problem is not None)))
+        if refused.any() and problem is None:
+            problem = (f"simulate: process(es) {np.flatnonzero(refused).tolist()} of this run refused it (records or "
+                       "checkpoint too large for their host); see their message")
+    if problem is not None:
+        raise ValueError(problem)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1043,8 +1043,9 @@ def weak_order_study(out: str | Path, *, n_chains: int = 4096, rows: int = 32, t
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "study.json"
-    done = {(r["case"], r["integrator"], r["h"]): r for r in io.load_json(path)["rows"]} if path.exists() else {}
-    rows_out: list[dict] = []
+    stored = io.load_json(path)["rows"] if path.exists() else []
+    done = {(r["case"], r["integrator"], r["h"]): r for r in stored}
+    rows_out: list[dict] = [r for r in stored if r["case"] not in cases.split(",")]  # other cases: kept as stored
 
     def save():
         result = {"kind": "weak_order", "observable": "E[mu . x] (vMF, beta = 1) or E[x_1 . x_2] (coupled pair)",

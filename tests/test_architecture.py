@@ -14,8 +14,8 @@ import pytest
 import langevin_sphere
 
 ORDER = [
-    "io", "noise", "devices", "diagnostics",             # files; random numbers; CPU devices; statistics
-    "sphere", "symmetries",                              # geometry
+    "io", "noise", "devices",                            # files; random numbers; CPU devices
+    "sphere", "symmetries", "diagnostics",               # geometry; statistics of end states
     "energies", "schedules", "optima",                   # the landscape's pieces and its known optima
     "sde", "integrators", "kernel", "records", "layouts", "checkpoint",
     "landscape", "barriers", "simulate",                 # quench and classification; paths; the driver

@@ -221,5 +221,13 @@ def test_a_checkpoint_that_cannot_fit_on_disk_is_refused(monkeypatch, tmp_path):
     x0 = ls.sphere.uniform(jax.random.key(0), (8, 6, 3))
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
-    with pytest.raises(ValueError, match="checkpoint .* more than the 9.31e-07 GiB free on its disk"):
+    with pytest.raises(ValueError, match="checkpoint .* needs up to .* GiB on its disk .* more than the 9.31e-07 GiB free"):
         ls.simulate(INFONCE, x0, KEY, checkpoint=tmp_path / "c.npz", **RUN)
+
+
+def test_keys_of_another_generator_work(X64):
+    """A chain's key may be of any JAX PRNG implementation (here rbg); runs stay reproducible."""
+    key = jax.random.key(7, impl="rbg")
+    a = ls.simulate(INFONCE, X64[:3], key, **RUN)
+    np.testing.assert_array_equal(a.final, ls.simulate(INFONCE, X64[:3], key, **RUN).final)
+    assert np.all(np.isfinite(a.energy))
