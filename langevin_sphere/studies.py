@@ -970,7 +970,7 @@ def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int,
     row = {"case": case, "integrator": name, "h": h, "mean": mean, "exact": exact, "bias": mean - exact,
            "variance": var,
            "se": float(per_chain.std(ddof=1) / math.sqrt(n_chains)), "t_avg": t_avg, "n_steps": n_steps,
-           "chains": n_chains, "rows": rows, "se_target": se_target, "wall_time_s": time.time() - start}
+           "chains": n_chains, "rows": rows, "se_target": se_target, "seed": seed, "wall_time_s": time.time() - start}
     if res.n_accepted is not None:
         row["acceptance"] = float(res.n_accepted[:, -1].mean() / n_steps)
     return row
@@ -1062,8 +1062,10 @@ def weak_order_study(out: str | Path, *, n_chains: int = 4096, rows: int = 32, t
                 row = done.get((case, name, h))
                 if row is None or row.get("se_target", row["se"]) > 1.5 * target:  # resumable: a stored run kept
                     # when it aimed at this SE (MALA's SE stays above its aim where acceptance slows the chain)
+                    run_seed = seed + round(h * 1e4) + 7 + 100_000 * (list(WEAK_ORDER_CASES).index(case) * 10
+                                                                      + list(_WEAK_ORDER_INTEGRATORS).index(name))
                     row = _weak_order_run(case, name, h, rows=rows, n_chains=n_chains, se_target=target,
-                                          seed=seed + round(h * 1e4) + 7, t_max=t_max)
+                                          seed=run_seed, t_max=t_max)
                     log(f"{case} {name} h={h}: bias {row['bias']:+.3e} +- {row['se']:.1e} "
                         f"({row['n_steps']} steps, {row['wall_time_s']:.0f} s)")
                 got.append(row)
