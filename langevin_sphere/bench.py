@@ -168,17 +168,8 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     threads = _torch_threads()
     if threads is not None and jax.default_backend() == "cpu":
 
-        def torch_time():
-            run = torch_geoopt(np.asarray(x0), tau=tau, beta=beta, step_size=h, n_steps=n_steps)
-            run()  # warm-up
-            best = float("inf")
-            for _ in range(3):
-                start = time.perf_counter()
-                run()
-                best = min(best, time.perf_counter() - start)
-            return best
-
-        impls["PyTorch + geoopt"] = torch_time
+        impls["PyTorch + geoopt"] = lambda: _best_time(
+            torch_geoopt(np.asarray(x0), tau=tau, beta=beta, step_size=h, n_steps=n_steps))
     cores = {"baseline": 1, "ls.simulate, 1 device": 1, "PyTorch + geoopt": threads}
     names = implementations or list(impls)
     if n_steps is None:  # calibrate on the baseline: about target_s seconds per timed run

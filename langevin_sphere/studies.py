@@ -891,6 +891,11 @@ def _vmf_sample(rng: np.random.Generator, shape: tuple[int, ...], k: float) -> n
     return np.stack([r * np.cos(phi), r * np.sin(phi), w], axis=-1)
 
 
+def _vmf3_variance(k: float) -> float:
+    """Var(mu . x) under vMF(mu, k) on S^2: 1/k^2 - 1/sinh(k)^2 (the derivative of A_3(k) = coth k - 1/k)."""
+    return 1.0 / k**2 - 1.0 / math.sinh(k) ** 2
+
+
 def _rotate_to(x: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Rotate samples around e_3 onto the unit vectors ``axis`` (same leading shape), row by row (Householder)."""
     e3 = np.array([0.0, 0.0, 1.0])
@@ -936,7 +941,7 @@ def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int,
     spec = WEAK_ORDER_CASES[case]
     k = spec["kappa"]  # beta = 1: beta kappa = kappa
     exact = 1.0 / math.tanh(k) - 1.0 / k  # A_3(k) = E[mu . x] under vMF(mu, k) on S^2
-    var = 1.0 / k**2 - 1.0 / math.sinh(k) ** 2
+    var = _vmf3_variance(k)
     rng = np.random.default_rng(seed)
     if case.startswith("vmf"):
         mu = np.array([0.0, 0.0, 1.0], np.float32)
@@ -1026,7 +1031,7 @@ def weak_order_fits(rows: list[dict]) -> dict:
         case, name = key.split("/")
         if name == "leimkuhler_matthews_uncorrected":  # the first-order term the curvature correction cancels (d = 3)
             k = WEAK_ORDER_CASES[case]["kappa"]
-            fit["a1_predicted"] = -(5.0 / 12.0) * k * (1.0 / k**2 - 1.0 / math.sinh(k) ** 2)
+            fit["a1_predicted"] = -(5.0 / 12.0) * k * _vmf3_variance(k)
     return fits
 
 

@@ -17,6 +17,7 @@ from conftest import assert_within_se, mean_se, random_points, zero_energy
 from scipy import special
 
 import langevin_sphere as ls
+from langevin_sphere import studies
 
 INTEGRATORS = sorted(ls.integrators.REGISTRY)
 KEY = jax.random.key(11)
@@ -111,12 +112,7 @@ ORDER_TIME = {0: 10.0, 1: 4.0, 2: 100.0}
 def stationary_mean(integrator, kappa, h, *, chains=1024, rows=64, t_burn=1.7, t_avg=40.0, seed=0):
     """E[mu . x] under vMF(mu, kappa) on S^2 (beta = 1) at step h: (mean, SE) over per-chain time averages, started
     from the exact law (inverse CDF of mu . x), so that the burn-in only removes the step's own O(h^p) offset."""
-    rng = np.random.default_rng(seed)
-    u = rng.uniform(size=(chains, rows))
-    w = 1.0 + np.log(u + (1.0 - u) * np.exp(-2.0 * kappa)) / kappa
-    phi = rng.uniform(0.0, 2.0 * np.pi, size=(chains, rows))
-    r = np.sqrt(np.clip(1.0 - w**2, 0.0, None))
-    x0 = np.stack([r * np.cos(phi), r * np.sin(phi), w], axis=-1).astype(np.float32)
+    x0 = studies._vmf_sample(np.random.default_rng(seed), (chains, rows), kappa).astype(np.float32)
     energy = ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), kappa)
     record_every = max(1, round(0.08 / h))
     n_steps = round((t_burn + t_avg) / (h * record_every)) * record_every
