@@ -30,7 +30,7 @@ import numpy as np
 from . import barriers, io, landscape
 
 __all__ = ["empty", "merge", "labels", "save", "load", "critical_depth", "robustness", "build", "build_from_runs",
-           "slug", "FIELDS"]
+           "slug", "close", "FIELDS"]
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
 _DEPTH_FIELDS = ("c_star", "deepest", "deepest_energy", "n_minima", "minima", "energy", "converged", "depth", "pairs",
@@ -203,6 +203,40 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
     return summary, [np.asarray(p.images) for p in paths.values()], profiles
 
 
+def close(energy, cat: dict, *, symmetries=("orthogonal",), swap_views: bool = True,
+          path_symmetries=("orthogonal", "pairs", "swap"), rounds: int = 2, image_stride: int = 4,
+          energy_tol: float = 1e-6, log=print, **path_kwargs) -> tuple[dict, dict, dict, list, dict]:
+    """c* on the catalogue's minima, closed under the strings' images.
+
+    :func:`critical_depth` joins every pair of minima; every ``image_stride``-th image of every string is classified
+    and merged, and when that adds minima c* is computed again (up to ``rounds`` times): the set of minima behind c*
+    is closed under the searches made.
+
+    Returns (the catalogue, the c_star dict, the path profiles, one history row per round, the string-image sources
+    as {name: {"n", "kinds", "new_minima"}}).
+    """
+    history, found = [], {}
+    for r in range(rounds + 1):
+        n_min = int(np.sum(cat["kind"] == "minimum"))
+        c_star, images, profiles = critical_depth(energy, cat, symmetries=path_symmetries, energy_tol=energy_tol,
+                                                  log=log, **dict(path_kwargs))
+        history.append({"round": r, "n_minima": n_min, "c_star": c_star["c_star"],
+                        "strings_converged": c_star["strings_converged"], "strings_total": c_star["strings_total"]})
+        if not images or r == rounds:
+            break
+        imgs = np.concatenate([im[1:-1:image_stride] for im in images])
+        states = landscape.classify(energy, imgs, symmetries=symmetries, energy_tol=energy_tol)
+        cat, _ = merge(cat, states, swap_views=swap_views, energy_tol=energy_tol)
+        added = int(np.sum(cat["kind"] == "minimum")) - n_min
+        found[f"string images, round {r}"] = {"n": int(len(imgs)),
+                                              "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+                                              "new_minima": added}
+        log(f"string images: {len(imgs)} quenched, {added} new minima")
+        if added == 0:
+            break
+    return cat, c_star, profiles, history, found
+
+
 def slug(energy_cfg) -> str:
     """Folder name of a landscape, e.g. ``infonce-circle-M6-tau0.05`` (from a config's ``[energy]`` table)."""
     e = energy_cfg
@@ -212,7 +246,8 @@ def slug(energy_cfg) -> str:
     return f"{kind}-{space}-M{e.M}-{temp}" + (f"-frozen-{e.anchors}" if e.frozen_anchors else "")
 
 
-def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_views: bool = True) -> dict:
+def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_views: bool = True,
+               energy_tol: float = 1e-6) -> dict:
     """Do the kinds and labels of quenched starts depend on the quench tolerance or the float width?
 
     The starts are quenched two ways, float32 to |grad| < 1e-5 and float64 to |grad| < 1e-8
@@ -230,17 +265,17 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
         "float64 quench (|grad| < 1e-8), tol 1e-5": (x64, 1e-5),
         "float64 quench (|grad| < 1e-8), tol 1e-8": (x64, 1e-8),
     }
-    results = {name: landscape.classify(energy, x, symmetries=symmetries, tol=tol)
+    results = {name: landscape.classify(energy, x, symmetries=symmetries, tol=tol, energy_tol=energy_tol)
                for name, (x, tol) in variants.items()}
     cat = empty(*starts.shape[1:])
     for states in results.values():
-        cat, _ = merge(cat, states, swap_views=swap_views)
+        cat, _ = merge(cat, states, swap_views=swap_views, energy_tol=energy_tol)
     ref_name = next(iter(results))
     ref = results[ref_name]
-    ref_labels = labels(cat, ref, swap_views=swap_views)
+    ref_labels = labels(cat, ref, swap_views=swap_views, energy_tol=energy_tol)
     out = {"n_starts": int(len(starts)), "reference": ref_name, "variants": {}}
     for name, states in results.items():
-        lab = labels(cat, states, swap_views=swap_views)
+        lab = labels(cat, states, swap_views=swap_views, energy_tol=energy_tol)
         differ = np.flatnonzero((states.kind != ref.kind) | (lab != ref_labels))
         out["variants"][name] = {
             "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
@@ -287,24 +322,11 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
         c_star = {k: previous[k] for k in _DEPTH_FIELDS}
         profiles, history, rounds = io.load_npz(folder / "paths.npz"), previous["rounds"], -1
         log(f"the same {len(minima_energy)} minima as the last build: c* = {c_star['c_star']:.6g} kept")
-    for r in range(rounds + 1):
-        n_min = int(np.sum(cat["kind"] == "minimum"))
-        c_star, images, profiles = critical_depth(energy, cat, symmetries=path_symmetries, log=log,
-                                                  **dict(path_kwargs))
-        history.append({"round": r, "n_minima": n_min, "c_star": c_star["c_star"],
-                        "strings_converged": c_star["strings_converged"], "strings_total": c_star["strings_total"]})
-        if not images or r == rounds:
-            break
-        imgs = np.concatenate([im[1:-1:image_stride] for im in images])
-        states = landscape.classify(energy, imgs, symmetries=symmetries)
-        cat, _ = merge(cat, states, swap_views=swap_views)
-        added = int(np.sum(cat["kind"] == "minimum")) - n_min
-        seen[f"string images, round {r}"] = {"n": int(len(imgs)),
-                                             "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
-                                             "new_minima": added}
-        log(f"string images: {len(imgs)} quenched, {added} new minima")
-        if added == 0:
-            break
+    if rounds >= 0:
+        cat, c_star, profiles, history, found = close(energy, cat, symmetries=symmetries, swap_views=swap_views,
+                                                      path_symmetries=path_symmetries, rounds=rounds,
+                                                      image_stride=image_stride, log=log, **path_kwargs)
+        seen.update(found)
     save(folder, cat)
     io.save_npz(folder / "paths.npz", profiles)
     e_cat = cat["energy"][cat["kind"] == "minimum"]

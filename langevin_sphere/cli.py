@@ -1,4 +1,4 @@
-"""Command line: ``langevin-sphere run | figures | bench | report | catalogue`` (also ``python -m langevin_sphere``).
+"""Command line: ``langevin-sphere run | figures | bench | report | catalogue | atlas`` (also ``python -m langevin_sphere``).
 
 Every command first splits the CPU into one JAX device per core (unless the user chose a count) and, for
 ``run --distributed`` or ``run --coordinator ...``, joins a ``jax.distributed`` run; both before JAX's backends start.
@@ -79,6 +79,17 @@ def _catalogue(args) -> int:
     return 0
 
 
+def _atlas(args) -> int:
+    from . import atlas, figures
+
+    start = time.perf_counter()
+    csv_file = atlas.build(args.config, args.out, progress=not args.quiet)
+    print(f"wrote {csv_file} ({time.perf_counter() - start:.0f} s)")
+    for path in figures.atlas(args.out, args.figures):
+        print(f"wrote {path}")
+    return 0
+
+
 def _join_processes(args) -> None:
     """``jax.distributed.initialize`` for ``--distributed`` / ``--coordinator``, before JAX's backends start."""
     if not (getattr(args, "distributed", False) or getattr(args, "coordinator", None)):
@@ -134,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="experiments/landscapes", help="catalogue folders (default: experiments/landscapes)")
     p.add_argument("--only", nargs="*", help="landscape folder names to build (default: every landscape found)")
     p.set_defaults(fn=_catalogue)
+    p = sub.add_parser("atlas", help="build or extend the landscape atlas (minima, trapped fractions, c*), resumable")
+    p.add_argument("config", help="TOML atlas config ([atlas] settings and [[atlas.part]] grids)")
+    p.add_argument("--out", default="experiments/atlas", help="atlas folder (default: experiments/atlas)")
+    p.add_argument("--figures", default="figures", help="folder for the atlas figures (default: figures)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(fn=_atlas)
     args = parser.parse_args(argv)
     _join_processes(args)
     from .config import ConfigError

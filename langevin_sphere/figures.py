@@ -17,7 +17,7 @@ from . import diagnostics, io, schedules
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
            "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
-           "from_studies", "bench_sweep", "experiment_traces", "weak_order"]
+           "from_studies", "bench_sweep", "experiment_traces", "weak_order", "atlas"]
 
 
 def _subplots(*args, figsize=None, **kwargs):
@@ -564,3 +564,127 @@ def bench_sweep(rows: list[dict], path: str | Path, device: str) -> list[Path]:
     for file in written:
         fig.savefig(file, dpi=150)
     return written
+
+
+def _atlas_panels(rows: list[dict]) -> list[tuple[str, int, list[dict]]]:
+    """(loss, d, rows) per panel of the atlas figures, in the atlas's order."""
+    panels: dict[tuple[str, int], list[dict]] = {}
+    for r in rows:
+        panels.setdefault((r["loss"], r["d"]), []).append(r)
+    return [(loss, d, rs) for (loss, d), rs in panels.items()]
+
+
+_LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL",
+               "kcl": "KCL (t = 1/(2 tau))"}
+
+
+def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, bar_label: str, log: bool,
+                   cmap: str) -> list[Path]:
+    """One heat map per (loss, d) over (tau, M): colour ``value(row)`` (None: grey), cell text ``text(row)``."""
+    from matplotlib.colors import LogNorm, Normalize
+
+    panels = _atlas_panels(rows)
+    ncol = min(3, len(panels))
+    nrow = -(-len(panels) // ncol)
+    fig, axes = _subplots(nrow, ncol, figsize=(4.6 * ncol, 4.2 * nrow), squeeze=False)
+    values = [value(r) for r in rows if value(r) is not None and (value(r) > 0 or not log)]
+    if log:
+        norm = LogNorm(vmin=min(values), vmax=max(values)) if values else LogNorm(1e-6, 1.0)
+    else:
+        norm = Normalize(vmin=0.0, vmax=max(values + [1e-3]))
+    image = None
+    for ax, (loss, d, rs) in zip(axes.flat, panels):
+        ms, taus = sorted({r["M"] for r in rs}), sorted({r["tau"] for r in rs})
+        grid = np.full((len(ms), len(taus)), np.nan)
+        for r in rs:
+            v = value(r)
+            i, j = ms.index(r["M"]), taus.index(r["tau"])
+            if v is not None and (v > 0 or not log):
+                grid[i, j] = v
+            ax.text(j, i, text(r), ha="center", va="center", fontsize=7)
+        ax.imshow(np.zeros_like(grid), cmap="Greys", vmin=0, vmax=10, aspect="auto", origin="lower")
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto", origin="lower")
+        for r in rs:  # landscapes with a closed-form optimum: framed
+            if r["E_star_closed_form"] is not None:
+                i, j = ms.index(r["M"]), taus.index(r["tau"])
+                ax.add_patch(_rectangle(j, i))
+        ax.set_xticks(range(len(taus)), [f"{t:g}" for t in taus])
+        ax.set_yticks(range(len(ms)), [str(m) for m in ms])
+        ax.set_xlabel(r"loss temperature $\tau$")
+        ax.set_ylabel("pairs M")
+        ax.set_title(f"{_LOSS_NAMES[loss]}, $S^{{{d - 1}}}$ (d = {d})", fontsize=10)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.remove()
+    if image is not None:
+        fig.colorbar(image, ax=list(axes.flat)[:len(panels)], label=bar_label, shrink=0.8)
+    fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def _rectangle(j: int, i: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, ec="black")
+
+
+def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
+    """The atlas figures from ``folder`` (:func:`langevin_sphere.atlas.table`): heat maps of the fraction of uniform
+    starts trapped in non-global minima and of c*, and the number of distinct minima against M."""
+    from . import atlas as atlas_lib
+
+    rows = atlas_lib.table(folder)
+    if not rows:
+        return []
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n = rows[0]["starts"]
+
+    def trapped_text(r):
+        if r["flat"]:
+            return "flat"
+        return f"{100 * r['trapped']:.0f}%\n{r['n_minima']} min" if r["n_minima"] else "none"
+
+    def c_text(r):
+        if r["flat"]:
+            return "flat"
+        if r["c_star"] is not None:
+            return f"{r['c_star']:.2g}" + ("" if str(r["c_star_is"]).startswith("exact") else "\n(bound)")
+        if r["n_minima"] > 1 and r["max_gap"] > 0 and r["trapped"] > 0:
+            return f"{r['n_minima']} min\nnot run"
+        return "-"
+
+    written = _atlas_heatmap(
+        rows, lambda r: r["trapped"], trapped_text, out / "atlas_trapped",
+        f"Fraction of {n} uniform random starts whose gradient-flow quench ends in a non-global minimum "
+        "(cell: that %, distinct minima up to symmetry; framed: closed-form optimum; flat: E* < 1e-9)",
+        "fraction of starts trapped in a non-global minimum", log=False, cmap="viridis")
+    written += _atlas_heatmap(
+        rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",
+        "Critical depth c* (energy units of each loss) from minimum-energy paths between all minima "
+        "(-: no non-global minimum; 'not run': more minima than the c* cap; (bound): a string did not converge)",
+        "c* (energy units)", log=True, cmap="magma")
+    by_loss: dict[str, list[dict]] = {}
+    for r in rows:
+        by_loss.setdefault(r["loss"], []).append(r)
+    fig, axes = _subplots(1, len(by_loss), figsize=(4.8 * len(by_loss), 4.2), squeeze=False)
+    for ax, (loss, rs) in zip(axes[0], by_loss.items()):
+        series: dict[tuple[int, float], list[tuple[int, int]]] = {}
+        for r in rs:
+            if not r["flat"]:  # E* < 1e-9: distinct end states at one energy level, not counted as minima
+                series.setdefault((r["d"], r["tau"]), []).append((r["M"], r["n_minima"]))
+        ds = sorted({d for d, _ in series})
+        taus = sorted({t for _, t in series})
+        for (d, tau), pts in sorted(series.items()):
+            pts.sort()
+            ax.plot(*zip(*pts), marker="osD^v"[ds.index(d) % 5], color=_colour(taus.index(tau)), lw=1,
+                    label=f"d = {d}, tau = {tau:g}")
+        ax.set_yscale("log")
+        ax.set_xlabel("pairs M")
+        ax.set_ylabel(f"distinct minima up to symmetry (in {n} starts)")
+        ax.set_title(_LOSS_NAMES[loss], fontsize=10)
+        ax.grid(alpha=0.3, which="both", lw=0.5)
+        ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} "
+                 "uniform starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)", fontsize=10)
+    fig.tight_layout()
+    return written + _save(fig, out / "atlas_minima")

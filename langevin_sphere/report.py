@@ -29,7 +29,7 @@ import math
 import textwrap
 from pathlib import Path
 
-from . import io
+from . import atlas, io
 
 __all__ = [
     "SOURCES",
@@ -50,6 +50,8 @@ __all__ = [
     "performance_p0",
     "performance_devices",
     "performance_sweep",
+    "atlas_overview",
+    "atlas_traps",
     "blocks",
     "report",
 ]
@@ -100,7 +102,12 @@ def load_sources(runs: str | Path = "experiments", bench: str | Path | None = No
     if missing:
         raise FileNotFoundError(f"the report needs stored results that are missing: {', '.join(missing)}; "
                                 "experiments/run_all.sh and `langevin-sphere bench --out` write them")
-    return {name: io.load_json(p) for name, p in paths.items()}
+    src = {name: io.load_json(p) for name, p in paths.items()}
+    src["atlas"] = atlas.table(runs / "atlas")
+    if not src["atlas"]:
+        raise FileNotFoundError(f"the report needs the stored atlas, and {runs / 'atlas'} holds no landscape; "
+                                "`langevin-sphere atlas experiments/atlas/<part>.toml` writes it")
+    return src
 
 
 # -------------------------------------------------------------------------------------------------------- formatting
@@ -777,6 +784,85 @@ def performance_sweep(bench: dict) -> str:
     return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
 
 
+# ------------------------------------------------------------------------------------------------------------- atlas
+_LOSS = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
+
+
+def _span(values) -> str:
+    values = sorted(set(values))
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def atlas_overview(rows: list[dict]) -> str:
+    """One row per (loss, d) of the atlas: what was surveyed, where non-global minima were found, the largest
+    trapped fraction and c*, the controls against their closed forms, the robustness checks and the CPU time."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["loss"], r["d"]), []).append(r)
+    table_rows, seconds = [], 0.0
+    for (loss, d), rs in groups.items():
+        traps = [r for r in rs if r["n_non_global"] > 0]
+        worst = max(traps, key=lambda r: r["trapped"], default=None)
+        deep = max((r for r in traps if r["c_star"] is not None), key=lambda r: r["c_star"], default=None)
+        controls = [r for r in rs if r["E_star_closed_form"] is not None]
+        dev = max((abs(r["E_star"] - r["E_star_closed_form"]) for r in controls), default=None)
+        robust = [r for r in rs if r["robust"] is not None]
+        seconds += sum(r["seconds"] for r in rs)
+        table_rows.append([
+            f"{_LOSS[loss]}, S^{d - 1}", _span(r["M"] for r in rs), _span(r["tau"] for r in rs), str(len(rs)),
+            str(sum(bool(r["flat"]) for r in rs)), str(len(traps)),
+            "-" if worst is None else f"{_pct_ci(worst['trapped'], worst['trapped_lo'], worst['trapped_hi'])} "
+                                      f"(M = {worst['M']}, tau = {worst['tau']:g})",
+            "-" if deep is None else f"{deep['c_star']:.3g} (M = {deep['M']}, tau = {deep['tau']:g}; "
+                                     f"strings {deep['strings']})",
+            "-" if dev is None else f"{len(controls)}: {_sci(dev)}",
+            "-" if not robust else f"{sum(bool(r['robust']) for r in robust)} / {len(robust)}",
+            f"{sum(r['seconds'] for r in rs):.0f}",
+        ])
+    header = ["loss, sphere", "M", "tau", "landscapes", "flat (E* < 1e-9)", "with non-global minima", "most starts trapped [95% CI]",
+              "largest c*", "closed-form controls: max abs(E* - formula)", "robust (4 variants agree)",
+              "CPU s (2 cores)"]
+    n = rows[0]["starts"] if rows else 0
+    notes = _notes(
+        f"Each landscape: {n} uniform random starts, quenched (float32, abs(grad) < 1e-5) and classified "
+        "(landscape.classify: float64 to abs(grad) < 1e-11, Riemannian Hessian off the O(d) modes); distinct states "
+        "up to O(d), pair relabelling and view swap. A start is trapped when it ends in a minimum more than "
+        "1e-9 + 1e-6 abs(E*) above the lowest one found; a landscape with abs(E*) < 1e-9 is flat at that "
+        "resolution (every end state at one level). Robust: the first 32 starts, where a landscape has "
+        "non-global minima or plateaus, classified after float32 and float64 quenches with tolerances 1e-5 and "
+        "1e-8 give the same kinds and states. c*: minimum-energy paths between all pairs of minima (float64) where "
+        "a landscape has at most 6 minima; strings converged / all. Controls: the regular simplex (M <= d + 1) and "
+        f"the cross-polytope (M = 2d) for symmetric InfoNCE. Whole atlas: {seconds / 60:.0f} CPU minutes of "
+        "2-core wall time; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
+        "experiments/atlas/<part>.toml` rebuilds or extends it).")
+    return _block("landscape atlas: where the losses have non-global minima", _table(header, table_rows), notes)
+
+
+def atlas_traps(rows: list[dict]) -> str:
+    """Every atlas landscape with non-global minima: the minima, the trapped fraction, the gaps and c*."""
+    table_rows = []
+    for r in sorted((r for r in rows if r["n_non_global"] > 0),
+                    key=lambda r: (list(_LOSS).index(r["loss"]), r["d"], r["M"], r["tau"])):
+        c = "-" if r["c_star"] is None else (
+            f"{r['c_star']:.3g} ({r['strings']}{'' if str(r['c_star_is']).startswith('exact') else ', bound'})")
+        if r["c_star"] is None and r["n_minima"] > 6:
+            c = f"not run ({r['n_minima']} minima)"
+        table_rows.append([
+            f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}", _sci(r["E_star"]),
+            f"{r['n_minima']} ({r['n_non_global']})", _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
+            f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
+            "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
+        ])
+    header = ["landscape", "E*", "minima (non-global)", "starts trapped [95% CI]",
+              "gap of the runner-up / of the highest minimum", "c* (strings converged / all)", "robust"]
+    notes = _notes(
+        "Gaps and c* in the loss's energy units (KCL: t = 1 / (2 tau), gamma = 16). A minimum here has a positive "
+        "Riemannian Hessian off the symmetry modes in float64; the trapped fraction is that of uniform random "
+        "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
+        "(bound): a string that sets a depth did not converge, so c* is an upper bound.")
+    return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
+
+
 # ----------------------------------------------------------------------------------------------------------- report
 def blocks(src: dict) -> list[str]:
     """Every block of the report (heading, table, notes), in README order, from :func:`load_sources`' dict."""
@@ -802,6 +888,8 @@ def blocks(src: dict) -> list[str]:
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
+        atlas_overview(src["atlas"]),
+        atlas_traps(src["atlas"]),
     ]
 
 

@@ -19,7 +19,7 @@ ORDER = [
     "energies", "schedules", "optima",                   # the landscape's pieces and its known optima
     "sde", "integrators", "kernel", "records", "layouts", "checkpoint",
     "landscape", "barriers", "simulate",                 # quench and classification; paths; the driver
-    "config", "catalogue", "experiment", "studies", "bench",
+    "config", "catalogue", "atlas", "experiment", "studies", "bench",
     "figures", "report", "cli", "__main__", "__init__",
 ]
 PACKAGE = Path(langevin_sphere.__file__).parent

@@ -1,0 +1,276 @@
+"""The landscape atlas: which contrastive losses have non-global minima, for which (d, M, tau), how deep they are and
+how often uniform random starts end in them.
+
+Per landscape (loss, d, M, tau), ``starts`` uniform configurations of (S^{d-1})^{2M} are quenched
+(:func:`langevin_sphere.landscape.quench_info`, float32, |grad| < 1e-5) and classified
+(:func:`langevin_sphere.landscape.classify`: float64 quench to |grad| < 1e-11, Riemannian Hessian off the O(d)
+modes), and the end states are merged up to symmetry into the landscape's catalogue
+(:func:`langevin_sphere.catalogue.merge`). The lowest minimum is E*; a start is ``trapped`` when it ends in a
+minimum above E* + tol, with tol = 1e-9 + 1e-6 |E*| (the energy resolution the classification keeps). A landscape
+with |E*| < :data:`FLAT` = 1e-9 (InfoNCE at small tau and M, where every well-separated configuration has
+E ~ exp(-1/tau)) is flat at that resolution: its end states, however many distinct ones, are one energy level. Where there
+are non-global minima, the classification is repeated in four variants on the first ``robustness_starts`` starts
+(:func:`langevin_sphere.catalogue.robustness`: float32 / float64 quench, tolerance 1e-5 / 1e-8) and, when there
+are at most ``c_star_max_minima`` minima, c* is computed on all of them by minimum-energy paths and the catalogue is
+closed under the strings' images (:func:`langevin_sphere.catalogue.close`).
+
+The losses, with tau their temperature: ``infonce`` (symmetric), ``infonce-onesided``, ``dhel`` and ``kcl`` with
+t = 1 / (2 tau) and gamma = 16 (exp(-t |u - v|^2) = e^{-2t} exp(u.v / tau) on the sphere: the same kernel as the
+InfoNCE similarity at temperature tau).
+
+Files (``experiments/atlas/`` by default, readable without this package): one folder per landscape with the
+catalogue (``minima.npz``, :mod:`langevin_sphere.catalogue`'s format) and ``summary.json``; ``atlas.csv`` with one
+row per landscape. A landscape whose ``summary.json`` exists with the same settings is not recomputed: the command
+resumes and extends.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import catalogue, diagnostics, energies, io, landscape, optima, sphere
+from .config import ConfigError
+
+__all__ = ["LOSSES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey", "build", "table", "CSV_FIELDS"]
+
+LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
+FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
+CSV_FIELDS = ("name", "loss", "d", "M", "tau", "starts", "E_star", "E_star_closed_form", "flat", "n_minima",
+              "n_non_global", "n_plateaus", "success", "trapped", "trapped_lo", "trapped_hi", "plateau", "saddle", "unconverged", "runner_up_gap",
+              "max_gap", "c_star", "c_star_is", "strings", "robust", "seconds")
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """One cell of the atlas: a loss on (S^{d-1})^{2M} at temperature tau."""
+
+    loss: str
+    d: int
+    M: int
+    tau: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.loss}-S{self.d - 1}-M{self.M}-tau{self.tau:g}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How each landscape is surveyed (``[atlas]`` in the config)."""
+
+    starts: int = 256
+    seed: int = 0
+    robustness_starts: int = 64
+    c_star_max_minima: int = 6
+    path_images: int = 32
+    path_max_steps: int = 20_000
+
+
+def energy_of(cell: Landscape) -> energies.Energy:
+    """The energy of a cell. tau is stored as a float64 array so that one compilation serves every tau (it is cast
+    to float32 in the float32 quench and kept exact in the float64 classification)."""
+    tau = np.asarray(cell.tau, np.float64)
+    if cell.loss == "infonce":
+        return energies.InfoNCE(tau=tau)
+    if cell.loss == "infonce-onesided":
+        return energies.InfoNCE(tau=tau, symmetric=False)
+    if cell.loss == "dhel":
+        return energies.DHEL(tau=tau)
+    if cell.loss == "kcl":
+        return energies.KCL(t=np.asarray(1.0 / (2.0 * cell.tau)), gamma=np.asarray(16.0))
+    raise ValueError(f"atlas: loss must be one of {LOSSES}, got {cell.loss!r}")
+
+
+def load(path: str | Path) -> tuple[Settings, list[Landscape]]:
+    """Read an atlas config file (see :func:`load_text`)."""
+    return load_text(Path(path).read_text(), path)
+
+
+def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[Landscape]]:
+    """Parse an atlas config: ``[atlas]`` settings and ``[[atlas.part]]`` tables, each the product of its
+    ``losses``, ``d``, ``M`` and ``tau`` lists. Every value is checked before anything runs."""
+    raw = tomllib.loads(text)
+    if "atlas" not in raw:
+        raise ConfigError(f"atlas config {path}: needs an [atlas] table")
+    table_ = dict(raw["atlas"])
+    parts = table_.pop("part", [])
+    known = set(Settings.__dataclass_fields__)
+    for key in table_:
+        if key not in known:
+            raise ConfigError(f"atlas config {path}: unknown key [atlas] {key!r}; allowed: {sorted(known)}")
+    settings = Settings(**table_)
+    for key in ("starts", "robustness_starts", "path_images", "path_max_steps"):
+        if int(getattr(settings, key)) < 1:
+            raise ConfigError(f"atlas config {path}: [atlas] {key} = {getattr(settings, key)} must be >= 1")
+    if settings.c_star_max_minima < 2:
+        raise ConfigError(f"atlas config {path}: [atlas] c_star_max_minima = {settings.c_star_max_minima} must be >= 2")
+    if not parts:
+        raise ConfigError(f"atlas config {path}: needs at least one [[atlas.part]] with losses, d, M, tau")
+    cells: list[Landscape] = []
+    for i, part in enumerate(parts):
+        missing = {"losses", "d", "M", "tau"} - set(part)
+        if missing:
+            raise ConfigError(f"atlas config {path}: [[atlas.part]] {i} lacks {sorted(missing)}")
+        as_list = {k: part[k] if isinstance(part[k], list) else [part[k]] for k in ("losses", "d", "M", "tau")}
+        for loss, d, m, tau in itertools.product(*as_list.values()):
+            if loss not in LOSSES:
+                raise ConfigError(f"atlas config {path}: part {i}: loss {loss!r} is not one of {LOSSES}")
+            if not (isinstance(d, int) and d >= 2):
+                raise ConfigError(f"atlas config {path}: part {i}: d = {d!r} must be an integer >= 2")
+            if not (isinstance(m, int) and m >= 2):
+                raise ConfigError(f"atlas config {path}: part {i}: M = {m!r} must be an integer >= 2")
+            if not (isinstance(tau, (int, float)) and tau > 0):
+                raise ConfigError(f"atlas config {path}: part {i}: tau = {tau!r} must be > 0")
+            cell = Landscape(loss, d, m, float(tau))
+            if cell not in cells:
+                cells.append(cell)
+    return settings, cells
+
+
+@eqx.filter_jit
+def _quench32(energy, x):
+    return jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5, max_steps=2000))(x)
+
+
+def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tuple[dict, dict, dict]:
+    """Quench, classify and catalogue one landscape; c* where it has non-global minima (see the module docstring).
+
+    Returns (the summary dict, the catalogue, the path profiles for ``paths.npz``)."""
+    start = time.time()
+    energy = energy_of(cell)
+    n = 2 * cell.M
+    x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, n, cell.d))
+    q = _quench32(energy, x0)
+    jax.block_until_ready(q)
+    t_quench = time.time() - start
+    states = landscape.classify(energy, np.asarray(q.x))
+    t_classify = time.time() - start - t_quench
+    swap = cell.loss != "infonce-onesided"
+    is_min = states.kind == "minimum"
+    e_star = float(np.min(states.energy[is_min])) if np.any(is_min) else float(np.nanmin(states.energy))
+    tol = 1e-9 + 1e-6 * abs(e_star)
+    cat, idx = catalogue.merge(catalogue.empty(n, cell.d), states, swap_views=swap, energy_tol=min(tol, 1e-6))
+    outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
+    minima = np.flatnonzero(cat["kind"] == "minimum")
+    gaps = cat["energy"][minima] - e_star
+    non_global = int(np.sum(gaps > tol))
+
+    robust, c_star, profiles, history = None, None, {}, []
+    if non_global or outcome["plateau"]["count"]:
+        k = min(settings.robustness_starts, settings.starts)
+        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=min(tol, 1e-6))
+        robust = {"n_starts": r["n_starts"], "agree": r["agree"],
+                  "differences": sum(len(v["differences"]) for v in r["variants"].values()),
+                  "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
+    t_robust = time.time() - start - t_quench - t_classify
+    if non_global and len(minima) <= settings.c_star_max_minima:
+        # the strings' step and force tolerances scale with the curvature (defaults tuned where lambda_max ~ 20)
+        a = float(np.median(states.hessian_max[is_min])) / 20.0
+        cat, c_star, profiles, history, found = catalogue.close(
+            energy, cat, swap_views=swap, energy_tol=min(tol, 1e-6),
+            path_symmetries=("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"), rounds=1,
+            n_images=settings.path_images, step=3e-2 / a, max_steps=settings.path_max_steps, refine=1,
+            tol=1e-5 * a, saddle_tol=1e-6 * a, log=log)
+        c_star = {k: c_star[k] for k in ("c_star", "deepest_energy", "strings_converged", "strings_total",
+                                         "depth_setting_strings", "depth_setting_converged", "c_star_is", "depth")}
+        c_star["string_images"] = found
+        minima = np.flatnonzero(cat["kind"] == "minimum")
+        gaps = cat["energy"][minima] - e_star
+    closed = (optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None)
+    best = minima[np.argmin(cat["energy"][minima])] if minima.size else None
+    summary = {
+        "kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
+                                                 "name": cell.name, "describe": _describe(cell)},
+        "settings": settings.__dict__,
+        "E_star": e_star, "E_star_closed_form": closed[0] if closed else None,
+        "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None,
+        "x_star": cat["x"][best].tolist() if best is not None else None,
+        "starts_at_E_star": int(outcome["success"]["count"]),
+        "level_tol": tol,
+        "outcomes": outcome,
+        "n_minima": int(len(minima)), "n_non_global_minima": int(np.sum(gaps > tol)),
+        "n_plateaus": int(np.sum(cat["kind"] == "plateau")),
+        "minima": [{"energy": float(cat["energy"][k]), "gap": float(cat["energy"][k] - e_star),
+                    "starts": int(np.sum(idx == k)), "hessian_lowest": float(cat["hessian_head"][k, 0]),
+                    "n_soft": int(cat["n_soft"][k])} for k in minima],
+        "runner_up_gap": float(np.min(gaps[gaps > tol])) if np.any(gaps > tol) else None,
+        "robustness": robust, "c_star": c_star, "c_star_rounds": history,
+        "c_star_skipped": (f"{len(minima)} minima > c_star_max_minima = {settings.c_star_max_minima}"
+                           if non_global and c_star is None else None),
+        "seconds": {"quench": t_quench, "classify": t_classify, "robustness": t_robust,
+                    "c_star": time.time() - start - t_quench - t_classify - t_robust, "total": time.time() - start},
+        "provenance": io.provenance(),
+    }
+    log(f"{cell.name}: {summary['n_minima']} minima ({summary['n_non_global_minima']} non-global), trapped "
+        f"{outcome['minimum']['fraction']:.3f}, plateau {outcome['plateau']['fraction']:.3f}"
+        + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star
+           else "") + f" [{summary['seconds']['total']:.0f} s]")
+    return summary, cat, profiles
+
+
+def _describe(cell: Landscape) -> str:
+    name = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cell.loss]
+    temp = f"tau={cell.tau:g}" if cell.loss != "kcl" else f"t={1 / (2 * cell.tau):g} (tau={cell.tau:g}), gamma=16"
+    return f"{name}, S^{cell.d - 1}, M={cell.M}, {temp}"
+
+
+def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress: bool = True, log=print) -> Path:
+    """Build or extend the atlas of ``config`` in ``out`` (resumable per landscape); writes ``atlas.csv``."""
+    settings, cells = load(config)
+    out = Path(out)
+    bar = tqdm(cells, unit="landscape", disable=not progress, desc="atlas")
+    for cell in bar:
+        folder = out / cell.name
+        done = folder / "summary.json"
+        if done.exists() and io.load_json(done).get("settings") == settings.__dict__:
+            continue
+        bar.set_postfix_str(cell.name)
+        summary, cat, profiles = survey(cell, settings, log=(lambda s: bar.write(s)) if progress else log)
+        catalogue.save(folder, cat)
+        if profiles:
+            io.save_npz(folder / "paths.npz", profiles)
+        io.save_json(done, summary)
+    rows = table(out)
+    with open(out / "atlas.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out / "atlas.csv"
+
+
+def table(folder: str | Path) -> list[dict]:
+    """One row (:data:`CSV_FIELDS`) per landscape stored under ``folder``, sorted by loss, d, M, tau."""
+    rows = []
+    for file in Path(folder).glob("*/summary.json"):
+        s = io.load_json(file)
+        if s.get("kind") != "atlas landscape":
+            continue
+        cell, o, c = s["landscape"], s["outcomes"], s["c_star"]
+        trapped = o["minimum"]
+        rows.append({
+            "name": cell["name"], "loss": cell["loss"], "d": cell["d"], "M": cell["M"], "tau": cell["tau"],
+            "starts": s["settings"]["starts"], "E_star": s["E_star"], "E_star_closed_form": s["E_star_closed_form"],
+            "flat": abs(s["E_star"]) < FLAT,
+            "n_minima": s["n_minima"], "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"], "success": o["success"]["fraction"],
+            "trapped": trapped["fraction"], "trapped_lo": trapped["lo"], "trapped_hi": trapped["hi"],
+            "plateau": o["plateau"]["fraction"], "saddle": o["saddle"]["fraction"],
+            "unconverged": o["unconverged"]["fraction"],
+            "runner_up_gap": s["runner_up_gap"], "max_gap": max((m["gap"] for m in s["minima"]), default=0.0),
+            "c_star": c["c_star"] if c else None, "c_star_is": c["c_star_is"] if c else s["c_star_skipped"],
+            "strings": f"{c['strings_converged']}/{c['strings_total']}" if c else None,
+            "robust": s["robustness"]["agree"] if s["robustness"] else None,
+            "seconds": s["seconds"]["total"],
+        })
+    order = {loss: i for i, loss in enumerate(LOSSES)}
+    return sorted(rows, key=lambda r: (order[r["loss"]], r["d"], r["M"], r["tau"]))

@@ -1,0 +1,116 @@
+"""The landscape atlas: config checks, a survey against closed-form optima and independent bounds, resuming."""
+
+import csv
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from langevin_sphere import atlas, barriers, energies, io, optima
+from langevin_sphere.config import ConfigError
+
+TINY = """
+[atlas]
+starts = 8
+robustness_starts = 4
+
+[[atlas.part]]
+losses = ["infonce"]
+d = 3
+M = 3
+tau = [0.2, 0.5]
+"""
+
+
+@pytest.mark.parametrize("change, message", [
+    ('losses = ["infonce"]', 'loss \'nce\' is not one of'),
+    ("M = 3", "M = 1 must be an integer >= 2"),
+    ("tau = [0.2, 0.5]", "tau = -0.1 must be > 0"),
+    ("starts = 8", "starts = 0 must be >= 1"),
+    ("robustness_starts = 4", "unknown key [atlas] 'restarts'"),
+])
+def test_a_bad_config_is_refused_naming_the_parameter_and_value(tmp_path, change, message):
+    broken = {'losses = ["infonce"]': 'losses = ["nce"]', "M = 3": "M = 1", "tau = [0.2, 0.5]": "tau = -0.1",
+              "starts = 8": "starts = 0", "robustness_starts = 4": "restarts = 4"}[change]
+    path = tmp_path / "atlas.toml"
+    path.write_text(TINY.replace(change, broken))
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        atlas.load(path)
+
+
+def test_the_grid_is_the_product_of_each_part():
+    settings, cells = atlas.load_text(TINY)
+    assert settings.starts == 8 and settings.robustness_starts == 4
+    assert [c.name for c in cells] == ["infonce-S2-M3-tau0.2", "infonce-S2-M3-tau0.5"]
+
+
+def test_kcl_has_the_infonce_kernel_at_the_same_temperature():
+    """exp(-t |u - v|^2) with t = 1 / (2 tau) is exp(u.v / tau) up to a constant factor on the sphere."""
+    e = atlas.energy_of(atlas.Landscape("kcl", 3, 4, 0.1))
+    assert float(e.t) == pytest.approx(5.0) and float(e.gamma) == 16.0
+
+
+def test_a_control_landscape_has_one_minimum_at_the_simplex_energy():
+    """M = d + 1: the regular simplex is the global minimum (closed form, optima.simplex_energy) and, from uniform
+    starts, the only end state."""
+    cell = atlas.Landscape("infonce", 3, 4, 0.2)
+    summary, cat, _ = atlas.survey(cell, atlas.Settings(starts=8), log=lambda *_: None)
+    assert summary["E_star"] == pytest.approx(optima.simplex_energy(4, 0.2), abs=1e-10)
+    assert summary["n_minima"] == 1 and summary["n_non_global_minima"] == 0
+    assert summary["outcomes"]["success"]["count"] == 8
+    assert summary["minima"][0]["hessian_lowest"] > 0
+    x_star = np.asarray(summary["x_star"])
+    u, v = x_star[:4], x_star[4:]
+    np.testing.assert_allclose(u @ u.T, (4 * np.eye(4) - 1) / 3, atol=1e-6)  # a regular simplex, V = U
+    np.testing.assert_allclose(u, v, atol=1e-6)
+
+
+def test_a_landscape_with_a_non_global_minimum_bounds_its_depth_by_the_geodesic():
+    """DHEL on S^2 with M = 5, tau = 0.1 has a second minimum: its depth c* is positive and at most the highest
+    energy on the geodesic between the two minima (aligned), an independent upper bound of the lowest saddle."""
+    cell = atlas.Landscape("dhel", 3, 5, 0.1)
+    summary, cat, _ = atlas.survey(cell, atlas.Settings(starts=32, robustness_starts=8), log=lambda *_: None)
+    assert summary["n_non_global_minima"] >= 1
+    o = summary["outcomes"]
+    assert sum(v["count"] for v in o.values()) == 32
+    assert o["minimum"]["count"] >= 1 and o["minimum"]["lo"] <= o["minimum"]["fraction"] <= o["minimum"]["hi"]
+    assert all(m["hessian_lowest"] > 0 for m in summary["minima"])
+    assert summary["robustness"]["agree"]
+    c = summary["c_star"]
+    assert c is not None and c["c_star"] > 0
+    minima = cat["x"][cat["kind"] == "minimum"]
+    e_min = cat["energy"][cat["kind"] == "minimum"]
+    energy = atlas.energy_of(cell)
+    with jax.enable_x64(True):
+        far = barriers.aligned(jnp.asarray(minima[0]), jnp.asarray(minima[-1]), ("orthogonal", "pairs", "swap"))
+        path = barriers.geodesic_path(jnp.asarray(minima[0]), far, 64)
+        top = float(np.max(np.asarray(jax.vmap(energy)(path))))
+    assert c["c_star"] <= top - e_min[-1] + 1e-9
+
+
+def test_build_writes_the_table_and_resumes_without_recomputing(tmp_path, monkeypatch):
+    config = tmp_path / "atlas.toml"
+    config.write_text(TINY)
+    out = tmp_path / "atlas"
+    atlas.build(config, out, progress=False, log=lambda *_: None)
+    with open(out / "atlas.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["name"] for r in rows] == ["infonce-S2-M3-tau0.2", "infonce-S2-M3-tau0.5"]
+    for r in rows:  # M = 3 <= d + 1: the simplex, in closed form
+        assert float(r["E_star"]) == pytest.approx(optima.simplex_energy(3, float(r["tau"])), abs=1e-10)
+        assert r["n_minima"] == "1" and float(r["trapped"]) == 0.0
+    summary = io.load_json(out / "infonce-S2-M3-tau0.2" / "summary.json")
+    assert summary["settings"]["starts"] == 8
+
+    def no_survey(*args, **kwargs):
+        raise AssertionError("a stored landscape was surveyed again")
+
+    monkeypatch.setattr(atlas, "survey", no_survey)
+    atlas.build(config, out, progress=False, log=lambda *_: None)  # resumes: nothing to do
+
+
+def test_energy_of_refuses_an_unknown_loss():
+    with pytest.raises(ValueError, match="loss must be one of"):
+        atlas.energy_of(atlas.Landscape("siglip", 3, 4, 0.1))
+    assert isinstance(atlas.energy_of(atlas.Landscape("infonce-onesided", 3, 4, 0.1)), energies.InfoNCE)
