@@ -7,10 +7,17 @@
 # `python -m langevin_sphere.studies weak-order --out experiments/studies/weak_order`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the landscape atlas first (experiments/atlas/; resumable per landscape, it only computes what is missing): the
+# comparisons on its landscapes take E* from the best-known table it writes
+for part in infonce losses; do
+    langevin-sphere atlas --quiet "experiments/atlas/$part.toml" --out experiments/atlas \
+        --best-known langevin_sphere/best_known.json
+done
 langevin-sphere run --quiet --out runs/default
 for name in simplex_M4_d3 compare_circle_M6 compare_dhel_circle_M8 \
             sweep_rate_circle_M6 sweep_slope_circle_M6 sweep_c_circle_M6 \
-            sweep_rate_dhel_circle_M8 sweep_rate_slow_dhel_circle_M8 sweep_rate_slowest_dhel_circle_M8; do
+            sweep_rate_dhel_circle_M8 sweep_rate_slow_dhel_circle_M8 sweep_rate_slowest_dhel_circle_M8 \
+            compare_dhel_S2_M6; do
     langevin-sphere run --quiet "experiments/$name.toml" --out "runs/$name"
 done
 # the landscape catalogues: every end state of every run classified, c* on all minima (experiments/landscapes/)

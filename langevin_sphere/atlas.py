@@ -26,7 +26,6 @@ resumes and extends.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import time
 import tomllib
@@ -42,7 +41,8 @@ from tqdm.auto import tqdm
 from . import catalogue, diagnostics, energies, io, landscape, optima, sphere
 from .config import ConfigError
 
-__all__ = ["LOSSES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey", "build", "table", "CSV_FIELDS"]
+__all__ = ["LOSSES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey", "build", "table", "best_known_table",
+           "CSV_FIELDS"]
 
 LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
 FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
@@ -225,8 +225,10 @@ def _describe(cell: Landscape) -> str:
     return f"{name}, S^{cell.d - 1}, M={cell.M}, {temp}"
 
 
-def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress: bool = True, log=print) -> Path:
-    """Build or extend the atlas of ``config`` in ``out`` (resumable per landscape); writes ``atlas.csv``."""
+def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress: bool = True, log=print,
+          best_known: str | Path | None = None) -> Path:
+    """Build or extend the atlas of ``config`` in ``out`` (resumable per landscape); writes ``atlas.csv`` and, given
+    ``best_known``, the table of :func:`best_known_table` there."""
     settings, cells = load(config)
     out = Path(out)
     bar = tqdm(cells, unit="landscape", disable=not progress, desc="atlas")
@@ -241,11 +243,9 @@ def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress
         if profiles:
             io.save_npz(folder / "paths.npz", profiles)
         io.save_json(done, summary)
-    rows = table(out)
-    with open(out / "atlas.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    io.save_csv(out / "atlas.csv", list(CSV_FIELDS), [[r[k] for k in CSV_FIELDS] for r in table(out)])
+    if best_known is not None:
+        io.save_json(best_known, best_known_table(out))
     return out / "atlas.csv"
 
 
@@ -274,3 +274,32 @@ def table(folder: str | Path) -> list[dict]:
         })
     order = {loss: i for i, loss in enumerate(LOSSES)}
     return sorted(rows, key=lambda r: (order[r["loss"]], r["d"], r["M"], r["tau"]))
+
+
+def best_known_table(folder: str | Path) -> dict:
+    """The best-known minima of the atlas's landscapes under ``folder`` (read by
+    :func:`langevin_sphere.optima.best_known`): every landscape that is not flat, except KCL (whose temperature
+    is its t), with its lowest float64 minimum, the configuration, how many starts reached it and the runner-up's
+    gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``."""
+    entries = []
+    for file in sorted(Path(folder).glob("*/summary.json")):
+        s = io.load_json(file)
+        cell = s.get("landscape", {})
+        if s.get("kind") != "atlas landscape" or cell["loss"] == "kcl" or abs(s["E_star"]) < FLAT:
+            continue
+        entries.append({
+            "kind": "infonce" if cell["loss"].startswith("infonce") else cell["loss"],
+            "symmetric": cell["loss"] != "infonce-onesided", "M": cell["M"], "d": cell["d"], "tau": cell["tau"],
+            "E_star": s["E_star"], "closed_form": s["E_star_closed_form"],
+            "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
+            "runner_up_gap": s["runner_up_gap"], "n_minima": s["n_minima"],
+            "provenance": f"landscape atlas, experiments/atlas/{cell['name']}: sphere.uniform(jax.random.key("
+                          f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
+                          "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
+                          "Hessian positive off the O(d) modes)",
+            "x": s["x_star"],
+        })
+    order = {loss: i for i, loss in enumerate(("infonce", "dhel"))}
+    entries.sort(key=lambda e: (order[e["kind"]], not e["symmetric"], e["d"], e["M"], e["tau"]))
+    return {"about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",
+            "landscapes": entries}

@@ -83,7 +83,7 @@ def _atlas(args) -> int:
     from . import atlas, figures
 
     start = time.perf_counter()
-    csv_file = atlas.build(args.config, args.out, progress=not args.quiet)
+    csv_file = atlas.build(args.config, args.out, progress=not args.quiet, best_known=args.best_known)
     print(f"wrote {csv_file} ({time.perf_counter() - start:.0f} s)")
     for path in figures.atlas(args.out, args.figures):
         print(f"wrote {path}")
@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("config", help="TOML atlas config ([atlas] settings and [[atlas.part]] grids)")
     p.add_argument("--out", default="experiments/atlas", help="atlas folder (default: experiments/atlas)")
     p.add_argument("--figures", default="figures", help="folder for the atlas figures (default: figures)")
+    p.add_argument("--best-known", help="also write the best-known minima table (JSON) there; the package reads "
+                                        "langevin_sphere/best_known.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_atlas)
     args = parser.parse_args(argv)

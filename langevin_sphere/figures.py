@@ -6,6 +6,7 @@ Colours are fixed per schedule position, so the same schedule has the same colou
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -586,7 +587,8 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
     panels = _atlas_panels(rows)
     ncol = min(3, len(panels))
     nrow = -(-len(panels) // ncol)
-    fig, axes = _subplots(nrow, ncol, figsize=(4.6 * ncol, 4.2 * nrow), squeeze=False)
+    fig = Figure(figsize=(4.6 * ncol + 1.0, 4.2 * nrow + 0.6), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     values = [value(r) for r in rows if value(r) is not None and (value(r) > 0 or not log)]
     if log:
         norm = LogNorm(vmin=min(values), vmax=max(values)) if values else LogNorm(1e-6, 1.0)
@@ -599,10 +601,13 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
         for r in rs:
             v = value(r)
             i, j = ms.index(r["M"]), taus.index(r["tau"])
+            shade = None
             if v is not None and (v > 0 or not log):
                 grid[i, j] = v
-            ax.text(j, i, text(r), ha="center", va="center", fontsize=7)
-        ax.imshow(np.zeros_like(grid), cmap="Greys", vmin=0, vmax=10, aspect="auto", origin="lower")
+                shade = norm(v)
+            ax.text(j, i, text(r), ha="center", va="center", fontsize=7,
+                    color="white" if shade is not None and shade < 0.5 else "black")
+        ax.imshow(np.full(grid.shape, 0.25), cmap="Greys", vmin=0, vmax=1, aspect="auto", origin="lower")
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto", origin="lower")
         for r in rs:  # landscapes with a closed-form optimum: framed
             if r["E_star_closed_form"] is not None:
@@ -617,7 +622,7 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
         ax.remove()
     if image is not None:
         fig.colorbar(image, ax=list(axes.flat)[:len(panels)], label=bar_label, shrink=0.8)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle("\n".join(textwrap.wrap(title, 130)), fontsize=10)
     return _save(fig, path)
 
 
@@ -654,9 +659,10 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         return "-"
 
     written = _atlas_heatmap(
-        rows, lambda r: r["trapped"], trapped_text, out / "atlas_trapped",
+        rows, lambda r: None if r["flat"] else r["trapped"], trapped_text, out / "atlas_trapped",
         f"Fraction of {n} uniform random starts whose gradient-flow quench ends in a non-global minimum "
-        "(cell: that %, distinct minima up to symmetry; framed: closed-form optimum; flat: E* < 1e-9)",
+        "(cell: that %, distinct minima up to symmetry; framed: closed-form optimum; grey, flat: E* < 1e-9, one "
+        "energy level at float64 resolution)",
         "fraction of starts trapped in a non-global minimum", log=False, cmap="viridis")
     written += _atlas_heatmap(
         rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",
@@ -666,7 +672,8 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
     by_loss: dict[str, list[dict]] = {}
     for r in rows:
         by_loss.setdefault(r["loss"], []).append(r)
-    fig, axes = _subplots(1, len(by_loss), figsize=(4.8 * len(by_loss), 4.2), squeeze=False)
+    fig = Figure(figsize=(4.8 * len(by_loss), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(by_loss), squeeze=False)
     for ax, (loss, rs) in zip(axes[0], by_loss.items()):
         series: dict[tuple[int, float], list[tuple[int, int]]] = {}
         for r in rs:
@@ -676,15 +683,18 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         taus = sorted({t for _, t in series})
         for (d, tau), pts in sorted(series.items()):
             pts.sort()
-            ax.plot(*zip(*pts), marker="osD^v"[ds.index(d) % 5], color=_colour(taus.index(tau)), lw=1,
-                    label=f"d = {d}, tau = {tau:g}")
+            dodge = 0.08 * (taus.index(tau) - (len(taus) - 1) / 2)  # equal counts side by side, not on top
+            ax.plot([m + dodge for m, _ in pts], [k for _, k in pts], marker="osD^v"[ds.index(d) % 5],
+                    color=_colour(taus.index(tau)), lw=1, ms=4, label=f"d = {d}, tau = {tau:g}")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%d"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("pairs M")
         ax.set_ylabel(f"distinct minima up to symmetry (in {n} starts)")
         ax.set_title(_LOSS_NAMES[loss], fontsize=10)
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=6, ncol=2)
-    fig.suptitle(f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} "
-                 "uniform starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle("\n".join(textwrap.wrap(
+        f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} uniform "
+        "starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)", 110)), fontsize=10)
     return written + _save(fig, out / "atlas_minima")

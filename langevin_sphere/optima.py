@@ -8,13 +8,16 @@
   so its optimality here is a measured fact, not a theorem: 256 uniform random starts quenched to |grad E| < 1e-5
   all reached it, none lower, at d = 3 (tau = 0.05, 0.1, 0.2, 0.5, 1; one-sided at 0.2), d = 4 and d = 5 (tau = 0.2).
 - elsewhere: the best energy found by a documented multi-start search with a converged quench, cached with its
-  provenance in ``best_known.toml`` beside this module (:func:`best_known`).
+  provenance beside this module (:func:`best_known`): ``best_known.json``, the table of the landscape atlas
+  (:mod:`langevin_sphere.atlas`: the lowest float64 minimum of 256 uniform starts, with its configuration, how many
+  starts reached it and the runner-up's gap), and ``best_known.toml``, earlier searches.
 
 This module only evaluates formulas and builds configurations; searching for unknown minima is ``landscape``'s job.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from importlib import resources
@@ -135,17 +138,23 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
 
 
 def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True) -> dict | None:
-    """The best-known minimum of a landscape without a closed form, from the cache ``best_known.toml``.
+    """The best-known minimum of a landscape, from the tables beside this module.
 
-    Each entry records E_star, the search that found it (starts, seed, quench tolerance) and the closed-form check
-    where one exists. Returns the entry as a dict (keys ``E_star``, ``provenance``, ...), or None if not cached.
+    ``best_known.json`` (the landscape atlas's table, like the published tables of the Thomson and Tammes problems)
+    is searched first: an entry has ``E_star`` (float64, the quench converged to abs(grad) < 1e-11), ``x`` (the
+    configuration [U; V], (2M, d) as nested lists), ``found`` (starts that reached it of all), ``runner_up_gap``
+    (the next minimum's E - E*, None when no other minimum was found), ``closed_form`` (E* of the simplex or
+    cross-polytope where one applies) and ``provenance``. Then ``best_known.toml`` (earlier searches: ``E_star``,
+    ``found``, ``provenance``). Returns the entry as a dict, or None if neither holds the landscape.
 
     Examples:
       >>> best_known("infonce", 2, 2, 1.0) is None     # closed form there: see infonce_optimum
       True
     """
-    text = resources.files("langevin_sphere").joinpath("best_known.toml").read_text()
-    for entry in tomllib.loads(text).get("landscape", []):
+    here = resources.files("langevin_sphere")
+    entries = json.loads(here.joinpath("best_known.json").read_text())["landscapes"]
+    entries += tomllib.loads(here.joinpath("best_known.toml").read_text()).get("landscape", [])
+    for entry in entries:
         if (entry["kind"], entry["M"], entry["d"], entry.get("symmetric", True)) == (kind, M, d, symmetric) and (
             math.isclose(entry["tau"], tau, rel_tol=1e-9)
         ):

@@ -114,3 +114,41 @@ def test_energy_of_refuses_an_unknown_loss():
     with pytest.raises(ValueError, match="loss must be one of"):
         atlas.energy_of(atlas.Landscape("siglip", 3, 4, 0.1))
     assert isinstance(atlas.energy_of(atlas.Landscape("infonce-onesided", 3, 4, 0.1)), energies.InfoNCE)
+
+
+def _best_known_entries():
+    from importlib import resources
+    import json
+
+    return json.loads(resources.files("langevin_sphere").joinpath("best_known.json").read_text())["landscapes"]
+
+
+def test_best_known_table_agrees_with_the_closed_forms():
+    closed = [e for e in _best_known_entries() if e["closed_form"] is not None]
+    assert closed, "the table has no landscape with a closed-form optimum"
+    for e in closed:  # the simplex (M <= d + 1) and the cross-polytope (M = 2d), symmetric InfoNCE
+        assert e["E_star"] == pytest.approx(e["closed_form"], abs=1e-9), (e["M"], e["d"], e["tau"])
+
+
+def test_best_known_configurations_requench_to_minima_at_their_energy():
+    """A few stored configurations (the largest M of each loss), evaluated afresh in float64: gradient below 1e-8,
+    the energy within 1e-9 of the table's E*, and a positive Riemannian Hessian off the O(d) modes."""
+    from langevin_sphere import landscape
+
+    entries = _best_known_entries()
+    picks = {}
+    for e in entries:
+        key = (e["kind"], e["symmetric"])
+        if key not in picks or (e["M"], e["d"]) > (picks[key]["M"], picks[key]["d"]):
+            picks[key] = e
+    for e in picks.values():
+        loss = e["kind"] if e["symmetric"] else "infonce-onesided"
+        energy = atlas.energy_of(atlas.Landscape(loss, e["d"], e["M"], e["tau"]))
+        assert optima.best_known(e["kind"], e["M"], e["d"], e["tau"], symmetric=e["symmetric"]) == e
+        with jax.enable_x64(True):
+            x = jnp.asarray(np.asarray(e["x"], np.float64))
+            assert x.shape == (2 * e["M"], e["d"])
+            assert float(landscape.gradient_norm(energy, x)) < 1e-8
+            assert float(energy(x)) == pytest.approx(e["E_star"], abs=1e-9)
+            lam, _ = landscape.reduced_spectrum(energy, x)
+            assert float(lam[0]) > 0

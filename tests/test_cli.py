@@ -236,3 +236,18 @@ def test_one_cpu_device_per_core_unless_the_user_chose():
     assert probe(api.format(before="pass", n=3))[1] == ["3", "3"]
     code, _, err = probe(api.format(before="jax.numpy.ones(1).block_until_ready()", n=3))  # too late: a warning
     assert code != 0 and "already run with 1 CPU device" in err and "right after `import langevin_sphere`" in err
+
+
+@pytest.mark.slow  # ~10 s; tests/test_atlas.py covers atlas.build in the default suite
+def test_atlas_command_builds_the_table_and_figures_and_refuses_a_bad_grid(tmp_path, capsys):
+    config = tmp_path / "atlas.toml"
+    config.write_text('[atlas]\nstarts = 4\n\n[[atlas.part]]\nlosses = ["infonce"]\nd = 3\nM = 3\ntau = [0.2, 0.5]\n')
+    code, out, _ = _run(["atlas", str(config), "--out", str(tmp_path / "atlas"), "--figures", str(tmp_path / "f"),
+                         "--quiet"], capsys)
+    assert code == 0, out
+    assert (tmp_path / "atlas" / "atlas.csv").read_text().count("\n") == 3  # header and two landscapes
+    assert {p.name for p in (tmp_path / "f").iterdir()} >= {"atlas_trapped.png", "atlas_c_star.png",
+                                                             "atlas_minima.png"}
+    config.write_text(config.read_text().replace("d = 3", "d = 1"))
+    code, _, err = _run(["atlas", str(config), "--out", str(tmp_path / "atlas")], capsys)
+    assert code == 2 and "d = 1 must be an integer >= 2" in err
