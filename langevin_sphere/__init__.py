@@ -6,7 +6,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import (barriers, catalogue, checkpoint, config, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
+from . import (atlas, barriers, catalogue, checkpoint, config, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
                schedules, sde, sphere, symmetries)
 from .devices import set_host_device_count
 from .simulate import Result, simulate
@@ -17,6 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "atlas",
     "barriers",
     "catalogue",
     "checkpoint",

@@ -293,6 +293,10 @@ def best_known_table(folder: str | Path) -> dict:
             "E_star": s["E_star"], "closed_form": s["E_star_closed_form"],
             "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
             "runner_up_gap": s["runner_up_gap"], "n_minima": s["n_minima"],
+            "c_star": s["c_star"]["c_star"] if s["c_star"] else None,
+            "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,
+            "c_star_strings": (f"{s['c_star']['strings_converged']} of {s['c_star']['strings_total']} converged"
+                               if s["c_star"] else None),
             "provenance": f"landscape atlas, experiments/atlas/{cell['name']}: sphere.uniform(jax.random.key("
                           f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
                           "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "

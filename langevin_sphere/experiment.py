@@ -47,6 +47,16 @@ def _lead() -> bool:
     return jax.process_index() == 0
 
 
+def _critical_depth(cfg: config_lib.Config) -> dict | None:
+    """c* of the landscape where the best-known table has it (the landscape atlas), else None."""
+    e = cfg.energy
+    cached = None if e.frozen_anchors else optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
+    if cached is None or cached.get("c_star") is None:
+        return None
+    return {"c_star": cached["c_star"], "c_star_is": cached["c_star_is"], "strings": cached["c_star_strings"],
+            "source": cached["provenance"].split(":")[0]}
+
+
 def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
     e = cfg.energy
     if e.kind == "infonce" and not (e.frozen_anchors and e.anchors == "random"):
@@ -271,7 +281,7 @@ def _summarise(cfg, runs, ends, e_star: float, source: str) -> dict:
         })
     return {
         "name": cfg.name, "landscape": cfg.energy.describe(), "seed": cfg.seed, "config": cfg.to_dict(),
-        "E_star": e_star, "E_star_source": source,
+        "E_star": e_star, "E_star_source": source, "critical_depth": _critical_depth(cfg),
         "eps": cfg.analysis.eps, "sweep": cfg.analysis.sweep, "schedules": per_schedule,
         "provenance": io.provenance(),
     }

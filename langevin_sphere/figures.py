@@ -18,7 +18,8 @@ from . import diagnostics, io, schedules
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
            "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
-           "from_studies", "bench_sweep", "experiment_traces", "weak_order", "atlas"]
+           "from_studies", "bench_sweep", "experiment_traces", "weak_order", "atlas",
+           "schedules_vs_c_star"]
 
 
 def _subplots(*args, figsize=None, **kwargs):
@@ -274,8 +275,47 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
         written += trapped_vs_speed(summaries, out_dir / "trapped_vs_speed")
     if any(x["kind"] == "logarithmic" and "success_lo" in x for s in summaries for x in s["schedules"]):
         written += success_vs_c(summaries, out_dir / "success_vs_c")
+    for summary in summaries:
+        if summary.get("critical_depth") and any(x["kind"] == "logarithmic" for x in summary["schedules"]):
+            written += schedules_vs_c_star(summary, out_dir / f"{summary['name']}_vs_c_star")
     written += from_studies(runs_dir, out_dir)  # barriers, Kramers escape times (langevin_sphere.studies)
     return written
+
+
+def schedules_vs_c_star(summary: dict, path: str | Path) -> list[Path]:
+    """One schedule comparison on a landscape of known c*: the outcomes of the logarithmic schedules against c / c*
+    (success, trapped in a non-global minimum; Wilson 95% bars), c* marked, and every other schedule (beta or tau
+    annealed) as a labelled point at the right."""
+    c_star = summary["critical_depth"]["c_star"]
+    logs = sorted((x for x in summary["schedules"] if x["kind"] == "logarithmic"), key=lambda x: x["params"]["c"])
+    others = [x for x in summary["schedules"] if x["kind"] != "logarithmic"]
+    fig = Figure(figsize=(9.0 if others else 6.0, 4.6), layout="constrained")
+    ax, ax_o = fig.subplots(1, 2, width_ratios=(1.4, 1), sharey=True) if others else (fig.subplots(), None)
+    for outcome, label, marker, colour in (("success", "success (global minimum)", "o", 2),
+                                           ("minimum", "trapped in a non-global minimum", "s", 3)):
+        pts = [(x["params"]["c"] / c_star, _share(x, outcome)) for x in logs]
+        _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=_colour(colour), marker=marker, ms=4, ls="-",
+                  label=label)
+        if others:
+            _errorbar(ax_o, np.arange(len(others)), [_share(x, outcome) for x in others], color=_colour(colour),
+                      marker=marker, ms=5, ls="none")
+    ax.axvline(1.0, color="black", ls="--", lw=1, label=f"c = c* = {c_star:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$c / c^*$ of $\beta(t) = \log(t + e) / c$")
+    ax.set_ylabel(f"fraction of {summary['schedules'][0]['n']} chains (final state classified)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3, which="both", lw=0.5)
+    ax.legend(fontsize=8, loc="best")
+    if others:
+        ax_o.set_xticks(range(len(others)), [x["label"] for x in others], rotation=35, ha="right", fontsize=7)
+        ax_o.set_title("other schedules, same compute", fontsize=9)
+        ax_o.grid(alpha=0.3, lw=0.5)
+    t_max = summary["config"]["run"]["t_max"]
+    fig.suptitle("\n".join(textwrap.wrap(
+        f"{summary['landscape']}: outcomes of {summary['schedules'][0]['n']} chains after t = {t_max:g} against "
+        f"the logarithmic constant c in units of c* (c* from the landscape atlas, "
+        f"{summary['critical_depth']['strings']})", 110)), fontsize=10)
+    return _save(fig, path)
 
 
 # ---- studies (langevin_sphere.studies): critical depth, Kramers escape times ---------------------------------------

@@ -138,7 +138,8 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
 
 
 def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True) -> dict | None:
-    """The best-known minimum of a landscape, from the tables beside this module.
+    """The best-known minimum of a landscape, from the tables beside this module (``kind``: an energy of
+    :data:`langevin_sphere.energies.REGISTRY`, or "infonce-onesided" for ``symmetric=False``).
 
     ``best_known.json`` (the landscape atlas's table, like the published tables of the Thomson and Tammes problems)
     is searched first: an entry has ``E_star`` (float64, the quench converged to abs(grad) < 1e-11), ``x`` (the
@@ -151,6 +152,8 @@ def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True)
       >>> best_known("infonce", 2, 2, 1.0) is None     # closed form there: see infonce_optimum
       True
     """
+    if kind == "infonce-onesided":  # the atlas's name of the one-sided loss
+        kind, symmetric = "infonce", False
     here = resources.files("langevin_sphere")
     entries = json.loads(here.joinpath("best_known.json").read_text())["landscapes"]
     entries += tomllib.loads(here.joinpath("best_known.toml").read_text()).get("landscape", [])

@@ -81,6 +81,8 @@ SOURCES = {
     "catalogue_B": "landscapes/dhel-circle-M8-tau0.1/c_star.json",
     "escape": "studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05/study.json",
     "weak_order": "studies/weak_order/study.json",
+    "C": "results/compare_dhel_S2_M6/summary.json",
+    "C_basins": "results/compare_dhel_S2_M6/basins.json",
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
@@ -885,11 +887,12 @@ def blocks(src: dict) -> list[str]:
         tails(src["tails"]),
         c_sweep_dhel(src["c_sweep_dhel"], src["catalogue_B"]),
         weak_order(src["weak_order"]),
+        atlas_overview(src["atlas"]),
+        atlas_traps(src["atlas"]),
+        schedule_comparison(src["C"], src["C_basins"], "landscape C"),
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
-        atlas_overview(src["atlas"]),
-        atlas_traps(src["atlas"]),
     ]
 
 

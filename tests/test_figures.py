@@ -97,3 +97,15 @@ def test_figures_from_summaries_alone(tmp_path):
     names = {p.name for p in figures.from_runs(tmp_path / "runs", tmp_path / "figs")}
     assert names == {stem + ext for stem in ("hand-made_final_basins", "trapped_vs_speed", "success_vs_c")
                      for ext in (".png", ".pdf")}
+
+
+def test_schedules_against_c_star_where_the_landscape_has_one(tmp_path):
+    """A comparison whose landscape has a known c* (from the atlas's best-known table) gets the outcomes-vs-c/c*
+    figure; one without c* does not."""
+    summary = _saved_result(tmp_path / "runs" / "hand-made")
+    written = figures.from_runs(tmp_path / "runs", tmp_path / "figs")
+    assert not any("vs_c_star" in p.name for p in written)
+    summary["critical_depth"] = {"c_star": 1.0, "c_star_is": "exact", "strings": "1 of 1 converged", "source": "x"}
+    io.save_json(tmp_path / "runs" / "hand-made" / "summary.json", summary)
+    written = figures.from_runs(tmp_path / "runs", tmp_path / "figs")
+    assert {p.name for p in written} >= {"hand-made_vs_c_star.png", "hand-made_vs_c_star.pdf"}
