@@ -154,6 +154,10 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     q = _quench32(energy, x0)
     jax.block_until_ready(q)
     t_quench = time.time() - start
+    with jax.enable_x64(True):
+        e64 = np.asarray(jax.vmap(energy)(jnp.asarray(np.asarray(q.x, np.float64))))
+    if np.all(np.abs(e64) < FLAT):  # one energy level at float64 resolution: nothing to classify
+        return _flat_summary(cell, settings, e64, np.asarray(q.x, np.float64), start, t_quench, log)
     states = landscape.classify(energy, np.asarray(q.x))
     t_classify = time.time() - start - t_quench
     swap = cell.loss != "infonce-onesided"
@@ -217,6 +221,32 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star
            else "") + f" [{summary['seconds']['total']:.0f} s]")
     return summary, cat, profiles
+
+
+def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, dict, dict]:
+    """The summary of a landscape whose quenched starts all have abs(E) < FLAT: every start is at the one level."""
+    best = int(np.argmin(e64))
+    n = len(e64)
+    cat = catalogue.empty(*x.shape[1:])
+    outcome = diagnostics.outcomes(np.full(n, "minimum"), e64, float(e64[best]), 1e-9)
+    closed = optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None
+    summary = {
+        "kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
+                                                 "name": cell.name, "describe": _describe(cell)},
+        "settings": settings.__dict__,
+        "E_star": float(e64[best]), "E_star_closed_form": closed[0] if closed else None,
+        "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None,
+        "x_star": x[best].tolist(), "starts_at_E_star": n, "level_tol": 1e-9,
+        "flat": f"every quenched start has abs(E) < {FLAT:g} in float64 (max {float(np.max(np.abs(e64))):.3g}): "
+                "one energy level at that resolution, not classified",
+        "outcomes": outcome, "n_minima": None, "n_non_global_minima": 0, "n_plateaus": 0, "minima": [],
+        "runner_up_gap": None, "robustness": None, "c_star": None, "c_star_rounds": [], "c_star_skipped": None,
+        "seconds": {"quench": t_quench, "classify": 0.0, "robustness": 0.0, "c_star": 0.0,
+                    "total": time.time() - start},
+        "provenance": io.provenance(),
+    }
+    log(f"{cell.name}: flat (max abs(E) {float(np.max(np.abs(e64))):.2g}) [{summary['seconds']['total']:.0f} s]")
+    return summary, cat, {}
 
 
 def _describe(cell: Landscape) -> str:

@@ -152,3 +152,13 @@ def test_best_known_configurations_requench_to_minima_at_their_energy():
             assert float(energy(x)) == pytest.approx(e["E_star"], abs=1e-9)
             lam, _ = landscape.reduced_spectrum(energy, x)
             assert float(lam[0]) > 0
+
+
+def test_a_landscape_flat_at_float64_resolution_is_reported_flat():
+    """InfoNCE with M = 4 on S^2 at tau = 0.02: E* = log(1 + 3 exp(-4 / (3 tau))) ~ 3e-29 (closed form), so every
+    well-separated configuration is at one energy level in float64: reported flat, not as many 'minima'."""
+    cell = atlas.Landscape("infonce", 3, 4, 0.02)
+    assert optima.simplex_energy(4, 0.02) < atlas.FLAT
+    summary, _, _ = atlas.survey(cell, atlas.Settings(starts=8), log=lambda *_: None)
+    assert "flat" in summary and summary["n_minima"] is None
+    assert abs(summary["E_star"]) < atlas.FLAT and summary["outcomes"]["success"]["count"] == 8
