@@ -17,7 +17,7 @@ langevin-sphere run --quiet --out runs/default
 for name in simplex_M4_d3 compare_circle_M6 compare_dhel_circle_M8 \
             sweep_rate_circle_M6 sweep_slope_circle_M6 sweep_c_circle_M6 \
             sweep_rate_dhel_circle_M8 sweep_rate_slow_dhel_circle_M8 sweep_rate_slowest_dhel_circle_M8 \
-            compare_dhel_S2_M6; do
+            compare_dhel_S2_M6 compare_kcl_S2_M4; do
     langevin-sphere run --quiet "experiments/$name.toml" --out "runs/$name"
 done
 # the landscape catalogues: every end state of every run classified, c* on all minima (experiments/landscapes/)

@@ -308,16 +308,17 @@ def table(folder: str | Path) -> list[dict]:
 
 def best_known_table(folder: str | Path) -> dict:
     """The best-known minima of the atlas's landscapes under ``folder`` (read by
-    :func:`langevin_sphere.optima.best_known`): every landscape that is not flat, except KCL (whose temperature
-    is its t), with its lowest float64 minimum, the configuration, how many starts reached it and the runner-up's
+    :func:`langevin_sphere.optima.best_known`): every landscape that is not flat (KCL under tau = 1 / (2t), with
+    its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it and the runner-up's
     gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``."""
     entries = []
     for file in sorted(Path(folder).glob("*/summary.json")):
         s = io.load_json(file)
         cell = s.get("landscape", {})
-        if s.get("kind") != "atlas landscape" or cell["loss"] == "kcl" or abs(s["E_star"]) < FLAT:
+        if s.get("kind") != "atlas landscape" or abs(s["E_star"]) < FLAT:
             continue
         entries.append({
+            **({"t": 1.0 / (2.0 * cell["tau"]), "gamma": 16.0} if cell["loss"] == "kcl" else {}),
             "kind": "infonce" if cell["loss"].startswith("infonce") else cell["loss"],
             "symmetric": cell["loss"] != "infonce-onesided", "M": cell["M"], "d": cell["d"], "tau": cell["tau"],
             "E_star": s["E_star"], "closed_form": s["E_star_closed_form"],
@@ -333,7 +334,7 @@ def best_known_table(folder: str | Path) -> dict:
                           "Hessian positive off the O(d) modes)",
             "x": s["x_star"],
         })
-    order = {loss: i for i, loss in enumerate(("infonce", "dhel"))}
+    order = {loss: i for i, loss in enumerate(("infonce", "dhel", "kcl"))}
     entries.sort(key=lambda e: (order[e["kind"]], not e["symmetric"], e["d"], e["M"], e["tau"]))
     return {"about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",
             "landscapes": entries}

@@ -47,10 +47,19 @@ def _lead() -> bool:
     return jax.process_index() == 0
 
 
+def _best_known(cfg: config_lib.Config) -> dict | None:
+    """The landscape's entry of the best-known table (:func:`langevin_sphere.optima.best_known`), or None."""
+    e = cfg.energy
+    if e.frozen_anchors:
+        return None
+    if e.kind == "kcl":  # tabulated under tau = 1 / (2t), for gamma = 16
+        return optima.best_known("kcl", e.M, e.d, 1.0 / (2.0 * e.t)) if e.gamma == 16 else None
+    return optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
+
+
 def _critical_depth(cfg: config_lib.Config) -> dict | None:
     """c* of the landscape where the best-known table has it (the landscape atlas), else None."""
-    e = cfg.energy
-    cached = None if e.frozen_anchors else optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
+    cached = _best_known(cfg)
     if cached is None or cached.get("c_star") is None:
         return None
     return {"c_star": cached["c_star"], "c_star_is": cached["c_star_is"], "strings": cached["c_star_strings"],
@@ -67,9 +76,10 @@ def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
                 source += ", V = the fixed regular anchors U"
             return known[0], source
     if not e.frozen_anchors:
-        cached = optima.best_known(e.kind, e.M, e.d, e.tau, symmetric=e.symmetric)
+        cached = _best_known(cfg)
         if cached is not None:
-            return cached["E_star"], f"best known, cached in langevin_sphere/best_known.toml ({cached['provenance']})"
+            table = "best_known.json" if "x" in cached else "best_known.toml"
+            return cached["E_star"], f"best known, cached in langevin_sphere/{table} ({cached['provenance']})"
     return None, "lowest quenched energy found in this run (no closed form for this landscape)"
 
 

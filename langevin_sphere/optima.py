@@ -139,7 +139,8 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
 
 def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True) -> dict | None:
     """The best-known minimum of a landscape, from the tables beside this module (``kind``: an energy of
-    :data:`langevin_sphere.energies.REGISTRY`, or "infonce-onesided" for ``symmetric=False``).
+    :data:`langevin_sphere.energies.REGISTRY`, or "infonce-onesided" for ``symmetric=False``; KCL is looked up by
+    tau = 1 / (2t), the entries being those of gamma = 16).
 
     ``best_known.json`` (the landscape atlas's table, like the published tables of the Thomson and Tammes problems)
     is searched first: an entry has ``E_star`` (float64, the quench converged to abs(grad) < 1e-11), ``x`` (the

@@ -83,6 +83,8 @@ SOURCES = {
     "weak_order": "studies/weak_order/study.json",
     "C": "results/compare_dhel_S2_M6/summary.json",
     "C_basins": "results/compare_dhel_S2_M6/basins.json",
+    "D": "results/compare_kcl_S2_M4/summary.json",
+    "D_basins": "results/compare_kcl_S2_M4/basins.json",
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
@@ -890,6 +892,7 @@ def blocks(src: dict) -> list[str]:
         atlas_overview(src["atlas"]),
         atlas_traps(src["atlas"]),
         schedule_comparison(src["C"], src["C_basins"], "landscape C"),
+        schedule_comparison(src["D"], src["D_basins"], "landscape D"),
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
