@@ -190,6 +190,11 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
                                          "depth_setting_strings", "depth_setting_converged", "c_star_is", "depth")}
         c_star["string_images"] = found
         minima = np.flatnonzero(cat["kind"] == "minimum")
+        if cat["energy"][minima].min() < e_star - tol:  # a string's image found a lower minimum: E* moves there
+            e_star = float(cat["energy"][minima].min())
+            tol = 1e-9 + 1e-6 * abs(e_star)
+            outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
+        idx = catalogue.labels(cat, states, swap_views=swap, energy_tol=min(tol, 1e-6))  # the closed catalogue's order
         gaps = cat["energy"][minima] - e_star
     closed = (optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None)
     best = minima[np.argmin(cat["energy"][minima])] if minima.size else None
