@@ -297,7 +297,8 @@ def table(folder: str | Path) -> list[dict]:
             "name": cell["name"], "loss": cell["loss"], "d": cell["d"], "M": cell["M"], "tau": cell["tau"],
             "starts": s["settings"]["starts"], "E_star": s["E_star"], "E_star_closed_form": s["E_star_closed_form"],
             "flat": abs(s["E_star"]) < FLAT,
-            "n_minima": s["n_minima"], "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"], "success": o["success"]["fraction"],
+            "n_minima": None if abs(s["E_star"]) < FLAT else s["n_minima"],  # flat: one level, no count
+            "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"], "success": o["success"]["fraction"],
             "trapped": trapped["fraction"], "trapped_lo": trapped["lo"], "trapped_hi": trapped["hi"],
             "plateau": o["plateau"]["fraction"], "saddle": o["saddle"]["fraction"],
             "unconverged": o["unconverged"]["fraction"],

@@ -647,6 +647,11 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
                 shade = norm(v)
             ax.text(j, i, text(r), ha="center", va="center", fontsize=7,
                     color="white" if shade is not None and shade < 0.5 else "black")
+        surveyed = {(r["M"], r["tau"]) for r in rs}
+        for i, m in enumerate(ms):
+            for j, tau in enumerate(taus):
+                if (m, tau) not in surveyed:
+                    ax.text(j, i, "not\nsurveyed", ha="center", va="center", fontsize=6, color="dimgrey")
         ax.imshow(np.full(grid.shape, 0.25), cmap="Greys", vmin=0, vmax=1, aspect="auto", origin="lower")
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto", origin="lower")
         for r in rs:  # landscapes with a closed-form optimum: framed
@@ -687,7 +692,8 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
     def trapped_text(r):
         if r["flat"]:
             return "flat"
-        return f"{100 * r['trapped']:.0f}%\n{r['n_minima']} min" if r["n_minima"] else "none"
+        k = r["n_minima"]
+        return f"{100 * r['trapped']:.0f}%\n{k} {'minimum' if k == 1 else 'minima'}" if k else "no minimum"
 
     def c_text(r):
         if r["flat"]:
@@ -695,14 +701,14 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         if r["c_star"] is not None:
             return f"{r['c_star']:.2g}" + ("" if str(r["c_star_is"]).startswith("exact") else "\n(bound)")
         if r["n_minima"] > 1 and r["max_gap"] > 0 and r["trapped"] > 0:
-            return f"{r['n_minima']} min\nnot run"
+            return f"{r['n_minima']} minima:\nnot run"
         return "-"
 
     written = _atlas_heatmap(
         rows, lambda r: None if r["flat"] else r["trapped"], trapped_text, out / "atlas_trapped",
         f"Fraction of {n} uniform random starts whose gradient-flow quench ends in a non-global minimum "
         "(cell: that %, distinct minima up to symmetry; framed: closed-form optimum; grey, flat: E* < 1e-9, one "
-        "energy level at float64 resolution)",
+        "energy level at float64 resolution; grey, not surveyed: outside the stored grid)",
         "fraction of starts trapped in a non-global minimum", log=False, cmap="viridis")
     written += _atlas_heatmap(
         rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",

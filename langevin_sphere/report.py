@@ -825,7 +825,7 @@ def atlas_overview(rows: list[dict]) -> str:
         ])
     header = ["loss, sphere", "M", "tau", "landscapes", "flat (E* < 1e-9)", "with non-global minima", "most starts trapped [95% CI]",
               "largest c*", "closed-form controls: max abs(E* - formula)", "robust (4 variants agree)",
-              "CPU s (2 cores)"]
+              "wall time (s)"]
     n = rows[0]["starts"] if rows else 0
     notes = _notes(
         f"Each landscape: {n} uniform random starts, quenched (float32, abs(grad) < 1e-5) and classified "
@@ -836,8 +836,9 @@ def atlas_overview(rows: list[dict]) -> str:
         "non-global minima or plateaus, classified after float32 and float64 quenches with tolerances 1e-5 and "
         "1e-8 give the same kinds and states. c*: minimum-energy paths between all pairs of minima (float64) where "
         "a landscape has at most 6 minima; strings converged / all. Controls: the regular simplex (M <= d + 1) and "
-        f"the cross-polytope (M = 2d) for symmetric InfoNCE. Whole atlas: {seconds / 60:.0f} CPU minutes of "
-        "2-core wall time; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
+        f"the cross-polytope (M = 2d) for symmetric InfoNCE. Wall time: the sum over the landscapes of one survey "
+        f"each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two surveys (and at times a "
+        "schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
         "experiments/atlas/<part>.toml` rebuilds or extends it).")
     return _block("landscape atlas: where the losses have non-global minima", _table(header, table_rows), notes)
 
