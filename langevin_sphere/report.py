@@ -864,7 +864,9 @@ def atlas_traps(rows: list[dict]) -> str:
         "Gaps and c* in the loss's energy units (KCL: t = 1 / (2 tau), gamma = 16). A minimum here has a positive "
         "Riemannian Hessian off the symmetry modes in float64; the trapped fraction is that of uniform random "
         "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
-        "(bound): a string that sets a depth did not converge, so c* is an upper bound.")
+        "(bound): a string that sets a depth did not converge, so c* is an upper bound. Robust no: the kinds agree, "
+        "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
+        "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
 
 
