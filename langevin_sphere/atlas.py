@@ -8,11 +8,11 @@ modes), and the end states are merged up to symmetry into the landscape's catalo
 (:func:`langevin_sphere.catalogue.merge`). The lowest minimum is E*; a start is ``trapped`` when it ends in a
 minimum above E* + tol, with tol = 1e-9 + 1e-6 |E*| (the energy resolution the classification keeps). A landscape
 with |E*| < :data:`FLAT` = 1e-9 (InfoNCE at small tau and M, where every well-separated configuration has
-E ~ exp(-1/tau)) is flat at that resolution: its end states, however many distinct ones, are one energy level. Where there
-are non-global minima, the classification is repeated in four variants on the first ``robustness_starts`` starts
-(:func:`langevin_sphere.catalogue.robustness`: float32 / float64 quench, tolerance 1e-5 / 1e-8) and, when there
-are at most ``c_star_max_minima`` minima, c* is computed on all of them by minimum-energy paths and the catalogue is
-closed under the strings' images (:func:`langevin_sphere.catalogue.close`).
+E ~ exp(-1/tau)) is flat at that resolution: its end states, however many distinct ones, are one energy level.
+Where there are non-global minima, the classification is repeated in four variants on the first
+``robustness_starts`` starts (:func:`langevin_sphere.catalogue.robustness`: float32 / float64 quench, tolerance
+1e-5 / 1e-8) and, when there are at most ``c_star_max_minima`` minima, c* is computed on all of them by
+minimum-energy paths and the catalogue is closed under the strings' images (:func:`langevin_sphere.catalogue.close`).
 
 The losses, with tau their temperature: ``infonce`` (symmetric), ``infonce-onesided``, ``dhel`` and ``kcl`` with
 t = 1 / (2 tau) and gamma = 16 (exp(-t |u - v|^2) = e^{-2t} exp(u.v / tau) on the sphere: the same kernel as the
@@ -41,13 +41,15 @@ from tqdm.auto import tqdm
 from . import catalogue, diagnostics, energies, io, landscape, optima, sphere
 from .config import ConfigError
 
-__all__ = ["LOSSES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey", "build", "table", "best_known_table",
-           "CSV_FIELDS"]
+__all__ = ["LOSSES", "LOSS_NAMES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey",
+           "build", "table", "best_known_table", "CSV_FIELDS"]
 
 LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
+LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
 FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
 CSV_FIELDS = ("name", "loss", "d", "M", "tau", "starts", "E_star", "E_star_closed_form", "flat", "n_minima",
-              "n_non_global", "n_plateaus", "success", "trapped", "trapped_lo", "trapped_hi", "plateau", "saddle", "unconverged", "runner_up_gap",
+              "n_non_global", "n_plateaus", "success", "trapped", "trapped_lo", "trapped_hi", "plateau", "saddle",
+              "unconverged", "runner_up_gap",
               "max_gap", "c_star", "c_star_is", "strings", "robust", "seconds")
 
 
@@ -255,7 +257,7 @@ def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, d
 
 
 def _describe(cell: Landscape) -> str:
-    name = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cell.loss]
+    name = LOSS_NAMES[cell.loss]
     temp = f"tau={cell.tau:g}" if cell.loss != "kcl" else f"t={1 / (2 * cell.tau):g} (tau={cell.tau:g}), gamma=16"
     return f"{name}, S^{cell.d - 1}, M={cell.M}, {temp}"
 
@@ -298,7 +300,8 @@ def table(folder: str | Path) -> list[dict]:
             "starts": s["settings"]["starts"], "E_star": s["E_star"], "E_star_closed_form": s["E_star_closed_form"],
             "flat": abs(s["E_star"]) < FLAT,
             "n_minima": None if abs(s["E_star"]) < FLAT else s["n_minima"],  # flat: one level, no count
-            "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"], "success": o["success"]["fraction"],
+            "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"],
+            "success": o["success"]["fraction"],
             "trapped": trapped["fraction"], "trapped_lo": trapped["lo"], "trapped_hi": trapped["hi"],
             "plateau": o["plateau"]["fraction"], "saddle": o["saddle"]["fraction"],
             "unconverged": o["unconverged"]["fraction"],
@@ -315,8 +318,8 @@ def table(folder: str | Path) -> list[dict]:
 def best_known_table(folder: str | Path) -> dict:
     """The best-known minima of the atlas's landscapes under ``folder`` (read by
     :func:`langevin_sphere.optima.best_known`): every landscape that is not flat (KCL under tau = 1 / (2t), with
-    its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it and the runner-up's
-    gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``."""
+    its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it and the
+    runner-up's gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``."""
     entries = []
     for file in sorted(Path(folder).glob("*/summary.json")):
         s = io.load_json(file)

@@ -14,6 +14,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
+from . import atlas as atlas_lib
 from . import diagnostics, io, schedules
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
@@ -615,8 +616,8 @@ def _atlas_panels(rows: list[dict]) -> list[tuple[str, int, list[dict]]]:
     return [(loss, d, rs) for (loss, d), rs in panels.items()]
 
 
-_LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL",
-               "kcl": "KCL (t = 1/(2 tau))"}
+def _loss_name(loss: str) -> str:
+    return atlas_lib.LOSS_NAMES[loss] + (" (t = 1/(2 tau))" if loss == "kcl" else "")
 
 
 def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, bar_label: str, log: bool,
@@ -662,7 +663,7 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
         ax.set_yticks(range(len(ms)), [str(m) for m in ms])
         ax.set_xlabel(r"loss temperature $\tau$")
         ax.set_ylabel("pairs M")
-        ax.set_title(f"{_LOSS_NAMES[loss]}, $S^{{{d - 1}}}$ (d = {d})", fontsize=10)
+        ax.set_title(f"{_loss_name(loss)}, $S^{{{d - 1}}}$ (d = {d})", fontsize=10)
     for ax in list(axes.flat)[len(panels):]:
         ax.remove()
     if image is not None:
@@ -680,8 +681,6 @@ def _rectangle(j: int, i: int):
 def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
     """The atlas figures from ``folder`` (:func:`langevin_sphere.atlas.table`): heat maps of the fraction of uniform
     starts trapped in non-global minima and of c*, and the number of distinct minima against M."""
-    from . import atlas as atlas_lib
-
     rows = atlas_lib.table(folder)
     if not rows:
         return []
@@ -737,7 +736,7 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("pairs M")
         ax.set_ylabel(f"distinct minima up to symmetry (in {n} starts)")
-        ax.set_title(_LOSS_NAMES[loss], fontsize=10)
+        ax.set_title(_loss_name(loss), fontsize=10)
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=6, ncol=2)
     fig.suptitle("\n".join(textwrap.wrap(

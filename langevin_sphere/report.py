@@ -789,7 +789,7 @@ def performance_sweep(bench: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------------------------------- atlas
-_LOSS = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
+_LOSS = atlas.LOSS_NAMES
 
 
 def _span(values) -> str:
@@ -823,7 +823,8 @@ def atlas_overview(rows: list[dict]) -> str:
             "-" if not robust else f"{sum(bool(r['robust']) for r in robust)} / {len(robust)}",
             f"{sum(r['seconds'] for r in rs):.0f}",
         ])
-    header = ["loss, sphere", "M", "tau", "landscapes", "flat (E* < 1e-9)", "with non-global minima", "most starts trapped [95% CI]",
+    header = ["loss, sphere", "M", "tau", "landscapes", "flat (E* < 1e-9)", "with non-global minima",
+              "most starts trapped [95% CI]",
               "largest c*", "closed-form controls: max abs(E* - formula)", "robust (4 variants agree)",
               "wall time (s)"]
     n = rows[0]["starts"] if rows else 0
