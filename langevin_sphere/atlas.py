@@ -166,7 +166,8 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     is_min = states.kind == "minimum"
     e_star = float(np.min(states.energy[is_min])) if np.any(is_min) else float(np.nanmin(states.energy))
     tol = 1e-9 + 1e-6 * abs(e_star)
-    cat, idx = catalogue.merge(catalogue.empty(n, cell.d), states, swap_views=swap, energy_tol=min(tol, 1e-6))
+    same = min(tol, 1e-6)  # the catalogue's identity tolerance: never coarser than its default
+    cat, idx = catalogue.merge(catalogue.empty(n, cell.d), states, swap_views=swap, energy_tol=same)
     outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
     minima = np.flatnonzero(cat["kind"] == "minimum")
     gaps = cat["energy"][minima] - e_star
@@ -175,7 +176,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     robust, c_star, profiles, history = None, None, {}, []
     if non_global or outcome["plateau"]["count"]:
         k = min(settings.robustness_starts, settings.starts)
-        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=min(tol, 1e-6))
+        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=same)
         robust = {"n_starts": r["n_starts"], "agree": r["agree"],
                   "differences": sum(len(v["differences"]) for v in r["variants"].values()),
                   "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
@@ -184,7 +185,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         # the strings' step and force tolerances scale with the curvature (defaults tuned where lambda_max ~ 20)
         a = float(np.median(states.hessian_max[is_min])) / 20.0
         cat, c_star, profiles, history, found = catalogue.close(
-            energy, cat, swap_views=swap, energy_tol=min(tol, 1e-6),
+            energy, cat, swap_views=swap, energy_tol=same,
             path_symmetries=("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"), rounds=1,
             n_images=settings.path_images, step=3e-2 / a, max_steps=settings.path_max_steps, refine=1,
             tol=1e-5 * a, saddle_tol=1e-6 * a, log=log)
@@ -195,17 +196,14 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         if cat["energy"][minima].min() < e_star - tol:  # a string's image found a lower minimum: E* moves there
             e_star = float(cat["energy"][minima].min())
             tol = 1e-9 + 1e-6 * abs(e_star)
+            same = min(tol, 1e-6)
             outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
-        idx = catalogue.labels(cat, states, swap_views=swap, energy_tol=min(tol, 1e-6))  # the closed catalogue's order
+        idx = catalogue.labels(cat, states, swap_views=swap, energy_tol=same)  # the closed catalogue's order
         gaps = cat["energy"][minima] - e_star
-    closed = (optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None)
     best = minima[np.argmin(cat["energy"][minima])] if minima.size else None
     summary = {
-        "kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
-                                                 "name": cell.name, "describe": _describe(cell)},
-        "settings": settings.__dict__,
-        "E_star": e_star, "E_star_closed_form": closed[0] if closed else None,
-        "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None,
+        **_header(cell, settings),
+        "E_star": e_star,
         "x_star": cat["x"][best].tolist() if best is not None else None,
         "starts_at_E_star": int(outcome["success"]["count"]),
         "level_tol": tol,
@@ -236,13 +234,9 @@ def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, d
     n = len(e64)
     cat = catalogue.empty(*x.shape[1:])
     outcome = diagnostics.outcomes(np.full(n, "minimum"), e64, float(e64[best]), 1e-9)
-    closed = optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None
     summary = {
-        "kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
-                                                 "name": cell.name, "describe": _describe(cell)},
-        "settings": settings.__dict__,
-        "E_star": float(e64[best]), "E_star_closed_form": closed[0] if closed else None,
-        "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None,
+        **_header(cell, settings),
+        "E_star": float(e64[best]),
         "x_star": x[best].tolist(), "starts_at_E_star": n, "level_tol": 1e-9,
         "flat": f"every quenched start has abs(E) < {FLAT:g} in float64 (max {float(np.max(np.abs(e64))):.3g}): "
                 "one energy level at that resolution, not classified",
@@ -254,6 +248,15 @@ def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, d
     }
     log(f"{cell.name}: flat (max abs(E) {float(np.max(np.abs(e64))):.2g}) [{summary['seconds']['total']:.0f} s]")
     return summary, cat, {}
+
+
+def _header(cell: Landscape, settings: Settings) -> dict:
+    """The fields every landscape summary starts with: the cell, the settings and the closed form where known."""
+    closed = optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None
+    return {"kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
+                                                     "name": cell.name, "describe": _describe(cell)},
+            "settings": settings.__dict__, "E_star_closed_form": closed[0] if closed else None,
+            "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None}
 
 
 def _describe(cell: Landscape) -> str:
@@ -294,12 +297,11 @@ def table(folder: str | Path) -> list[dict]:
         if s.get("kind") != "atlas landscape":
             continue
         cell, o, c = s["landscape"], s["outcomes"], s["c_star"]
-        trapped = o["minimum"]
+        trapped, flat = o["minimum"], abs(s["E_star"]) < FLAT
         rows.append({
             "name": cell["name"], "loss": cell["loss"], "d": cell["d"], "M": cell["M"], "tau": cell["tau"],
             "starts": s["settings"]["starts"], "E_star": s["E_star"], "E_star_closed_form": s["E_star_closed_form"],
-            "flat": abs(s["E_star"]) < FLAT,
-            "n_minima": None if abs(s["E_star"]) < FLAT else s["n_minima"],  # flat: one level, no count
+            "flat": flat, "n_minima": None if flat else s["n_minima"],  # flat: one level, no count
             "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"],
             "success": o["success"]["fraction"],
             "trapped": trapped["fraction"], "trapped_lo": trapped["lo"], "trapped_hi": trapped["hi"],

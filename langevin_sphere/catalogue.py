@@ -312,7 +312,6 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
         seen[name] = {"n": int(len(x)), "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
                       "new_entries": int(len(cat["energy"]) - before), "seconds": time.time() - t0}
         log(f"{name}: {len(x)} states, {seen[name]['new_entries']} new entries ({len(cat['energy'])} in all)")
-    history = []
     previous = io.load_json(folder / "c_star.json") if (folder / "c_star.json").exists() else None
     minima_energy = cat["energy"][cat["kind"] == "minimum"]
     if (previous is not None and all(k in previous for k in _DEPTH_FIELDS)
@@ -320,9 +319,9 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
             and np.allclose(previous["energy"], minima_energy, rtol=0, atol=1e-9)):
         # the same minima as the last build: its strings and c* stand
         c_star = {k: previous[k] for k in _DEPTH_FIELDS}
-        profiles, history, rounds = io.load_npz(folder / "paths.npz"), previous["rounds"], -1
+        profiles, history = io.load_npz(folder / "paths.npz"), previous["rounds"]
         log(f"the same {len(minima_energy)} minima as the last build: c* = {c_star['c_star']:.6g} kept")
-    if rounds >= 0:
+    else:
         cat, c_star, profiles, history, found = close(energy, cat, symmetries=symmetries, swap_views=swap_views,
                                                       path_symmetries=path_symmetries, rounds=rounds,
                                                       image_stride=image_stride, log=log, **path_kwargs)
