@@ -13,6 +13,9 @@ Where there are non-global minima, the classification is repeated in four varian
 ``robustness_starts`` starts (:func:`langevin_sphere.catalogue.robustness`: float32 / float64 quench, tolerance
 1e-5 / 1e-8) and, when there are at most ``c_star_max_minima`` minima, c* is computed on all of them by
 minimum-energy paths and the catalogue is closed under the strings' images (:func:`langevin_sphere.catalogue.close`).
+With more minima (up to ``c_star_neighbours_max_minima``) and ``c_star_neighbours`` = k > 0, strings join each
+minimum to its k nearest minima and its nearest lower one only (:func:`langevin_sphere.barriers.neighbour_pairs`):
+c* is then an upper bound.
 
 The losses, with tau their temperature: ``infonce`` (symmetric), ``infonce-onesided``, ``dhel`` and ``kcl`` with
 t = 1 / (2 tau) and gamma = 16 (exp(-t |u - v|^2) = e^{-2t} exp(u.v / tau) on the sphere: the same kernel as the
@@ -20,8 +23,8 @@ InfoNCE similarity at temperature tau).
 
 Files (``experiments/atlas/`` by default, readable without this package): one folder per landscape with the
 catalogue (``minima.npz``, :mod:`langevin_sphere.catalogue`'s format) and ``summary.json``; ``atlas.csv`` with one
-row per landscape. A landscape whose ``summary.json`` exists with the same settings is not recomputed: the command
-resumes and extends.
+row per landscape. A landscape whose ``summary.json`` exists with the same settings (:meth:`Settings.covers`) is not
+recomputed: the command resumes and extends.
 """
 
 from __future__ import annotations
@@ -75,8 +78,21 @@ class Settings:
     seed: int = 0
     robustness_starts: int = 64
     c_star_max_minima: int = 6
+    c_star_neighbours: int = 0  # 0: no c* above c_star_max_minima; k: strings to each minimum's k nearest (a bound)
+    c_star_neighbours_max_minima: int = 32
     path_images: int = 32
     path_max_steps: int = 20_000
+
+    def covers(self, summary: dict) -> bool:
+        """Whether a stored landscape ``summary`` stands under these settings (no need to survey it again): its
+        settings equal these (keys added since then at their defaults, the values it ran with), or differ only in
+        the neighbour-string keys of c* and those would add no c* to it."""
+        old = {**Settings().__dict__, **summary.get("settings", {})}
+        differ = {k for k in old if old[k] != self.__dict__.get(k)}
+        if not differ <= {"c_star_neighbours", "c_star_neighbours_max_minima"}:
+            return False
+        return not (differ and summary.get("c_star_skipped") and self.c_star_neighbours
+                    and summary["n_minima"] <= self.c_star_neighbours_max_minima)
 
 
 def energy_of(cell: Landscape) -> energies.Energy:
@@ -117,6 +133,8 @@ def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[La
             raise ConfigError(f"atlas config {path}: [atlas] {key} = {getattr(settings, key)} must be >= 1")
     if settings.c_star_max_minima < 2:
         raise ConfigError(f"atlas config {path}: [atlas] c_star_max_minima = {settings.c_star_max_minima} must be >= 2")
+    if settings.c_star_neighbours < 0:
+        raise ConfigError(f"atlas config {path}: [atlas] c_star_neighbours = {settings.c_star_neighbours} must be >= 0")
     if not parts:
         raise ConfigError(f"atlas config {path}: needs at least one [[atlas.part]] with losses, d, M, tau")
     cells: list[Landscape] = []
@@ -181,16 +199,18 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
                   "differences": sum(len(v["differences"]) for v in r["variants"].values()),
                   "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
     t_robust = time.time() - start - t_quench - t_classify
-    if non_global and len(minima) <= settings.c_star_max_minima:
+    neighbours = None if len(minima) <= settings.c_star_max_minima else settings.c_star_neighbours
+    if non_global and (neighbours is None or 0 < neighbours and len(minima) <= settings.c_star_neighbours_max_minima):
         # the strings' step and force tolerances scale with the curvature (defaults tuned where lambda_max ~ 20)
         a = float(np.median(states.hessian_max[is_min])) / 20.0
         cat, c_star, profiles, history, found = catalogue.close(
             energy, cat, swap_views=swap, energy_tol=same,
             path_symmetries=("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"), rounds=1,
             n_images=settings.path_images, step=3e-2 / a, max_steps=settings.path_max_steps, refine=1,
-            tol=1e-5 * a, saddle_tol=1e-6 * a, log=log)
+            tol=1e-5 * a, saddle_tol=1e-6 * a, neighbours=neighbours, log=log)
         c_star = {k: c_star[k] for k in ("c_star", "deepest_energy", "strings_converged", "strings_total",
-                                         "depth_setting_strings", "depth_setting_converged", "c_star_is", "depth")}
+                                         "depth_setting_strings", "depth_setting_converged", "pairs_joined",
+                                         "c_star_is", "depth")}
         c_star["string_images"] = found
         minima = np.flatnonzero(cat["kind"] == "minimum")
         if cat["energy"][minima].min() < e_star - tol:  # a string's image found a lower minimum: E* moves there
@@ -215,8 +235,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
                     "n_soft": int(cat["n_soft"][k])} for k in minima],
         "runner_up_gap": float(np.min(gaps[gaps > tol])) if np.any(gaps > tol) else None,
         "robustness": robust, "c_star": c_star, "c_star_rounds": history,
-        "c_star_skipped": (f"{len(minima)} minima > c_star_max_minima = {settings.c_star_max_minima}"
-                           if non_global and c_star is None else None),
+        "c_star_skipped": (_skipped(len(minima), settings) if non_global and c_star is None else None),
         "seconds": {"quench": t_quench, "classify": t_classify, "robustness": t_robust,
                     "c_star": time.time() - start - t_quench - t_classify - t_robust, "total": time.time() - start},
         "provenance": io.provenance(),
@@ -226,6 +245,13 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star
            else "") + f" [{summary['seconds']['total']:.0f} s]")
     return summary, cat, profiles
+
+
+def _skipped(n_minima: int, settings: Settings) -> str:
+    """Why c* was not computed on a landscape with non-global minima."""
+    if not settings.c_star_neighbours:
+        return f"{n_minima} minima > c_star_max_minima = {settings.c_star_max_minima}"
+    return f"{n_minima} minima > c_star_neighbours_max_minima = {settings.c_star_neighbours_max_minima}"
 
 
 def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, dict, dict]:
@@ -275,7 +301,7 @@ def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress
     for cell in bar:
         folder = out / cell.name
         done = folder / "summary.json"
-        if done.exists() and io.load_json(done).get("settings") == settings.__dict__:
+        if done.exists() and settings.covers(io.load_json(done)):
             continue
         bar.set_postfix_str(cell.name)
         summary, cat, profiles = survey(cell, settings, log=(lambda s: bar.write(s)) if progress else log)

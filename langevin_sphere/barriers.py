@@ -5,7 +5,7 @@
 - :func:`align` (from :mod:`langevin_sphere.symmetries`): the symmetric copy of a configuration of M pairs nearest to another (O(d) by orthogonal
   Procrustes, pair relabelling by assignment, U <-> V), so that a path joins the two nearest copies of two minima.
 - :func:`depths` / :func:`critical_depth`: the graph of minima joined by minimum-energy paths (a disconnectivity
-  analysis), each non-global minimum's depth (the lowest saddle over paths to a lower minimum, minus its energy) and
+  analysis; all pairs, or each minimum with its nearest ones, :func:`neighbour_pairs`), each non-global minimum's depth (the lowest saddle over paths to a lower minimum, minus its energy) and
   c* = the largest depth: the constant of the logarithmic schedule beta(t) = log(t) / c below which annealing
   freezes (Hajek 1988).
 
@@ -35,6 +35,7 @@ __all__ = [
     "align",
     "aligned",
     "depths",
+    "neighbour_pairs",
     "critical_depth",
 ]
 
@@ -339,6 +340,46 @@ def depths(minimum_energy, saddle_energy, *, energy_tol: float = 1e-4) -> np.nda
     return out
 
 
+def neighbour_pairs(
+    minima: Float[Array, "K n d"],
+    minimum_energy,
+    k: int,
+    *,
+    symmetries: tuple[str, ...] = ("orthogonal", "pairs", "swap"),
+    energy_tol: float = 1e-4,
+) -> list[tuple[int, int]]:
+    """The pairs (i < j) of a sparse graph of minima: each minimum with its ``k`` nearest minima and its nearest
+    lower one (lower by more than ``energy_tol``), nearest in the Euclidean distance of R^{n x d} between a minimum
+    and the aligned copy of the other (:func:`aligned`).
+
+    Joining only these pairs by strings, instead of all K (K - 1) / 2, is how disconnectivity graphs of large
+    landscapes are built (Wales 2003, ch. 4: connections are searched between minima close in configuration space).
+    Every non-global minimum has an edge to a lower one, so every depth of :func:`depths` is finite; a barrier over
+    a path through a pair that was not joined is not seen, so the depths are upper bounds of the all-pairs ones.
+
+    Examples:
+      >>> import numpy as np
+      >>> x = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[-1.0, 0.0]]])    # three minima on the circle, n = 1
+      >>> neighbour_pairs(x, np.array([0.0, 1.0, 2.0]), 1, symmetries=())
+      [(0, 1), (1, 2)]
+    """
+    x = np.asarray(minima, np.float64)
+    e = np.asarray(minimum_energy, np.float64)
+    n_min = len(x)
+    dist = np.full((n_min, n_min), np.inf)
+    for i, j in itertools.combinations(range(n_min), 2):
+        dist[i, j] = dist[j, i] = float(np.linalg.norm(np.asarray(aligned(x[i], x[j], symmetries)) - x[i]))
+    pairs = set()
+    for i in range(n_min):
+        order = [j for j in np.argsort(dist[i], kind="stable") if j != i]
+        chosen = order[:k]
+        lower = [j for j in order if e[j] < e[i] - energy_tol]
+        if lower and lower[0] not in chosen:
+            chosen.append(lower[0])
+        pairs.update((min(i, int(j)), max(i, int(j))) for j in chosen)
+    return sorted(pairs)
+
+
 def critical_depth(
     energy: EnergyFn,
     minima: Float[Array, "K n d"],
@@ -346,10 +387,12 @@ def critical_depth(
     symmetries: tuple[str, ...] = ("orthogonal", "pairs", "swap"),
     n_images: int = 32,
     energy_tol: float = 1e-4,
+    pairs=None,
     log=None,
     **path_kwargs,
 ) -> dict:
-    """Critical depth c* of a landscape from a set of its distinct minima, by minimum-energy paths between all pairs.
+    """Critical depth c* of a landscape from a set of its distinct minima, by minimum-energy paths between all pairs
+    (or the given ``pairs``).
 
     For every pair i < j, minimum j is first moved to its symmetric copy nearest to minimum i (:func:`align`), then
     joined to it by :func:`minimum_energy_path`; the saddle energy of the pair is the path's saddle (at least
@@ -368,6 +411,8 @@ def critical_depth(
         (the minima are joined as given).
       n_images: images per string.
       energy_tol: minima within this of the lowest are global.
+      pairs: the pairs (i, j), i < j, to join (e.g. :func:`neighbour_pairs`); all pairs by default. Saddles of
+        pairs not joined are unknown (NaN): the depths then bound the all-pairs ones from above.
       log: optional callable for one line of progress per path.
       **path_kwargs: passed to :func:`minimum_energy_path` (step, max_angle, tol, ...).
 
@@ -391,7 +436,7 @@ def critical_depth(
     if unknown or (("pairs" in symmetries or "swap" in symmetries) and "orthogonal" not in symmetries):
         raise ValueError(f"critical_depth: symmetries must be a subset of ('orthogonal', 'pairs', 'swap') that holds "
                          f"'orthogonal' when it holds another, got {symmetries=}")
-    for i, j in itertools.combinations(range(k), 2):
+    for i, j in itertools.combinations(range(k), 2) if pairs is None else pairs:
         path = minimum_energy_path(energy, minima[i], aligned(minima[i], minima[j], symmetries), n_images,
                                    **path_kwargs)
         s = max(float(path.saddle_energy), float(np.max(np.asarray(path.energies))), e_min[i], e_min[j])

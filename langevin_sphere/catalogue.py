@@ -125,10 +125,13 @@ def load(folder: str | Path) -> dict:
 
 
 def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swap"), energy_tol: float = 1e-6,
-                   n_images: int = 32, refine: int = 2, log=print, **path_kwargs) -> tuple[dict, list]:
-    """c* on every minimum of the catalogue, by minimum-energy paths between all pairs (float64).
+                   n_images: int = 32, refine: int = 2, neighbours: int | None = None, log=print,
+                   **path_kwargs) -> tuple[dict, list]:
+    """c* on every minimum of the catalogue, by minimum-energy paths between all pairs (float64), or, given
+    ``neighbours`` = k, between each minimum and its k nearest minima and its nearest lower one
+    (:func:`langevin_sphere.barriers.neighbour_pairs`; then c* is an upper bound of the all-pairs c*).
 
-    :func:`langevin_sphere.barriers.critical_depth` joins every pair; a pair whose string did not converge and whose
+    :func:`langevin_sphere.barriers.critical_depth` joins the pairs; a pair whose string did not converge and whose
     saddle sets some minimum's depth (the edges that decide c*) is tried again, up to ``refine`` times, each with
     twice the images, a third of the step and twice the iterations; the lower of the two paths' highest points
     is kept. The saddles of
@@ -143,8 +146,10 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
     start = time.time()
     with jax.enable_x64(True):
         minima = jnp.asarray(cat["x"][keep], jnp.float64)
+        joined = None if neighbours is None else barriers.neighbour_pairs(
+            minima, cat["energy"][keep], neighbours, symmetries=symmetries, energy_tol=energy_tol)
         res = barriers.critical_depth(energy, minima, symmetries=symmetries, n_images=n_images,
-                                      energy_tol=energy_tol, log=log, **path_kwargs)
+                                      energy_tol=energy_tol, pairs=joined, log=log, **path_kwargs)
         saddle, converged, paths = res["saddle"], res["converged"], dict(res["paths"])
         step = path_kwargs.pop("step", 1e-2)
         max_steps = path_kwargs.pop("max_steps", 20_000)
@@ -177,7 +182,7 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
     pairs = [{"i": int(keep[i]), "j": int(keep[j]), "saddle": float(saddle[i, j]),
               "barrier_from_i": float(saddle[i, j] - res["energy"][i]),
               "barrier_from_j": float(saddle[i, j] - res["energy"][j]), "converged": bool(converged[i, j])}
-             for i in range(k) for j in range(i + 1, k)]
+             for i, j in sorted(paths)]
     n_conv = sum(p["converged"] for p in pairs)
     levels = (res["energy"] + depth)[np.isfinite(depth)]
     setting = [p for p in pairs if np.any(np.abs(p["saddle"] - levels) <= 1e-9 * (1.0 + abs(p["saddle"])))]
@@ -193,9 +198,14 @@ def critical_depth(energy, cat: dict, *, symmetries=("orthogonal", "pairs", "swa
         "pairs": pairs, "strings_converged": n_conv, "strings_total": len(pairs),
         "depth_setting_strings": len(setting),
         "depth_setting_converged": sum(p["converged"] for p in setting),
-        "c_star_is": "exact up to the strings' convergence (every string that sets a depth converged)"
-                     if all(p["converged"] for p in setting) else
-                     "an upper bound (a string that sets a depth did not converge: its highest point stands in)",
+        "pairs_joined": "all" if neighbours is None else
+                        f"each minimum with its {neighbours} nearest and its nearest lower minimum",
+        "c_star_is": ("exact up to the strings' convergence (every string that sets a depth converged)"
+                      if all(p["converged"] for p in setting) else
+                      "an upper bound (a string that sets a depth did not converge: its highest point stands in)")
+                     if neighbours is None else
+                     "an upper bound (strings join each minimum's nearest minima only, not all pairs; "
+                     f"{sum(p['converged'] for p in setting)} of the {len(setting)} strings that set a depth converged)",
         "wall_time_s": time.time() - start,
     }
     profiles = {f"energies_{i}_{j}": np.asarray(p.energies) for (i, j), p in paths.items()}

@@ -105,6 +105,33 @@ def test_build_writes_the_table_and_resumes_without_recomputing(tmp_path, monkey
     atlas.build(config, out, progress=False, log=lambda *_: None)  # resumes: nothing to do
 
 
+def test_a_stored_landscape_stands_unless_its_settings_changed_or_it_lacks_a_c_star_they_would_add():
+    new = atlas.Settings(c_star_neighbours=3)
+    before = {k: v for k, v in atlas.Settings().__dict__.items() if not k.startswith("c_star_neighbours")}
+    assert new.covers({"settings": before, "c_star_skipped": None, "n_minima": 40})  # keys added since: defaults
+    assert not new.covers({"settings": before, "c_star_skipped": "9 minima > ...", "n_minima": 9})
+    assert new.covers({"settings": before, "c_star_skipped": "40 minima > ...", "n_minima": 40})  # above 32: none
+    assert not new.covers({"settings": {**before, "starts": 128}, "c_star_skipped": None, "n_minima": 1})
+    assert atlas.Settings().covers({"settings": before, "c_star_skipped": "9 minima > ...", "n_minima": 9})
+
+
+def test_neighbour_pairs_join_every_minimum_to_a_lower_one():
+    """On random minima (no symmetries), every minimum but the lowest has an edge to a lower one, each has at least
+    its k nearest, and the graph is sparser than all pairs."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((12, 4, 3))
+    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    e = rng.uniform(size=12)
+    pairs = barriers.neighbour_pairs(x, e, 2, symmetries=())
+    assert len(pairs) < 12 * 11 // 2 and all(i < j for i, j in pairs)
+    for i in range(12):
+        others = {j for p in pairs for j in p if i in p and j != i}
+        dist = np.linalg.norm(x - x[i], axis=(1, 2))
+        dist[i] = np.inf
+        assert set(np.argsort(dist)[:2]) <= others
+        assert i == int(np.argmin(e)) or any(e[j] < e[i] for j in others)
+
+
 def test_energy_of_refuses_an_unknown_loss():
     with pytest.raises(ValueError, match="loss must be one of"):
         atlas.energy_of(atlas.Landscape("siglip", 3, 4, 0.1))
