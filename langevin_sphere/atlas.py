@@ -311,7 +311,7 @@ def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress
         io.save_json(done, summary)
     io.save_csv(out / "atlas.csv", list(CSV_FIELDS), [[r[k] for k in CSV_FIELDS] for r in table(out)])
     if best_known is not None:
-        io.save_json(best_known, best_known_table(out))
+        io.save_json(best_known, best_known_table(out, into=best_known))
     return out / "atlas.csv"
 
 
@@ -343,11 +343,12 @@ def table(folder: str | Path) -> list[dict]:
     return sorted(rows, key=lambda r: (order[r["loss"]], r["d"], r["M"], r["tau"]))
 
 
-def best_known_table(folder: str | Path) -> dict:
+def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict:
     """The best-known minima of the atlas's landscapes under ``folder`` (read by
     :func:`langevin_sphere.optima.best_known`): every landscape that is not flat (KCL under tau = 1 / (2t), with
     its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it and the
-    runner-up's gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``."""
+    runner-up's gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``;
+    given an existing table ``into``, its entries for other landscapes are kept (several atlases, one table)."""
     entries = []
     for file in sorted(Path(folder).glob("*/summary.json")):
         s = io.load_json(file)
@@ -365,12 +366,19 @@ def best_known_table(folder: str | Path) -> dict:
             "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,
             "c_star_strings": (f"{s['c_star']['strings_converged']} of {s['c_star']['strings_total']} converged"
                                if s["c_star"] else None),
-            "provenance": f"landscape atlas, experiments/atlas/{cell['name']}: sphere.uniform(jax.random.key("
+            "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: sphere.uniform(jax.random.key("
                           f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
                           "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
                           "Hessian positive off the O(d) modes)",
             "x": s["x_star"],
         })
+
+    def key(e):
+        return e["kind"], e["symmetric"], e["d"], e["M"], round(e["tau"], 12)
+
+    if into is not None and Path(into).exists():
+        ours = {key(e) for e in entries}
+        entries += [e for e in io.load_json(into)["landscapes"] if key(e) not in ours]
     order = {loss: i for i, loss in enumerate(("infonce", "dhel", "kcl"))}
     entries.sort(key=lambda e: (order[e["kind"]], not e["symmetric"], e["d"], e["M"], e["tau"]))
     return {"about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",

@@ -85,7 +85,7 @@ def _atlas(args) -> int:
     start = time.perf_counter()
     csv_file = atlas.build(args.config, args.out, progress=not args.quiet, best_known=args.best_known)
     print(f"wrote {csv_file} ({time.perf_counter() - start:.0f} s)")
-    for path in figures.atlas(args.out, args.figures):
+    for path in figures.atlas(args.out, args.figures) if args.figures != "none" else []:
         print(f"wrote {path}")
     return 0
 
@@ -148,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("atlas", help="build or extend the landscape atlas (minima, trapped fractions, c*), resumable")
     p.add_argument("config", help="TOML atlas config ([atlas] settings and [[atlas.part]] grids)")
     p.add_argument("--out", default="experiments/atlas", help="atlas folder (default: experiments/atlas)")
-    p.add_argument("--figures", default="figures", help="folder for the atlas figures (default: figures)")
-    p.add_argument("--best-known", help="also write the best-known minima table (JSON) there; the package reads "
-                                        "langevin_sphere/best_known.json")
+    p.add_argument("--figures", default="figures", help="folder for the atlas figures (default: figures; "
+                                                         "none: no figures)")
+    p.add_argument("--best-known", help="also add this atlas's landscapes to the best-known minima table (JSON) there, "
+                                        "keeping its other entries; the package reads langevin_sphere/best_known.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_atlas)
     args = parser.parse_args(argv)

@@ -711,8 +711,9 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         "fraction of starts trapped in a non-global minimum", log=False, cmap="viridis")
     written += _atlas_heatmap(
         rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",
-        "Critical depth c* (energy units of each loss) from minimum-energy paths between all minima "
-        "(-: no non-global minimum; 'not run': more minima than the c* cap; (bound): a string did not converge)",
+        "Critical depth c* (energy units of each loss) from minimum-energy paths between all pairs of minima "
+        "(up to 6 minima) or between nearest minima (7-32 minima: (bound)) (-: no non-global minimum; 'not run': "
+        "more than 32 minima; (bound): also where a string that sets a depth did not converge)",
         "c* (energy units)", log=True, cmap="magma")
     by_loss: dict[str, list[dict]] = {}
     for r in rows:

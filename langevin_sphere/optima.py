@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = [
     "simplex_energy", "polygon_energy", "cross_polytope_energy", "simplex", "polygon", "cross_polytope",
-    "infonce_optimum", "optimum_source", "best_known",
+    "infonce_optimum", "optimum_source", "best_known_entries", "best_known",
 ]
 
 
@@ -137,6 +137,14 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
     return e_star, np.concatenate([u, u])
 
 
+def best_known_entries() -> list[dict]:
+    """Every entry of the best-known tables beside this module: ``best_known.json`` (the atlas's), then
+    ``best_known.toml`` (earlier searches); see :func:`best_known` for the fields."""
+    here = resources.files("langevin_sphere")
+    entries = json.loads(here.joinpath("best_known.json").read_text())["landscapes"]
+    return entries + tomllib.loads(here.joinpath("best_known.toml").read_text()).get("landscape", [])
+
+
 def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True) -> dict | None:
     """The best-known minimum of a landscape, from the tables beside this module (``kind``: an energy of
     :data:`langevin_sphere.energies.REGISTRY`, or "infonce-onesided" for ``symmetric=False``; KCL is looked up by
@@ -155,10 +163,7 @@ def best_known(kind: str, M: int, d: int, tau: float, *, symmetric: bool = True)
     """
     if kind == "infonce-onesided":  # the atlas's name of the one-sided loss
         kind, symmetric = "infonce", False
-    here = resources.files("langevin_sphere")
-    entries = json.loads(here.joinpath("best_known.json").read_text())["landscapes"]
-    entries += tomllib.loads(here.joinpath("best_known.toml").read_text()).get("landscape", [])
-    for entry in entries:
+    for entry in best_known_entries():
         if (entry["kind"], entry["M"], entry["d"], entry.get("symmetric", True)) == (kind, M, d, symmetric) and (
             math.isclose(entry["tau"], tau, rel_tol=1e-9)
         ):

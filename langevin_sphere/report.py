@@ -29,7 +29,7 @@ import math
 import textwrap
 from pathlib import Path
 
-from . import atlas, io
+from . import atlas, io, optima
 
 __all__ = [
     "SOURCES",
@@ -111,6 +111,7 @@ def load_sources(runs: str | Path = "experiments", bench: str | Path | None = No
     if not src["atlas"]:
         raise FileNotFoundError(f"the report needs the stored atlas, and {runs / 'atlas'} holds no landscape; "
                                 "`langevin-sphere atlas experiments/atlas/<part>.toml` writes it")
+    src["best_known"] = optima.best_known_entries()
     return src
 
 
@@ -835,10 +836,11 @@ def atlas_overview(rows: list[dict]) -> str:
         "1e-9 + 1e-6 abs(E*) above the lowest one found; a landscape with abs(E*) < 1e-9 is flat at that "
         "resolution (every end state at one level). Robust: the first 32 starts, where a landscape has "
         "non-global minima or plateaus, classified after float32 and float64 quenches with tolerances 1e-5 and "
-        "1e-8 give the same kinds and states. c*: minimum-energy paths between all pairs of minima (float64) where "
-        "a landscape has at most 6 minima; strings converged / all. Controls: the regular simplex (M <= d + 1) and "
+        "1e-8 give the same kinds and states. c*: minimum-energy paths (float64) between all pairs of minima where "
+        "a landscape has at most 6 minima, and between each minimum and its 3 nearest and its nearest lower one "
+        "where it has 7 to 32 (an upper bound); strings converged / all. Controls: the regular simplex (M <= d + 1) and "
         f"the cross-polytope (M = 2d) for symmetric InfoNCE. Wall time: the sum over the landscapes of one survey "
-        f"each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two surveys (and at times a "
+        f"each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two or three surveys (and at times a "
         "schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
         "experiments/atlas/<part>.toml` rebuilds or extends it).")
     return _block("landscape atlas: where the losses have non-global minima", _table(header, table_rows), notes)
@@ -865,10 +867,48 @@ def atlas_traps(rows: list[dict]) -> str:
         "Gaps and c* in the loss's energy units (KCL: t = 1 / (2 tau), gamma = 16). A minimum here has a positive "
         "Riemannian Hessian off the symmetry modes in float64; the trapped fraction is that of uniform random "
         "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
-        "(bound): a string that sets a depth did not converge, so c* is an upper bound. Robust no: the kinds agree, "
+        "(bound): c* is an upper bound, because a string that sets a depth did not converge or, on landscapes with "
+        "more than 6 minima, because strings join each minimum only to its 3 nearest minima and its nearest lower "
+        "one (barriers.neighbour_pairs); not run: more than 32 minima. Robust no: the kinds agree, "
         "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
         "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
+
+
+BEST_KNOWN_TAUS = (0.1, 0.2, 0.5)
+
+
+def best_known_infonce(entries: list[dict]) -> str:
+    """The best-known table of symmetric InfoNCE at tau = 0.1, 0.2, 0.5 (:func:`langevin_sphere.optima.best_known`'s
+    entries): per (d, M) and tau, the lowest float64 minimum found, how many starts reached it and the runner-up's
+    gap."""
+    cells = {(e["d"], e["M"], e["tau"]): e for e in entries
+             if e["kind"] == "infonce" and e["symmetric"] and e["tau"] in BEST_KNOWN_TAUS}
+    table_rows = []
+    for d, m in sorted({(d, m) for d, m, _ in cells}):
+        row = [f"S^{d - 1}", str(m)]
+        for tau in BEST_KNOWN_TAUS:
+            e = cells.get((d, m, tau))
+            if e is None:
+                row.append("-")
+                continue
+            gap = "none" if e["runner_up_gap"] is None else _sci(e["runner_up_gap"])
+            reached, _, of = e["found"].split()[:3]
+            row.append(f"{e['E_star']:.9f} ({reached}/{of}; {gap})")
+        closed = any(e["closed_form"] is not None for (dd, mm, _), e in cells.items() if (dd, mm) == (d, m))
+        row.append(("simplex" if m <= d + 1 else "cross-polytope") if closed else "-")
+        table_rows.append(row)
+    header = ["sphere", "M", *(f"tau = {tau:g}: E* (starts reaching it; runner-up gap)" for tau in BEST_KNOWN_TAUS),
+              "closed form"]
+    notes = _notes(
+        "Symmetric InfoNCE on (S^{d-1})^{2M}: the lowest minimum found from the atlas's uniform starts, in float64 "
+        "(quench converged to abs(grad) < 1e-11, Hessian positive off the O(d) modes), to 1e-9; the starts that "
+        "reached it (within 1e-9 + 1e-6 abs(E*)) of all, and the gap of the next minimum (none: no other minimum "
+        "found). Closed form: the entry is the regular simplex (M <= d + 1) or the cross-polytope (M = 2d) and "
+        "agrees with its formula. From the atlas (256 starts) and, on S^5 at M >= 18, S^6 and S^7 except at "
+        "M = 10, 16 and tau <= 0.2, from experiments/best_known/ (64 starts). The configurations are in "
+        "langevin_sphere/best_known.json (ls.optima.best_known(\"infonce\", M, d, tau)); -: not surveyed.")
+    return _block("best-known minima of symmetric InfoNCE", _table(header, table_rows), notes)
 
 
 # ----------------------------------------------------------------------------------------------------------- report
@@ -897,6 +937,7 @@ def blocks(src: dict) -> list[str]:
         atlas_traps(src["atlas"]),
         schedule_comparison(src["C"], src["C_basins"], "landscape C"),
         schedule_comparison(src["D"], src["D_basins"], "landscape D"),
+        best_known_infonce(src["best_known"]),
         performance_p0(src["bench"]),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),

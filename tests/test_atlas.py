@@ -83,7 +83,13 @@ def test_build_writes_the_table_and_resumes_without_recomputing(tmp_path, monkey
     config = tmp_path / "atlas.toml"
     config.write_text(TINY)
     out = tmp_path / "atlas"
-    atlas.build(config, out, progress=False, log=lambda *_: None)
+    table = tmp_path / "best_known.json"
+    other = {"kind": "dhel", "symmetric": True, "M": 9, "d": 5, "tau": 0.1, "E_star": -1.0}  # another atlas's entry
+    io.save_json(table, {"landscapes": [other]})
+    atlas.build(config, out, progress=False, log=lambda *_: None, best_known=table)
+    entries = io.load_json(table)["landscapes"]
+    assert other in entries and [(e["M"], e["tau"]) for e in entries if e["kind"] == "infonce"] == [(3, 0.2),
+                                                                                                   (3, 0.5)]
     with open(out / "atlas.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["name"] for r in rows] == ["infonce-S2-M3-tau0.2", "infonce-S2-M3-tau0.5"]
