@@ -2,7 +2,9 @@
 how often uniform random starts end in them.
 
 Per landscape (loss, d, M, tau), ``starts`` uniform configurations of (S^{d-1})^{2M} are quenched
-(:func:`langevin_sphere.landscape.quench_info`, float32, |grad| < 1e-5) and classified
+(:func:`langevin_sphere.landscape.quench_info`, float32, |grad| < 1e-5; with ``descent_steps`` > 0 after that many
+steps of :func:`langevin_sphere.landscape.descend`, which spares the quench's Hessian eigendecompositions on large
+configurations) and classified
 (:func:`langevin_sphere.landscape.classify`: float64 quench to |grad| < 1e-11, Riemannian Hessian off the O(d)
 modes), and the end states are merged up to symmetry into the landscape's catalogue
 (:func:`langevin_sphere.catalogue.merge`). The lowest minimum is E*; a start is ``trapped`` when it ends in a
@@ -82,6 +84,7 @@ class Settings:
     c_star_neighbours_max_minima: int = 32
     path_images: int = 32
     path_max_steps: int = 20_000
+    descent_steps: int = 0  # > 0: gradient descent (landscape.descend) before the quench, for large n (d - 1)
 
     def covers(self, summary: dict) -> bool:
         """Whether a stored landscape ``summary`` stands under these settings (no need to survey it again): its
@@ -128,9 +131,12 @@ def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[La
         if key not in known:
             raise ConfigError(f"atlas config {path}: unknown key [atlas] {key!r}; allowed: {sorted(known)}")
     settings = Settings(**table_)
-    for key in ("starts", "robustness_starts", "path_images", "path_max_steps"):
+    for key in ("starts", "path_images", "path_max_steps"):
         if int(getattr(settings, key)) < 1:
             raise ConfigError(f"atlas config {path}: [atlas] {key} = {getattr(settings, key)} must be >= 1")
+    for key in ("robustness_starts", "descent_steps"):
+        if int(getattr(settings, key)) < 0:
+            raise ConfigError(f"atlas config {path}: [atlas] {key} = {getattr(settings, key)} must be >= 0")
     if settings.c_star_max_minima < 2:
         raise ConfigError(f"atlas config {path}: [atlas] c_star_max_minima = {settings.c_star_max_minima} must be >= 2")
     if settings.c_star_neighbours < 0:
@@ -159,7 +165,9 @@ def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[La
 
 
 @eqx.filter_jit
-def _quench32(energy, x):
+def _quench32(energy, x, descent_steps: int = 0):
+    if descent_steps:
+        x = jax.vmap(lambda y: landscape.descend(energy, y, descent_steps))(x)
     return jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5, max_steps=2000))(x)
 
 
@@ -171,7 +179,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     energy = energy_of(cell)
     n = 2 * cell.M
     x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, n, cell.d))
-    q = _quench32(energy, x0)
+    q = _quench32(energy, x0, settings.descent_steps)
     jax.block_until_ready(q)
     t_quench = time.time() - start
     with jax.enable_x64(True):
@@ -192,7 +200,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     non_global = int(np.sum(gaps > tol))
 
     robust, c_star, profiles, history = None, None, {}, []
-    if non_global or outcome["plateau"]["count"]:
+    if (non_global or outcome["plateau"]["count"]) and settings.robustness_starts:
         k = min(settings.robustness_starts, settings.starts)
         r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=same)
         robust = {"n_starts": r["n_starts"], "agree": r["agree"],
@@ -368,7 +376,9 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
                                if s["c_star"] else None),
             "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: sphere.uniform(jax.random.key("
                           f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
-                          "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
+                          + (f"{s['settings']['descent_steps']} steps of gradient descent, "
+                             if s["settings"].get("descent_steps") else "")
+                          + "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
                           "Hessian positive off the O(d) modes)",
             "x": s["x_star"],
         })

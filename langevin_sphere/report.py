@@ -806,7 +806,7 @@ def atlas_overview(rows: list[dict]) -> str:
         groups.setdefault((r["loss"], r["d"]), []).append(r)
     table_rows, seconds = [], 0.0
     for (loss, d), rs in groups.items():
-        traps = [r for r in rs if r["n_non_global"] > 0]
+        traps = [r for r in rs if r["n_non_global"] > 0 or r["trapped"] > 0]
         worst = max(traps, key=lambda r: r["trapped"], default=None)
         deep = max((r for r in traps if r["c_star"] is not None), key=lambda r: r["c_star"], default=None)
         controls = [r for r in rs if r["E_star_closed_form"] is not None]
@@ -849,7 +849,7 @@ def atlas_overview(rows: list[dict]) -> str:
 def atlas_traps(rows: list[dict]) -> str:
     """Every atlas landscape with non-global minima: the minima, the trapped fraction, the gaps and c*."""
     table_rows = []
-    for r in sorted((r for r in rows if r["n_non_global"] > 0),
+    for r in sorted((r for r in rows if r["n_non_global"] > 0 or r["trapped"] > 0),
                     key=lambda r: (list(_LOSS).index(r["loss"]), r["d"], r["M"], r["tau"])):
         c = "-" if r["c_star"] is None else (
             f"{r['c_star']:.3g} ({r['strings']}{'' if str(r['c_star_is']).startswith('exact') else ', bound'})")
@@ -857,8 +857,8 @@ def atlas_traps(rows: list[dict]) -> str:
             c = f"not run ({r['n_minima']} minima)"
         table_rows.append([
             f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}", _sci(r["E_star"]),
-            f"{r['n_minima']} ({r['n_non_global']})", _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
-            f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
+            f"{r['n_minima']} ({r['n_non_global']}{'' if r['n_non_global'] else ', see below'})", _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
+            "-" if r["runner_up_gap"] is None else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
             "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
         ])
     header = ["landscape", "E*", "minima (non-global)", "starts trapped [95% CI]",
@@ -869,7 +869,9 @@ def atlas_traps(rows: list[dict]) -> str:
         "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
         "(bound): c* is an upper bound, because a string that sets a depth did not converge or, on landscapes with "
         "more than 6 minima, because strings join each minimum only to its 3 nearest minima and its nearest lower "
-        "one (barriers.neighbour_pairs); not run: more than 32 minima. Robust no: the kinds agree, "
+        "one (barriers.neighbour_pairs); not run: more than 32 minima. See below: starts classified as minima above E* "
+        "whose states the catalogue keeps in plateau families (soft states at one energy, some of which lead lower "
+        "along their soft modes), so that they count as trapped but not as distinct minima. Robust no: the kinds agree, "
         "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
         "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
