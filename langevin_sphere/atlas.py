@@ -369,6 +369,7 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
             "symmetric": cell["loss"] != "infonce-onesided", "M": cell["M"], "d": cell["d"], "tau": cell["tau"],
             "E_star": s["E_star"], "closed_form": s["E_star_closed_form"],
             "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
+            "starts_at_E_star": s["starts_at_E_star"], "starts": s["settings"]["starts"],
             "runner_up_gap": s["runner_up_gap"], "n_minima": s["n_minima"],
             "c_star": s["c_star"]["c_star"] if s["c_star"] else None,
             "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,

@@ -5,9 +5,9 @@
 - :func:`align` (from :mod:`langevin_sphere.symmetries`): the symmetric copy of a configuration of M pairs nearest to another (O(d) by orthogonal
   Procrustes, pair relabelling by assignment, U <-> V), so that a path joins the two nearest copies of two minima.
 - :func:`depths` / :func:`critical_depth`: the graph of minima joined by minimum-energy paths (a disconnectivity
-  analysis; all pairs, or each minimum with its nearest ones, :func:`neighbour_pairs`), each non-global minimum's depth (the lowest saddle over paths to a lower minimum, minus its energy) and
-  c* = the largest depth: the constant of the logarithmic schedule beta(t) = log(t) / c below which annealing
-  freezes (Hajek 1988).
+  analysis; all pairs, or each minimum with its nearest ones, :func:`neighbour_pairs`), each non-global minimum's
+  depth (the lowest saddle over paths to a lower minimum, minus its energy) and c* = the largest depth: the constant
+  of the logarithmic schedule beta(t) = log(t) / c below which annealing freezes (Hajek 1988).
 
 This module computes paths and numbers; it runs no Langevin dynamics and draws nothing.
 """

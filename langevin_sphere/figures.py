@@ -713,7 +713,7 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",
         "Critical depth c* (energy units of each loss) from minimum-energy paths between all pairs of minima "
         "(up to 6 minima) or between nearest minima (7-32 minima: (bound)) (-: no non-global minimum; 'not run': "
-        "more than 32 minima, or not yet; (bound): also where a string that sets a depth did not converge)",
+        "more than 32 minima; (bound): also where a string that sets a depth did not converge)",
         "c* (energy units)", log=True, cmap="magma")
     by_loss: dict[str, list[dict]] = {}
     for r in rows:

@@ -358,10 +358,10 @@ def descend(
 
     The step h adapts per configuration: a step is taken when it lowers E by at least h |grad E|^2 / 4 (Armijo; below
     the float resolution of E the decrease is measured by the trapezoid rule on the gradients, as in
-    :func:`quench_info`), and h then grows by 1.25; otherwise h is divided by 4 and X stays. No row moves more than ``max_angle`` radians in a
-    step. This is the explicit Euler method of the flow with step control, so it follows the flow's basins where the
-    step stays small against the landscape's curvature; :func:`quench_info` (exponential Euler with local-error
-    control) is the one validated against a float64 integration of the flow.
+    :func:`quench_info`), and h then grows by 1.25; otherwise h is divided by 4 and X stays. No row moves more than
+    ``max_angle`` radians in a step. This is the explicit Euler method of the flow with step control, so it follows
+    the flow's basins where the step stays small against the landscape's curvature; :func:`quench_info` (exponential
+    Euler with local-error control) is the one validated against a float64 integration of the flow.
 
     Examples:
       >>> import jax

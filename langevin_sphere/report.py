@@ -798,6 +798,11 @@ def _span(values) -> str:
     return ", ".join(f"{v:g}" for v in values)
 
 
+def _traps(r: dict) -> bool:
+    """Whether an atlas row has starts in non-global minima: catalogued ones, or minima kept in plateau families."""
+    return r["n_non_global"] > 0 or r["trapped"] > 0
+
+
 def atlas_overview(rows: list[dict]) -> str:
     """One row per (loss, d) of the atlas: what was surveyed, where non-global minima were found, the largest
     trapped fraction and c*, the controls against their closed forms, the robustness checks and the CPU time."""
@@ -806,7 +811,7 @@ def atlas_overview(rows: list[dict]) -> str:
         groups.setdefault((r["loss"], r["d"]), []).append(r)
     table_rows, seconds = [], 0.0
     for (loss, d), rs in groups.items():
-        traps = [r for r in rs if r["n_non_global"] > 0 or r["trapped"] > 0]
+        traps = [r for r in rs if _traps(r)]
         worst = max(traps, key=lambda r: r["trapped"], default=None)
         deep = max((r for r in traps if r["c_star"] is not None), key=lambda r: r["c_star"], default=None)
         controls = [r for r in rs if r["E_star_closed_form"] is not None]
@@ -838,10 +843,10 @@ def atlas_overview(rows: list[dict]) -> str:
         "non-global minima or plateaus, classified after float32 and float64 quenches with tolerances 1e-5 and "
         "1e-8 give the same kinds and states. c*: minimum-energy paths (float64) between all pairs of minima where "
         "a landscape has at most 6 minima, and between each minimum and its 3 nearest and its nearest lower one "
-        "where it has 7 to 32 (an upper bound); strings converged / all. Controls: the regular simplex (M <= d + 1) and "
-        f"the cross-polytope (M = 2d) for symmetric InfoNCE. Wall time: the sum over the landscapes of one survey "
-        f"each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two or three surveys (and at times a "
-        "schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
+        "where it has 7 to 32 (an upper bound); strings converged / all. Controls: the regular simplex "
+        "(M <= d + 1) and the cross-polytope (M = 2d) for symmetric InfoNCE. Wall time: the sum over the landscapes "
+        f"of one survey each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two or three surveys "
+        "(and at times a schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
         "experiments/atlas/<part>.toml` rebuilds or extends it).")
     return _block("landscape atlas: where the losses have non-global minima", _table(header, table_rows), notes)
 
@@ -849,16 +854,16 @@ def atlas_overview(rows: list[dict]) -> str:
 def atlas_traps(rows: list[dict]) -> str:
     """Every atlas landscape with non-global minima: the minima, the trapped fraction, the gaps and c*."""
     table_rows = []
-    for r in sorted((r for r in rows if r["n_non_global"] > 0 or r["trapped"] > 0),
+    for r in sorted((r for r in rows if _traps(r)),
                     key=lambda r: (list(_LOSS).index(r["loss"]), r["d"], r["M"], r["tau"])):
         c = "-" if r["c_star"] is None else (
             f"{r['c_star']:.3g} ({r['strings']}{'' if str(r['c_star_is']).startswith('exact') else ', bound'})")
         if r["c_star"] is None and r["n_minima"] > 6:
-            yet = r["n_minima"] <= 32 and "c_star_max_minima" in str(r["c_star_is"])  # skipped by an older build
-            c = f"not run{' yet' if yet else ''} ({r['n_minima']} minima)"
+            c = f"not run ({r['c_star_is']})"  # the survey's reason: more minima than its settings join
         table_rows.append([
             f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}", _sci(r["E_star"]),
-            f"{r['n_minima']} ({r['n_non_global']}{'' if r['n_non_global'] else ', see below'})", _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
+            f"{r['n_minima']} ({r['n_non_global']}{'' if r['n_non_global'] else ', see below'})",
+            _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
             "-" if r["runner_up_gap"] is None else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
             "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
         ])
@@ -870,10 +875,9 @@ def atlas_traps(rows: list[dict]) -> str:
         "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
         "(bound): c* is an upper bound, because a string that sets a depth did not converge or, on landscapes with "
         "more than 6 minima, because strings join each minimum only to its 3 nearest minima and its nearest lower "
-        "one (barriers.neighbour_pairs); not run: more than 32 minima; not run yet: surveyed before the nearest-minimum "
-        "strings, left for the next build of experiments/atlas/losses.toml. See below: starts classified as minima above E* "
-        "whose states the catalogue keeps in plateau families (soft states at one energy, some of which lead lower "
-        "along their soft modes), so that they count as trapped but not as distinct minima. Robust no: the kinds agree, "
+        "one (barriers.neighbour_pairs). See below: starts classified as minima above E* whose states the catalogue "
+        "keeps in plateau families (soft states at one energy, some of which lead lower along their soft modes), so "
+        "that they count as trapped but not as distinct minima. Robust no: the kinds agree, "
         "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
         "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
@@ -897,8 +901,7 @@ def best_known_infonce(entries: list[dict]) -> str:
                 row.append("-")
                 continue
             gap = "none" if e["runner_up_gap"] is None else _sci(e["runner_up_gap"])
-            reached, _, of = e["found"].split()[:3]
-            row.append(f"{e['E_star']:.9f} ({reached}/{of}; {gap})")
+            row.append(f"{e['E_star']:.9f} ({e['starts_at_E_star']}/{e['starts']}; {gap})")
         closed = any(e["closed_form"] is not None for (dd, mm, _), e in cells.items() if (dd, mm) == (d, m))
         row.append(("simplex" if m <= d + 1 else "cross-polytope") if closed else "-")
         table_rows.append(row)
