@@ -10,7 +10,7 @@ Files, in a folder ``experiments/landscapes/<name>/``, readable without this pac
 
 - ``minima.npz``: ``energy (K,)``, ``x (K, n, d)``, ``kind (K,)`` (strings), ``hessian_head (K, 4)`` (the four
   smallest Hessian eigenvalues off the symmetry modes), ``count (K,)`` (how often the state was seen), ``n_soft (K,)``,
-  ``leads_to (K,)`` (a plateau's lowest energy reached downhill, NaN otherwise);
+  ``leads_to (K,)`` (the lowest energy that a plateau's probes reached downhill, NaN otherwise);
 - ``c_star.json``: c*, the deepest minimum, every pair's saddle and whether its string converged, the sources and the
   provenance; ``paths.npz``: the energy profiles of those strings.
 

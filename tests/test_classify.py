@@ -54,6 +54,22 @@ def test_symmetry_mode_is_what_makes_the_optimum_soft():
     np.testing.assert_allclose(with_sym.energy, optima.polygon_energy(6, 0.05), rtol=0, atol=1e-15)
 
 
+def test_landscape_a_states_above_the_hexagon_are_plateaus_that_lead_to_it():
+    """Landscape A (symmetric InfoNCE, circle, M = 6, tau = 0.05) has one minimum up to symmetry, the regular hexagon
+    (its stored catalogue, 512 starts): every quenched state above it must be a plateau whose probes lead down to the
+    hexagon's closed-form energy. Fails when the plateau probes are skipped (the states come out as minima)."""
+    energy = energies.InfoNCE(tau=0.05)
+    x0 = sphere.uniform(jax.random.key(0), (4, 12, 2))
+    q = jax.vmap(lambda y: landscape.quench_info(energy, y))(x0)
+    ends = landscape.classify(energy, np.asarray(q.x))
+    e_hex = optima.polygon_energy(6, 0.05)
+    above = ends.energy > e_hex + 1e-3
+    assert above.sum() >= 2 and np.all(ends.kind[above] == "plateau") and np.all(ends.n_soft[above] > 0)
+    np.testing.assert_allclose(ends.leads_to[above], e_hex, rtol=1e-9)
+    assert np.all(ends.kind[~above] == "minimum") and np.all(np.isnan(ends.leads_to[~above]))
+    np.testing.assert_allclose(ends.energy[~above], e_hex, rtol=1e-9)
+
+
 LANDSCAPES = {
     "A": (energies.InfoNCE(tau=0.05), 6),   # symmetric InfoNCE, circle, M = 6: plateaus, no trap behind a barrier
     "B": (energies.DHEL(tau=0.1), 8),       # DHEL, circle, M = 8: minima behind barriers
