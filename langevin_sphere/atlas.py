@@ -164,10 +164,25 @@ def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[La
     return settings, cells
 
 
-@eqx.filter_jit
-def _quench32(energy, x, descent_steps: int = 0):
+def _quench32(energy, x: jax.Array, descent_steps: int = 0) -> landscape.QuenchInfo:
+    """The float32 quench of the starts x (B, n, d): descent (all at once: a fixed number of steps), then
+    :func:`~langevin_sphere.landscape.quench_info` in batches of :func:`~langevin_sphere.landscape.batch_size`
+    (a vmapped quench runs until its slowest configuration stops)."""
     if descent_steps:
-        x = jax.vmap(lambda y: landscape.descend(energy, y, descent_steps))(x)
+        x = _descend_all(energy, x, descent_steps)
+    size = landscape.batch_size(x.shape[1] * (x.shape[2] - 1))
+    parts = [jax.tree.map(np.asarray, _quench_all(energy, jnp.asarray(part)))
+             for part in landscape.batches(np.asarray(x), size)]
+    return jax.tree.map(lambda *a: jnp.asarray(np.concatenate(a)[: len(x)]), *parts)
+
+
+@eqx.filter_jit
+def _descend_all(energy, x, descent_steps: int):
+    return jax.vmap(lambda y: landscape.descend(energy, y, descent_steps))(x)
+
+
+@eqx.filter_jit
+def _quench_all(energy, x):
     return jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5, max_steps=2000))(x)
 
 

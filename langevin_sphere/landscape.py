@@ -732,7 +732,7 @@ def classify(
       max_steps: iteration cap of each float64 quench.
       batch: configurations per compiled call (the batch is padded to a multiple: one compilation). A vmapped
         quench iterates until its slowest configuration stops, and each iteration decomposes every configuration's
-        N x N Hessian (N = n (d - 1)); so the default (None) shrinks the batch as N grows (:func:`_auto_batch`):
+        N x N Hessian (N = n (d - 1)); so the default (None) shrinks the batch as N grows (:func:`batch_size`):
         64 up to N = 24, 1 from N = 96 on, where one decomposition outweighs the per-call overhead.
 
     Returns:
@@ -749,14 +749,14 @@ def classify(
     if x.ndim != 3 or x.shape[-1] < 2:
         raise ValueError(f"classify: expects configurations of shape (B, n, d) with d >= 2, got shape {x.shape}")
     n_conf, n, d = x.shape
-    batch = _auto_batch(n * (d - 1)) if batch is None else batch
+    batch = batch_size(n * (d - 1)) if batch is None else batch
     if not (tol > 0 and soft_ratio > 0 and flat_energy > 0 and energy_tol > 0 and batch >= 1 and amplitudes):
         raise ValueError("classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
                          f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}")
     x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
         q, spec = [], []
-        for part in _batches(x, batch):
+        for part in batches(x, batch):
             info = _refine_batch(energy, jnp.asarray(part), max_steps)
             q.append(jax.tree.map(np.asarray, info))
             spec.append(jax.tree.map(np.asarray, _spectrum_batch(energy, info.x, tuple(symmetries))))
@@ -785,12 +785,12 @@ def classify(
         if owner:
             probes = np.stack(probes).reshape(len(owner), 2, n, d)
             e_probe = np.concatenate([np.asarray(_energy_batch(energy, jnp.asarray(p)))
-                                      for p in _batches(probes.reshape(-1, n, d), 2 * batch)])
+                                      for p in batches(probes.reshape(-1, n, d), 2 * batch)])
             e_probe = e_probe[: 2 * len(owner)].reshape(len(owner), 2)
             cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
             owner, todo = np.asarray(owner)[cheap], probes[cheap, 1]
             while owner.size:  # in order; a configuration found to lead lower needs no further probe
-                ends = np.asarray(_refine_batch(energy, jnp.asarray(next(_batches(todo[:batch], batch))),
+                ends = np.asarray(_refine_batch(energy, jnp.asarray(next(batches(todo[:batch], batch))),
                                                 max_steps).energy)
                 for i, e_end in zip(owner[:batch], ends):
                     if np.isfinite(e_end) and e_end < q.energy[i] - energy_tol:
@@ -831,7 +831,7 @@ def _exp64(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     return y / np.linalg.norm(y, axis=-1, keepdims=True)
 
 
-def _auto_batch(n_hessian: int) -> int:
+def batch_size(n_hessian: int) -> int:
     """Configurations per vmapped float64 quench for an N x N Hessian: 64 (24 / N)^3, between 1 and 64.
 
     One iteration of a vmapped batch costs the per-call overhead plus B eigendecompositions (~N^3), and the batch
@@ -841,7 +841,7 @@ def _auto_batch(n_hessian: int) -> int:
     return int(np.clip(64 * (24 / max(n_hessian, 1)) ** 3, 1, 64))
 
 
-def _batches(x: np.ndarray, size: int):
+def batches(x: np.ndarray, size: int):
     """Slices of ``size`` along axis 0, the last one padded by repeating its first row (a fixed compiled shape)."""
     for start in range(0, len(x), size):
         part = x[start:start + size]
