@@ -37,7 +37,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -164,28 +163,6 @@ def load_text(text: str, path: str | Path = "<text>") -> tuple[Settings, list[La
     return settings, cells
 
 
-def _quench32(energy, x: jax.Array, descent_steps: int = 0) -> landscape.QuenchInfo:
-    """The float32 quench of the starts x (B, n, d): descent (all at once: a fixed number of steps), then
-    :func:`~langevin_sphere.landscape.quench_info` in batches of :func:`~langevin_sphere.landscape.batch_size`
-    (a vmapped quench runs until its slowest configuration stops)."""
-    if descent_steps:
-        x = _descend_all(energy, x, descent_steps)
-    size = landscape.batch_size(x.shape[1] * (x.shape[2] - 1))
-    parts = [jax.tree.map(np.asarray, _quench_all(energy, jnp.asarray(part)))
-             for part in landscape.batches(np.asarray(x), size)]
-    return jax.tree.map(lambda *a: jnp.asarray(np.concatenate(a)[: len(x)]), *parts)
-
-
-@eqx.filter_jit
-def _descend_all(energy, x, descent_steps: int):
-    return jax.vmap(lambda y: landscape.descend(energy, y, descent_steps))(x)
-
-
-@eqx.filter_jit
-def _quench_all(energy, x):
-    return jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5, max_steps=2000))(x)
-
-
 def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tuple[dict, dict, dict]:
     """Quench, classify and catalogue one landscape; c* where it has non-global minima (see the module docstring).
 
@@ -194,8 +171,8 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     energy = energy_of(cell)
     n = 2 * cell.M
     x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, n, cell.d))
-    q = _quench32(energy, x0, settings.descent_steps)
-    jax.block_until_ready(q)
+    q = landscape.quench_many(energy, np.asarray(x0), tol=1e-5, max_steps=2000,
+                              descent_steps=settings.descent_steps)
     t_quench = time.time() - start
     with jax.enable_x64(True):
         e64 = np.asarray(jax.vmap(energy)(jnp.asarray(np.asarray(q.x, np.float64))))
@@ -217,7 +194,8 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     robust, c_star, profiles, history = None, None, {}, []
     if (non_global or outcome["plateau"]["count"]) and settings.robustness_starts:
         k = min(settings.robustness_starts, settings.starts)
-        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=same)
+        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=same,
+                                descent_steps=settings.descent_steps)
         robust = {"n_starts": r["n_starts"], "agree": r["agree"],
                   "differences": sum(len(v["differences"]) for v in r["variants"].values()),
                   "variants": {name: v["kinds"] for name, v in r["variants"].items()}}

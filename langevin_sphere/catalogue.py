@@ -257,18 +257,19 @@ def slug(energy_cfg) -> str:
 
 
 def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_views: bool = True,
-               energy_tol: float = 1e-6) -> dict:
+               energy_tol: float = 1e-6, descent_steps: int = 0) -> dict:
     """Do the kinds and labels of quenched starts depend on the quench tolerance or the float width?
 
     The starts are quenched two ways, float32 to |grad| < 1e-5 and float64 to |grad| < 1e-8
-    (:func:`langevin_sphere.landscape.quench_info`), and each result is classified with ``tol`` 1e-5 and 1e-8;
-    the float32 quench's states are also classified from their float32 values. Returns the counts of each kind per
-    variant and every start whose kind or catalogue label differs from the first variant's."""
-    q32 = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-5)))(jnp.asarray(starts, jnp.float32))
+    (:func:`langevin_sphere.landscape.quench_many`, each after ``descent_steps`` of gradient descent in its own float
+    width), and each result is classified with ``tol`` 1e-5 and 1e-8; the float32 quench's states are also
+    classified from their float32 values. Returns the counts of each kind per variant and every start whose kind or
+    catalogue label differs from the first variant's."""
+    starts = np.asarray(starts)
+    q32 = landscape.quench_many(energy, starts.astype(np.float32), tol=1e-5, descent_steps=descent_steps)
     with jax.enable_x64(True):
-        q64 = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-8, max_steps=5000)))(
-            jnp.asarray(np.asarray(starts, np.float64)))
-        x64 = np.asarray(q64.x)
+        x64 = landscape.quench_many(energy, starts.astype(np.float64), tol=1e-8, max_steps=5000,
+                                    descent_steps=descent_steps).x
     variants = {
         "float32 quench (|grad| < 1e-5), tol 1e-5": (np.asarray(q32.x, np.float64), 1e-5),
         "float32 quench (|grad| < 1e-5), tol 1e-8": (np.asarray(q32.x, np.float64), 1e-8),

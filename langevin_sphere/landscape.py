@@ -429,6 +429,53 @@ def quench(
     return res.x, res.energy
 
 
+def quench_many(
+    energy: EnergyFn,
+    x: Float[np.ndarray, "B n d"],
+    *,
+    tol: float = 1e-5,
+    max_steps: int = 1000,
+    descent_steps: int = 0,
+    batch: int | None = None,
+) -> QuenchInfo:
+    """:func:`quench_info` of B configurations, in the float width of ``x`` (float64 needs ``jax.enable_x64``);
+    numpy in, numpy out. With ``descent_steps`` > 0, that many steps of :func:`descend` come first (all
+    configurations at once: a fixed number of steps), so that the quench, whose every iteration decomposes the
+    n (d - 1) Hessian, starts next to a minimum.
+
+    The quench runs in batches of ``batch`` configurations (default :func:`batch_size`): a vmapped quench iterates
+    until its slowest configuration stops, so on large configurations one slow start would make every other start
+    of its batch pay as many eigendecompositions.
+
+    Examples:
+      >>> import jax
+      >>> from langevin_sphere import energies, optima, sphere
+      >>> x0 = np.asarray(sphere.uniform(jax.random.key(0), (5, 6, 3)))   # five starts, M = 3 pairs in R^3
+      >>> q = quench_many(energies.InfoNCE(tau=0.2), x0, batch=2)
+      >>> q.x.shape, bool(np.all(np.abs(q.energy - optima.simplex_energy(3, 0.2)) < 1e-5))
+      ((5, 6, 3), True)
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"quench_many: expects configurations of shape (B, n, d), got shape {x.shape}")
+    if descent_steps:
+        x = np.asarray(_descend_batch(energy, jnp.asarray(x), descent_steps))
+    size = batch_size(x.shape[1] * (x.shape[2] - 1)) if batch is None else batch
+    parts = [jax.tree.map(np.asarray, _quench_batch(energy, jnp.asarray(part), tol, max_steps))
+             for part in batches(x, size)]
+    return jax.tree.map(lambda *a: np.concatenate(a)[: len(x)], *parts)
+
+
+@eqx.filter_jit
+def _descend_batch(energy, x, n_steps):
+    return jax.vmap(lambda y: descend(energy, y, n_steps))(x)
+
+
+@eqx.filter_jit
+def _quench_batch(energy, x, tol, max_steps):
+    return jax.vmap(lambda y: quench_info(energy, y, tol=tol, max_steps=max_steps))(x)
+
+
 def basin_signature(x: Float[Array, "n d"], *, swap_views: bool = True) -> Float[Array, " S"]:
     """A signature of a configuration of M pairs that is invariant under the symmetries of the contrastive energies.
 
@@ -755,12 +802,9 @@ def classify(
                          f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}")
     x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
-        q, spec = [], []
-        for part in batches(x, batch):
-            info = _refine_batch(energy, jnp.asarray(part), max_steps)
-            q.append(jax.tree.map(np.asarray, info))
-            spec.append(jax.tree.map(np.asarray, _spectrum_batch(energy, info.x, tuple(symmetries))))
-        q = jax.tree.map(lambda *a: np.concatenate(a)[:n_conf], *q)
+        q = quench_many(energy, x, tol=1e-11, max_steps=max_steps, batch=batch)
+        spec = [jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
+                for part in batches(q.x, batch)]
         lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
 
         lam_max = np.max(np.where(np.isfinite(lam), lam, -np.inf), axis=1)
@@ -790,8 +834,7 @@ def classify(
             cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
             owner, todo = np.asarray(owner)[cheap], probes[cheap, 1]
             while owner.size:  # in order; a configuration found to lead lower needs no further probe
-                ends = np.asarray(_refine_batch(energy, jnp.asarray(next(batches(todo[:batch], batch))),
-                                                max_steps).energy)
+                ends = quench_many(energy, todo[:batch], tol=1e-11, max_steps=max_steps, batch=batch).energy
                 for i, e_end in zip(owner[:batch], ends):
                     if np.isfinite(e_end) and e_end < q.energy[i] - energy_tol:
                         leads_to[i] = np.fmin(leads_to[i], e_end)
@@ -807,11 +850,6 @@ def classify(
     head[:, :k] = np.where(np.isfinite(lam[:, :k]), lam[:, :k], np.nan)
     return EndStates(x=q.x, energy=np.asarray(q.energy, np.float64), grad_norm=np.asarray(q.grad_norm, np.float64),
                      kind=kind.astype(str), hessian_head=head, hessian_max=lam_max, n_soft=n_soft, leads_to=leads_to)
-
-
-@eqx.filter_jit
-def _refine_batch(energy, x, max_steps):
-    return jax.vmap(lambda y: quench_info(energy, y, tol=1e-11, max_steps=max_steps))(x)
 
 
 @eqx.filter_jit
