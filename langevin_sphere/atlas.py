@@ -8,7 +8,9 @@ configurations) and classified
 (:func:`langevin_sphere.landscape.classify`: float64 quench to |grad| < 1e-11, Riemannian Hessian off the O(d)
 modes), and the end states are merged up to symmetry into the landscape's catalogue
 (:func:`langevin_sphere.catalogue.merge`). The lowest minimum is E*; a start is ``trapped`` when it ends in a
-minimum above E* + tol, with tol = 1e-9 + 1e-6 |E*| (the energy resolution the classification keeps). A landscape
+minimum above E* + tol, with tol = 1e-9 + 1e-6 |E*| (the energy resolution the classification keeps), the kind
+being that of the start's catalogue entry (:func:`langevin_sphere.catalogue.kinds`: a soft state filed in a plateau
+family counts as a plateau). A landscape
 with |E*| < :data:`FLAT` = 1e-9 (InfoNCE at small tau and M, where every well-separated configuration has
 E ~ exp(-1/tau)) is flat at that resolution: its end states, however many distinct ones, are one energy level.
 Where there are non-global minima, the classification is repeated in four variants on the first
@@ -186,7 +188,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     tol = 1e-9 + 1e-6 * abs(e_star)
     same = min(tol, 1e-6)  # the catalogue's identity tolerance: never coarser than its default
     cat, idx = catalogue.merge(catalogue.empty(n, cell.d), states, swap_views=swap, energy_tol=same)
-    outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
+    outcome = diagnostics.outcomes(catalogue.kinds(cat, idx, states), states.energy, e_star, tol)
     minima = np.flatnonzero(cat["kind"] == "minimum")
     gaps = cat["energy"][minima] - e_star
     non_global = int(np.sum(gaps > tol))
@@ -218,8 +220,8 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
             e_star = float(cat["energy"][minima].min())
             tol = 1e-9 + 1e-6 * abs(e_star)
             same = min(tol, 1e-6)
-            outcome = diagnostics.outcomes(states.kind, states.energy, e_star, tol)
         idx = catalogue.labels(cat, states, swap_views=swap, energy_tol=same)  # the closed catalogue's order
+        outcome = diagnostics.outcomes(catalogue.kinds(cat, idx, states), states.energy, e_star, tol)
         gaps = cat["energy"][minima] - e_star
     best = minima[np.argmin(cat["energy"][minima])] if minima.size else None
     summary = {

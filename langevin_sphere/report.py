@@ -799,8 +799,8 @@ def _span(values) -> str:
 
 
 def _traps(r: dict) -> bool:
-    """Whether an atlas row has starts in non-global minima: catalogued ones, or minima kept in plateau families."""
-    return r["n_non_global"] > 0 or r["trapped"] > 0
+    """Whether an atlas row has non-global minima (starts count by their catalogue entry: catalogue.kinds)."""
+    return r["n_non_global"] > 0
 
 
 def atlas_overview(rows: list[dict]) -> str:
@@ -862,7 +862,7 @@ def atlas_traps(rows: list[dict]) -> str:
             c = f"not run ({r['c_star_is']})"  # the survey's reason: more minima than its settings join
         table_rows.append([
             f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}", _sci(r["E_star"]),
-            f"{r['n_minima']} ({r['n_non_global']}{'' if r['n_non_global'] else ', see below'})",
+            f"{r['n_minima']} ({r['n_non_global']})",
             _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
             "-" if r["runner_up_gap"] is None else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
             "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
@@ -875,9 +875,10 @@ def atlas_traps(rows: list[dict]) -> str:
         "starts under the zero-temperature gradient flow, an upper bound of what annealing traps. "
         "(bound): c* is an upper bound, because a string that sets a depth did not converge or, on landscapes with "
         "more than 6 minima, because strings join each minimum only to its 3 nearest minima and its nearest lower "
-        "one (barriers.neighbour_pairs). See below: starts classified as minima above E* whose states the catalogue "
-        "keeps in plateau families (soft states at one energy, some of which lead lower along their soft modes), so "
-        "that they count as trapped but not as distinct minima. Robust no: the kinds agree, "
+        "one (barriers.neighbour_pairs). A start counts as its catalogue entry: a soft state filed in a plateau "
+        "family (states at one energy with soft modes, one of which leads lower) is on a plateau, also where its "
+        "own probes found no way down (KCL at tau = 0.05: a pair left antipodal among aligned ones, which a path "
+        "around the other rows realigns over a rise below 1e-4). Robust no: the kinds agree, "
         "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
         "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
