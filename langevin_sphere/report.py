@@ -913,8 +913,9 @@ def best_known_infonce(entries: list[dict]) -> str:
         "(quench converged to abs(grad) < 1e-11, Hessian positive off the O(d) modes), to 1e-9; the starts that "
         "reached it (within 1e-9 + 1e-6 abs(E*)) of all, and the gap of the next minimum (none: no other minimum "
         "found). Closed form: the entry is the regular simplex (M <= d + 1) or the cross-polytope (M = 2d) and "
-        "agrees with its formula. From the atlas (256 starts) and, on S^6 and on S^7 at tau = 0.5, from "
-        "experiments/best_known/ (64 starts, gradient descent before the quench). The configurations are in "
+        "agrees with its formula. From the atlas (256 starts) and, where a cell counts 64 starts, from "
+        "experiments/best_known/ (gradient descent before the quench; their start counts are not checked against "
+        "the quench's float width, as the atlas's are). The configurations are in "
         "langevin_sphere/best_known.json (ls.optima.best_known(\"infonce\", M, d, tau)); -: not surveyed.")
     return _block("best-known minima of symmetric InfoNCE", _table(header, table_rows), notes)
 
