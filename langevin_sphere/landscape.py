@@ -870,7 +870,7 @@ def _exp64(x: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def batch_size(n_hessian: int) -> int:
-    """Configurations per vmapped float64 quench for an N x N Hessian: 64 (24 / N)^3, between 1 and 64.
+    """Configurations per vmapped quench (:func:`quench_many`) for an N x N Hessian: 64 (24 / N)^3, from 1 to 64.
 
     One iteration of a vmapped batch costs the per-call overhead plus B eigendecompositions (~N^3), and the batch
     runs until its slowest configuration stops: batching pays only while the overhead dominates (small N). On
