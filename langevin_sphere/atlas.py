@@ -55,8 +55,8 @@ LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dh
 FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
 CSV_FIELDS = ("name", "loss", "d", "M", "tau", "starts", "E_star", "E_star_closed_form", "flat", "n_minima",
               "n_non_global", "n_plateaus", "success", "trapped", "trapped_lo", "trapped_hi", "plateau", "saddle",
-              "unconverged", "runner_up_gap",
-              "max_gap", "c_star", "c_star_is", "strings", "robust", "seconds")
+              "unconverged", "runner_up_gap", "max_gap", "c_star", "c_star_is", "strings", "robust", "descent_steps",
+              "seconds")
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def table(folder: str | Path) -> list[dict]:
             "c_star": c["c_star"] if c else None, "c_star_is": c["c_star_is"] if c else s["c_star_skipped"],
             "strings": f"{c['strings_converged']}/{c['strings_total']}" if c else None,
             "robust": s["robustness"]["agree"] if s["robustness"] else None,
-            "seconds": s["seconds"]["total"],
+            "descent_steps": s["settings"].get("descent_steps", 0), "seconds": s["seconds"]["total"],
         })
     order = {loss: i for i, loss in enumerate(LOSSES)}
     return sorted(rows, key=lambda r: (order[r["loss"]], r["d"], r["M"], r["tau"]))

@@ -834,6 +834,8 @@ def atlas_overview(rows: list[dict]) -> str:
               "largest c*", "closed-form controls: max abs(E* - formula)", "robust (4 variants agree)",
               "wall time (s)"]
     n = rows[0]["starts"] if rows else 0
+    descent = [r for r in rows if r["descent_steps"]]
+    spheres = ", ".join(f"S^{d - 1}" for d in sorted({r["d"] for r in descent}))
     notes = _notes(
         f"Each landscape: {n} uniform random starts, quenched (float32, abs(grad) < 1e-5) and classified "
         "(landscape.classify: float64 to abs(grad) < 1e-11, Riemannian Hessian off the O(d) modes); distinct states "
@@ -844,7 +846,12 @@ def atlas_overview(rows: list[dict]) -> str:
         "1e-8 give the same kinds and states. c*: minimum-energy paths (float64) between all pairs of minima where "
         "a landscape has at most 6 minima, and between each minimum and its 3 nearest and its nearest lower one "
         "where it has 7 to 32 (an upper bound); strings converged / all. Controls: the regular simplex "
-        "(M <= d + 1) and the cross-polytope (M = 2d) for symmetric InfoNCE. Wall time: the sum over the landscapes "
+        "(M <= d + 1) and the cross-polytope (M = 2d) for symmetric InfoNCE. "
+        + (f"On {spheres}, where a configuration has up to {max(2 * r['M'] * (r['d'] - 1) for r in descent)} tangent "
+           f"directions, each start first takes {max(r['descent_steps'] for r in descent)} steps of Riemannian "
+           "gradient descent (landscape.descend), also in the robustness variants, and the quench decomposes the "
+           "Hessian only near the minimum. " if descent else "")
+        + "Wall time: the sum over the landscapes "
         f"of one survey each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two or three surveys "
         "(and at times a schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
         "experiments/atlas/<part>.toml` rebuilds or extends it).")
