@@ -29,8 +29,8 @@ import numpy as np
 
 from . import barriers, io, landscape
 
-__all__ = ["empty", "merge", "labels", "kinds", "save", "load", "critical_depth", "robustness", "build", "build_from_runs",
-           "slug", "close", "FIELDS"]
+__all__ = ["empty", "merge", "labels", "kinds", "save", "load", "critical_depth", "robustness", "build",
+           "build_from_runs", "slug", "close", "FIELDS"]
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
 _DEPTH_FIELDS = ("c_star", "deepest", "deepest_energy", "n_minima", "minima", "energy", "converged", "depth", "pairs",
