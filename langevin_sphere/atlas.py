@@ -28,7 +28,8 @@ InfoNCE similarity at temperature tau).
 Files (``experiments/atlas/`` by default, readable without this package): one folder per landscape with the
 catalogue (``minima.npz``, :mod:`langevin_sphere.catalogue`'s format) and ``summary.json``; ``atlas.csv`` with one
 row per landscape. A landscape whose ``summary.json`` exists with the same settings (:meth:`Settings.covers`) is not
-recomputed: the command resumes and extends.
+recomputed: the command resumes and extends. One surveyed with fewer ``robustness_starts`` (0: none) gets only its
+robustness check run again (:func:`add_robustness`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from __future__ import annotations
 import itertools
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jax
@@ -48,7 +49,7 @@ from . import catalogue, diagnostics, energies, io, landscape, optima, sphere
 from .config import ConfigError
 
 __all__ = ["LOSSES", "LOSS_NAMES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey",
-           "build", "table", "best_known_table", "CSV_FIELDS"]
+           "add_robustness", "build", "table", "best_known_table", "CSV_FIELDS"]
 
 LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
 LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
@@ -90,13 +91,23 @@ class Settings:
     def covers(self, summary: dict) -> bool:
         """Whether a stored landscape ``summary`` stands under these settings (no need to survey it again): its
         settings equal these (keys added since then at their defaults, the values it ran with), or differ only in
-        the neighbour-string keys of c* and those would add no c* to it."""
+        the neighbour-string keys of c* and those would add no c* to it, or in ``robustness_starts`` where the
+        stored check is at least as large or the landscape needs none (no non-global minima, no plateau starts)."""
         old = {**Settings().__dict__, **summary.get("settings", {})}
         differ = {k for k in old if old[k] != self.__dict__.get(k)}
+        if "robustness_starts" in differ and (old["robustness_starts"] >= self.robustness_starts
+                                              or not _needs_check(summary)):
+            differ.remove("robustness_starts")
         if not differ <= {"c_star_neighbours", "c_star_neighbours_max_minima"}:
             return False
         return not (differ and summary.get("c_star_skipped") and self.c_star_neighbours
                     and summary["n_minima"] <= self.c_star_neighbours_max_minima)
+
+    def adds_robustness(self, summary: dict) -> bool:
+        """Whether a stored ``summary`` stands under these settings once its robustness check is run again on
+        ``robustness_starts`` starts (:func:`add_robustness`): it ran with fewer (0: none) and covers otherwise."""
+        ran = {**Settings().__dict__, **summary.get("settings", {})}["robustness_starts"]
+        return not self.covers(summary) and replace(self, robustness_starts=ran).covers(summary)
 
 
 def energy_of(cell: Landscape) -> energies.Energy:
@@ -195,12 +206,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
 
     robust, c_star, profiles, history = None, None, {}, []
     if (non_global or outcome["plateau"]["count"]) and settings.robustness_starts:
-        k = min(settings.robustness_starts, settings.starts)
-        r = catalogue.robustness(energy, np.asarray(x0[:k]), swap_views=swap, energy_tol=same,
-                                descent_steps=settings.descent_steps)
-        robust = {"n_starts": r["n_starts"], "agree": r["agree"],
-                  "differences": sum(len(v["differences"]) for v in r["variants"].values()),
-                  "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
+        robust = _robustness(cell, settings, same)
     t_robust = time.time() - start - t_quench - t_classify
     neighbours = None if len(minima) <= settings.c_star_max_minima else settings.c_star_neighbours
     if non_global and (neighbours is None or 0 < neighbours and len(minima) <= settings.c_star_neighbours_max_minima):
@@ -248,6 +254,36 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star
            else "") + f" [{summary['seconds']['total']:.0f} s]")
     return summary, cat, profiles
+
+
+def _needs_check(summary: dict) -> bool:
+    """Whether a stored landscape has what the robustness check tests: non-global minima or plateau starts."""
+    return bool(summary.get("n_non_global_minima", 1) or summary.get("outcomes", {}).get("plateau", {}).get("count"))
+
+
+def _robustness(cell: Landscape, settings: Settings, energy_tol: float) -> dict:
+    """The four-variant check (:func:`langevin_sphere.catalogue.robustness`) on the first ``robustness_starts`` of
+    the landscape's starts, as stored in its summary."""
+    x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, 2 * cell.M, cell.d))
+    k = min(settings.robustness_starts, settings.starts)
+    r = catalogue.robustness(energy_of(cell), np.asarray(x0[:k]), swap_views=cell.loss != "infonce-onesided",
+                             energy_tol=energy_tol, descent_steps=settings.descent_steps)
+    return {"n_starts": r["n_starts"], "agree": r["agree"],
+            "differences": sum(len(v["differences"]) for v in r["variants"].values()),
+            "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
+
+
+def add_robustness(cell: Landscape, settings: Settings, summary: dict) -> dict:
+    """``summary`` (a landscape surveyed with fewer robustness starts, see :meth:`Settings.adds_robustness`) with
+    its robustness check run again on ``settings.robustness_starts`` starts; the rest of the survey stands (the
+    check changes no other result). The catalogue's identity tolerance is the survey's, min(level_tol, 1e-6)."""
+    start = time.time()
+    robust = _robustness(cell, settings, min(summary["level_tol"], 1e-6))
+    seconds = dict(summary["seconds"])
+    seconds["total"] += time.time() - start - seconds["robustness"]
+    seconds["robustness"] = time.time() - start
+    return {**summary, "settings": {**summary["settings"], "robustness_starts": settings.robustness_starts},
+            "robustness": robust, "seconds": seconds, "robustness_provenance": io.provenance()}
 
 
 def _skipped(n_minima: int, settings: Settings) -> str:
@@ -304,9 +340,13 @@ def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress
     for cell in bar:
         folder = out / cell.name
         done = folder / "summary.json"
-        if done.exists() and settings.covers(io.load_json(done)):
+        stored = io.load_json(done) if done.exists() else None
+        if stored is not None and settings.covers(stored):
             continue
         bar.set_postfix_str(cell.name)
+        if stored is not None and settings.adds_robustness(stored):
+            io.save_json(done, add_robustness(cell, settings, stored))
+            continue
         summary, cat, profiles = survey(cell, settings, log=(lambda s: bar.write(s)) if progress else log)
         catalogue.save(folder, cat)
         if profiles:
@@ -349,8 +389,9 @@ def table(folder: str | Path) -> list[dict]:
 def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict:
     """The best-known minima of the atlas's landscapes under ``folder`` (read by
     :func:`langevin_sphere.optima.best_known`): every landscape that is not flat (KCL under tau = 1 / (2t), with
-    its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it and the
-    runner-up's gap. Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``;
+    its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it, the
+    runner-up's gap and the robustness check of the start counts (``robust``: its starts and whether all four
+    variants agree; None where it did not run). Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``;
     given an existing table ``into``, its entries for other landscapes are kept (several atlases, one table)."""
     entries = []
     for file in sorted(Path(folder).glob("*/summary.json")):
@@ -366,6 +407,7 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
             "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
             "starts_at_E_star": s["starts_at_E_star"], "starts": s["settings"]["starts"],
             "runner_up_gap": s["runner_up_gap"], "n_minima": s["n_minima"],
+            "robust": None if s["robustness"] is None else {k: s["robustness"][k] for k in ("n_starts", "agree")},
             "c_star": s["c_star"]["c_star"] if s["c_star"] else None,
             "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,
             "c_star_strings": (f"{s['c_star']['strings_converged']} of {s['c_star']['strings_total']} converged"

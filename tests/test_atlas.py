@@ -55,9 +55,16 @@ def test_kcl_has_the_infonce_kernel_at_the_same_temperature():
 def test_a_landscape_with_a_non_global_minimum_bounds_its_depth_by_the_geodesic():
     """KCL on S^2 with M = 4, t = 1 (tau = 0.5) has a second minimum: its depth c* is positive and at most the
     highest energy on the geodesic between the two minima (aligned), an independent upper bound of the lowest
-    saddle."""
+    saddle. Surveyed without the robustness check, the stored summary gets it added, and only it."""
     cell = atlas.Landscape("kcl", 3, 4, 0.5)
-    summary, cat, _ = atlas.survey(cell, atlas.Settings(starts=8, robustness_starts=2), log=lambda *_: None)
+    first, cat, _ = atlas.survey(cell, atlas.Settings(starts=8, robustness_starts=0), log=lambda *_: None)
+    assert first["robustness"] is None
+    settings = atlas.Settings(starts=8, robustness_starts=2)
+    assert not settings.covers(first) and settings.adds_robustness(first)
+    summary = atlas.add_robustness(cell, settings, first)
+    assert settings.covers(summary) and summary["robustness"]["n_starts"] == 2
+    added = ("settings", "robustness", "seconds", "robustness_provenance")
+    assert {k: v for k, v in summary.items() if k not in added} == {k: v for k, v in first.items() if k not in added}
     assert summary["n_non_global_minima"] >= 1
     o = summary["outcomes"]
     assert sum(v["count"] for v in o.values()) == 8
@@ -119,6 +126,13 @@ def test_a_stored_landscape_stands_unless_its_settings_changed_or_it_lacks_a_c_s
     assert new.covers({"settings": before, "c_star_skipped": "40 minima > ...", "n_minima": 40})  # above 32: none
     assert not new.covers({"settings": {**before, "starts": 128}, "c_star_skipped": None, "n_minima": 1})
     assert atlas.Settings().covers({"settings": before, "c_star_skipped": "9 minima > ...", "n_minima": 9})
+    checked = {"settings": {**before, "robustness_starts": 32}, "c_star_skipped": None, "n_minima": 3,
+               "n_non_global_minima": 2, "outcomes": {"plateau": {"count": 0}}}
+    assert atlas.Settings(robustness_starts=16).covers(checked)  # a larger check stands for a smaller one
+    assert not new.covers(checked) and new.adds_robustness(checked)  # 64 asked: the check runs again, nothing else
+    assert new.covers({**checked, "n_non_global_minima": 0})  # one minimum, no plateau: nothing to check
+    assert not new.covers({**checked, "n_non_global_minima": 0, "outcomes": {"plateau": {"count": 5}}})
+    assert not atlas.Settings(robustness_starts=64, starts=128).adds_robustness(checked)  # a new survey
 
 
 def test_neighbour_pairs_join_every_minimum_to_a_lower_one():
