@@ -391,8 +391,9 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
     :func:`langevin_sphere.optima.best_known`): every landscape that is not flat (KCL under tau = 1 / (2t), with
     its t and gamma = 16), with its lowest float64 minimum, the configuration, how many starts reached it, the
     runner-up's gap and the robustness check of the start counts (``robust``: its starts and whether all four
-    variants agree; None where it did not run). Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere atlas ... --best-known``;
-    given an existing table ``into``, its entries for other landscapes are kept (several atlases, one table)."""
+    variants agree; None where it did not run). Written beside :mod:`langevin_sphere.optima` by ``langevin-sphere
+    atlas ... --best-known``; given an existing table ``into``, its entries for other landscapes are kept (several
+    atlases, one table)."""
     entries = []
     for file in sorted(Path(folder).glob("*/summary.json")):
         s = io.load_json(file)
