@@ -835,7 +835,13 @@ def atlas_overview(rows: list[dict]) -> str:
               "wall time (s)"]
     n = rows[0]["starts"] if rows else 0
     descent = [r for r in rows if r["descent_steps"]]
-    spheres = ", ".join(f"S^{d - 1}" for d in sorted({r["d"] for r in descent}))
+
+    def where(d: int) -> str:  # the sphere, and its M values when descent ran on only some of them
+        ms = sorted({r["M"] for r in descent if r["d"] == d})
+        every = len(ms) == len({r["M"] for r in rows if r["d"] == d})
+        return f"S^{d - 1}" + ("" if every else f" at M = {', '.join(map(str, ms))}")
+
+    spheres = " and ".join(where(d) for d in sorted({r["d"] for r in descent}))
     notes = _notes(
         f"Each landscape: {n} uniform random starts, quenched (float32, abs(grad) < 1e-5) and classified "
         "(landscape.classify: float64 to abs(grad) < 1e-11, Riemannian Hessian off the O(d) modes); distinct states "
