@@ -93,7 +93,7 @@ class Settings:
         settings equal these (keys added since then at their defaults, the values it ran with), or differ only in
         the neighbour-string keys of c* and those would add no c* to it, or in ``robustness_starts`` where the
         stored check is at least as large or the landscape needs none (no non-global minima, no plateau starts)."""
-        old = {**Settings().__dict__, **summary.get("settings", {})}
+        old = _ran_with(summary)
         differ = {k for k in old if old[k] != self.__dict__.get(k)}
         if "robustness_starts" in differ and (old["robustness_starts"] >= self.robustness_starts
                                               or not _needs_check(summary)):
@@ -106,8 +106,13 @@ class Settings:
     def adds_robustness(self, summary: dict) -> bool:
         """Whether a stored ``summary`` stands under these settings once its robustness check is run again on
         ``robustness_starts`` starts (:func:`add_robustness`): it ran with fewer (0: none) and covers otherwise."""
-        ran = {**Settings().__dict__, **summary.get("settings", {})}["robustness_starts"]
+        ran = _ran_with(summary)["robustness_starts"]
         return not self.covers(summary) and replace(self, robustness_starts=ran).covers(summary)
+
+
+def _ran_with(summary: dict) -> dict:
+    """The settings a stored landscape ran with (keys added to :class:`Settings` since then at their defaults)."""
+    return {**Settings().__dict__, **summary.get("settings", {})}
 
 
 def energy_of(cell: Landscape) -> energies.Energy:
@@ -279,9 +284,9 @@ def add_robustness(cell: Landscape, settings: Settings, summary: dict) -> dict:
     check changes no other result). The catalogue's identity tolerance is the survey's, min(level_tol, 1e-6)."""
     start = time.time()
     robust = _robustness(cell, settings, min(summary["level_tol"], 1e-6))
-    seconds = dict(summary["seconds"])
-    seconds["total"] += time.time() - start - seconds["robustness"]
-    seconds["robustness"] = time.time() - start
+    elapsed = time.time() - start
+    seconds = {**summary["seconds"], "robustness": elapsed}
+    seconds["total"] += elapsed - summary["seconds"]["robustness"]
     return {**summary, "settings": {**summary["settings"], "robustness_starts": settings.robustness_starts},
             "robustness": robust, "seconds": seconds, "robustness_provenance": io.provenance()}
 
