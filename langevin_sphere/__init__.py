@@ -2,14 +2,25 @@
 
     import langevin_sphere as ls
     res = ls.simulate(ls.energies.InfoNCE(tau=0.2), X0, key, schedule=ls.schedules.logarithmic(0.5))
+
+Three layers, each a subpackage, imports going downward only:
+
+- :mod:`langevin_sphere.core`: the simulator (geometry, energies, schedules, integrators, kernel, ``simulate``);
+- :mod:`langevin_sphere.landscape`: landscape analysis (quench, Hessian, classification, barriers, catalogues);
+- :mod:`langevin_sphere.research`: the research application (config, experiments, studies, atlas, figures, CLI).
+
+The public modules of the first two are re-exported here (``ls.energies``, ``ls.landscape.classify``, ...).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import (atlas, barriers, catalogue, checkpoint, config, devices, diagnostics, energies, integrators, kernel, landscape, layouts, optima, records,
-               schedules, sde, sphere, symmetries)
-from .devices import set_host_device_count
-from .simulate import Result, simulate
+from . import core, landscape
+from .core import (checkpoint, devices, energies, integrators, io, kernel, layouts, noise, records, schedules, sde,
+                   sphere)
+from .core.devices import set_host_device_count
+from .core.simulate import Result, simulate
+from .landscape import barriers, catalogue, diagnostics, optima, symmetries
+from .research import atlas, config
 
 try:
     __version__ = version("langevin-sphere")
@@ -17,6 +28,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "core",
+    "landscape",
     "atlas",
     "barriers",
     "catalogue",
@@ -26,9 +39,10 @@ __all__ = [
     "diagnostics",
     "energies",
     "integrators",
+    "io",
     "kernel",
-    "landscape",
     "layouts",
+    "noise",
     "optima",
     "records",
     "schedules",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from langevin_sphere import atlas, barriers, energies, io, landscape, optima
-from langevin_sphere.config import ConfigError
+from langevin_sphere.research.config import ConfigError
 
 TINY = """
 [atlas]
@@ -162,7 +162,7 @@ def _best_known_entries():
     from importlib import resources
     import json
 
-    return json.loads(resources.files("langevin_sphere").joinpath("best_known.json").read_text())["landscapes"]
+    return json.loads(resources.files("langevin_sphere.landscape").joinpath("best_known.json").read_text())["landscapes"]
 
 
 def test_best_known_table_agrees_with_the_closed_forms():

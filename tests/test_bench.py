@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from langevin_sphere import bench, cli, figures
+from langevin_sphere.research import bench, cli, figures
 
 
 @pytest.mark.slow  # ~20 compilations: a minute on 2 cores

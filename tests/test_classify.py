@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from langevin_sphere import catalogue, energies, landscape, optima, sphere
-from langevin_sphere.studies import TiltedTwoWell
+from langevin_sphere.research.studies import TiltedTwoWell
 
 
 def _circle(theta):

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from langevin_sphere import cli, config
+from langevin_sphere import config
+
+from langevin_sphere.research import cli
 
 SMALL = """
 name = "small-tau0.2"
@@ -226,7 +228,7 @@ def test_one_cpu_device_per_core_unless_the_user_chose():
                              capture_output=True, text=True, timeout=120)
         return out.returncode, out.stdout.split(), out.stderr
 
-    cli_run = ("import jax; {before}; from langevin_sphere import cli; "
+    cli_run = ("import jax; {before}; from langevin_sphere.research import cli; "
                "cli.main(['report', '--runs', '/nonexistent']); print(jax.device_count())")
     cores = str(len(os.sched_getaffinity(0)))
     assert probe(cli_run.format(before="pass"))[1] == [cores]

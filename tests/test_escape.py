@@ -13,7 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import langevin_sphere as ls
-from langevin_sphere import figures, integrators, studies
+from langevin_sphere import integrators
+from langevin_sphere.research import figures, studies
 
 WELL = studies.TiltedTwoWell(a=0.5, b=0.5)
 TRAP = jnp.array([[-1.0, 0.0]])

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from langevin_sphere import config, experiment, figures, io, landscape
+from langevin_sphere import config, io, landscape
+
+from langevin_sphere.research import experiment, figures
 
 TOML = """
 name = "hand-made"

@@ -17,7 +17,7 @@ from conftest import assert_within_se, mean_se, random_points, zero_energy
 from scipy import special
 
 import langevin_sphere as ls
-from langevin_sphere import studies
+from langevin_sphere.research import studies
 
 INTEGRATORS = sorted(ls.integrators.REGISTRY)
 KEY = jax.random.key(11)

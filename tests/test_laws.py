@@ -19,7 +19,7 @@ from conftest import assert_within_se, mean_se, random_points, zero_energy
 from scipy import integrate, special, stats
 
 import langevin_sphere as ls
-from langevin_sphere.studies import TiltedTwoWell
+from langevin_sphere.research.studies import TiltedTwoWell
 
 # ---- Brownian motion: E = 0, E[x_t . x_0] = exp(-(d-1) t / beta) ------------------------------------------------
 #

@@ -54,7 +54,7 @@ import pytest
 import test_laws
 
 from langevin_sphere import energies, integrators, sphere
-from langevin_sphere.integrators import LangevinState
+from langevin_sphere.core.integrators import LangevinState
 
 pytestmark = pytest.mark.slow
 

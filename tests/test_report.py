@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from langevin_sphere import cli, io, report
+from langevin_sphere import io
+
+from langevin_sphere.research import cli, report
 
 ROOT = Path(__file__).parents[1]
 RUNS = ROOT / "experiments"

@@ -10,7 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from langevin_sphere import figures, io, studies
+from langevin_sphere import io
+
+from langevin_sphere.research import figures, studies
 
 
 def test_two_well_closed_form_barrier_and_kramers_time():

@@ -45,7 +45,9 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import catalogue, diagnostics, energies, io, landscape, optima, sphere
+from .. import landscape
+from ..core import energies, io, sphere
+from ..landscape import catalogue, diagnostics, optima
 from .config import ConfigError
 
 __all__ = ["LOSSES", "LOSS_NAMES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey",

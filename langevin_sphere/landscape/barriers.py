@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, Int
 
-from . import energies, sphere
+from ..core import energies, sphere
 from .symmetries import align, aligned
 
 __all__ = [

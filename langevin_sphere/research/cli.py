@@ -7,7 +7,6 @@ Every command first splits the CPU into one JAX device per core (unless the user
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -73,9 +72,9 @@ def _report(args) -> int:
 
 
 def _catalogue(args) -> int:
-    from . import catalogue
+    from . import catalogues
 
-    catalogue.build_from_runs(args.runs, args.out, args.only)
+    catalogues.build(args.runs, args.out, args.only)
     return 0
 
 
@@ -104,7 +103,7 @@ def _join_processes(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import devices
+    from ..core import devices
 
     if not devices.user_chose_device_count():  # before anything starts JAX's backends: one CPU device per core
         devices.set_host_device_count()

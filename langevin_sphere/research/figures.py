@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from . import atlas as atlas_lib
-from . import diagnostics, io, schedules
+from ..core import io, schedules
+from ..landscape import diagnostics
 
 __all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
            "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",

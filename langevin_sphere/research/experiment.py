@@ -36,8 +36,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import config as config_lib
-from . import diagnostics, io, landscape, optima, sphere, symmetries
-from .simulate import simulate
+from .. import landscape
+from ..core import io, sphere
+from ..landscape import diagnostics, optima, symmetries
+from ..core.simulate import simulate
 
 __all__ = ["run"]
 

@@ -36,10 +36,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import energies, layouts, noise, records, schedules, sphere
-from .kernel import build_kernel
-from .sde import Langevin
-from .simulate import Placement, make_chunk, simulate
+from ..core import energies, layouts, noise, records, schedules, sphere
+from ..core.kernel import build_kernel
+from ..core.sde import Langevin
+from ..core.simulate import Placement, make_chunk, simulate
 
 __all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "scaling", "run"]
 
@@ -315,7 +315,7 @@ def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep
         out: str | Path | None = None, log=print) -> dict:
     """The benchmark of ``langevin-sphere bench``: limits, the P0 table, its profile, the sweep; ``out/bench.json``
     (the CLI then draws the sweep with :func:`langevin_sphere.figures.bench_sweep`)."""
-    from . import io
+    from ..core import io
 
     limits = machine_limits(log=log)
     log(f"\n{'implementation':24s} {'B':>6s} {'M':>4s} {'d':>4s} {'config-steps/s':>14s} {'vs base':>10s} "

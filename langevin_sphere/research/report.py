@@ -29,7 +29,9 @@ import math
 import textwrap
 from pathlib import Path
 
-from . import atlas, io, optima
+from . import atlas
+from ..core import io
+from ..landscape import optima
 
 __all__ = [
     "SOURCES",

@@ -27,10 +27,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import barriers, diagnostics, energies, integrators, io, landscape, optima, schedules, sphere
-from .kernel import build_kernel
-from .sde import Langevin
-from .simulate import simulate
+from .. import landscape
+from ..core import energies, integrators, io, schedules, sphere
+from ..landscape import barriers, diagnostics, optima
+from ..core.kernel import build_kernel
+from ..core.sde import Langevin
+from ..core.simulate import simulate
 
 __all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "landscape_c_sweep_study", "tails_study",
            "escape_study", "weak_order_study", "basin_exit", "level_exit", "rotation_distance", "main"]

@@ -140,7 +140,7 @@ def infonce_optimum(M: int, d: int, tau: float) -> tuple[float, np.ndarray] | No
 def best_known_entries() -> list[dict]:
     """Every entry of the best-known tables beside this module: ``best_known.json`` (the atlas's), then
     ``best_known.toml`` (earlier searches); see :func:`best_known` for the fields."""
-    here = resources.files("langevin_sphere")
+    here = resources.files("langevin_sphere.landscape")
     entries = json.loads(here.joinpath("best_known.json").read_text())["landscapes"]
     return entries + tomllib.loads(here.joinpath("best_known.toml").read_text()).get("landscape", [])
 

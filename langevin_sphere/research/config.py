@@ -66,7 +66,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import energies, integrators, optima, schedules
+from ..core import energies, integrators, schedules
+from ..landscape import optima
 
 __all__ = ["ConfigError", "EnergyConfig", "RunConfig", "ScheduleConfig", "Config", "load", "loads", "default_text"]
 
@@ -128,7 +129,7 @@ class EnergyConfig:
         import jax
         import jax.numpy as jnp
 
-        from . import sphere
+        from ..core import sphere
 
         if self.anchors == "random":
             return sphere.uniform(jax.random.fold_in(jax.random.key(seed), 2), (self.M, self.d))
@@ -202,7 +203,7 @@ class Config:
         independently of the chains."""
         import jax
 
-        from . import sphere
+        from ..core import sphere
 
         return sphere.uniform(jax.random.fold_in(jax.random.key(self.seed), 1),
                               (self.analysis.basin_starts, *self.energy.shape))
@@ -371,7 +372,7 @@ def loads(text: str) -> Config:
 
 def default_text() -> str:
     """The TOML text of the embedded default experiment."""
-    return resources.files("langevin_sphere").joinpath("default.toml").read_text()
+    return resources.files("langevin_sphere.research").joinpath("default.toml").read_text()
 
 
 def load(path: str | Path | None = None) -> tuple[Config, str]:

@@ -1,7 +1,7 @@
 """Catalogues of a landscape's end states: every distinct minimum and plateau seen anywhere, and c* on all of them.
 
 A catalogue is the set of critical points behind a landscape's trap statistics: each end state classified by
-:func:`langevin_sphere.landscape.classify` (minimum, plateau, saddle, unconverged) joins it once up to the symmetries,
+:func:`langevin_sphere.classification.classify` (minimum, plateau, saddle, unconverged) joins it once up to the symmetries,
 with how often it was seen and where. Its critical depth c* is computed by minimum-energy paths between all its
 minima, and every string image that quenches to a state not yet in the catalogue is added to it, so the set of
 minima behind c* is closed under the searches made (complete by construction, up to what was searched).
@@ -27,10 +27,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import barriers, io, landscape
+from . import barriers, basins, quenching
+from . import classification
+from ..core import io
 
 __all__ = ["empty", "merge", "labels", "kinds", "save", "load", "critical_depth", "robustness", "build",
-           "build_from_runs", "slug", "close", "FIELDS"]
+           "close", "FIELDS"]
 
 FIELDS = ("energy", "x", "kind", "hessian_head", "count", "n_soft", "leads_to")
 _DEPTH_FIELDS = ("c_star", "deepest", "deepest_energy", "n_minima", "minima", "energy", "converged", "depth", "pairs",
@@ -47,7 +49,7 @@ def empty(n: int, d: int) -> dict:
 
 def _signature(x: np.ndarray, swap_views: bool) -> np.ndarray:
     with jax.enable_x64(True):
-        return np.asarray(jax.vmap(lambda y: landscape.basin_signature(y, swap_views=swap_views))(jnp.asarray(x)))
+        return np.asarray(jax.vmap(lambda y: basins.basin_signature(y, swap_views=swap_views))(jnp.asarray(x)))
 
 
 def _match(cat: dict, energy: float, kind: str, sig: np.ndarray, cat_sig: np.ndarray, soft: bool,
@@ -65,7 +67,7 @@ def _match(cat: dict, energy: float, kind: str, sig: np.ndarray, cat_sig: np.nda
     return -1
 
 
-def labels(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
+def labels(cat: dict, states: classification.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
            signature_tol: float = 1e-3) -> np.ndarray:
     """Catalogue index of every end state (-1: not in the catalogue, or unconverged)."""
     cat_sig = _signature(cat["x"], swap_views) if len(cat["energy"]) else None
@@ -78,7 +80,7 @@ def labels(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, e
     return out
 
 
-def merge(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
+def merge(cat: dict, states: classification.EndStates, *, swap_views: bool = True, energy_tol: float = 1e-6,
           signature_tol: float = 1e-3) -> tuple[dict, np.ndarray]:
     """Add the converged end states to the catalogue (new entries for states not in it, counts for the others).
 
@@ -110,7 +112,7 @@ def merge(cat: dict, states: landscape.EndStates, *, swap_views: bool = True, en
     return {k: v[order] for k, v in cat.items()}, np.where(idx >= 0, rank[np.maximum(idx, 0)], -1)
 
 
-def kinds(cat: dict, idx: np.ndarray, states: landscape.EndStates) -> np.ndarray:
+def kinds(cat: dict, idx: np.ndarray, states: classification.EndStates) -> np.ndarray:
     """The kind of every end state as its catalogue entry's kind (the state's own where it has none: unconverged).
 
     A state with soft modes is filed by energy alone in its family (:func:`merge`), and a family is a plateau as
@@ -247,11 +249,11 @@ def close(energy, cat: dict, *, symmetries=("orthogonal",), swap_views: bool = T
         if not images or r == rounds:
             break
         imgs = np.concatenate([im[1:-1:image_stride] for im in images])
-        states = landscape.classify(energy, imgs, symmetries=symmetries, energy_tol=energy_tol)
+        states = classification.classify(energy, imgs, symmetries=symmetries, energy_tol=energy_tol)
         cat, _ = merge(cat, states, swap_views=swap_views, energy_tol=energy_tol)
         added = int(np.sum(cat["kind"] == "minimum")) - n_min
         found[f"string images, round {r}"] = {"n": int(len(imgs)),
-                                              "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+                                              "kinds": {k: int(np.sum(states.kind == k)) for k in classification.KINDS},
                                               "new_minima": added}
         log(f"string images: {len(imgs)} quenched, {added} new minima")
         if added == 0:
@@ -259,28 +261,19 @@ def close(energy, cat: dict, *, symmetries=("orthogonal",), swap_views: bool = T
     return cat, c_star, profiles, history, found
 
 
-def slug(energy_cfg) -> str:
-    """Folder name of a landscape, e.g. ``infonce-circle-M6-tau0.05`` (from a config's ``[energy]`` table)."""
-    e = energy_cfg
-    kind = e.kind + ("" if e.kind != "infonce" or e.symmetric else "-onesided")
-    space = "circle" if e.d == 2 else f"S{e.d - 1}"
-    temp = f"tau{e.tau:g}" if e.kind != "kcl" else f"t{e.t:g}-gamma{e.gamma:g}"
-    return f"{kind}-{space}-M{e.M}-{temp}" + (f"-frozen-{e.anchors}" if e.frozen_anchors else "")
-
-
 def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_views: bool = True,
                energy_tol: float = 1e-6, descent_steps: int = 0) -> dict:
     """Do the kinds and labels of quenched starts depend on the quench tolerance or the float width?
 
     The starts are quenched two ways, float32 to |grad| < 1e-5 and float64 to |grad| < 1e-8
-    (:func:`langevin_sphere.landscape.quench_many`, each after ``descent_steps`` of gradient descent in its own float
+    (:func:`langevin_sphere.quenching.quench_many`, each after ``descent_steps`` of gradient descent in its own float
     width), and each result is classified with ``tol`` 1e-5 and 1e-8; the float32 quench's states are also
     classified from their float32 values. Returns the counts of each kind per variant and every start whose kind or
     catalogue label differs from the first variant's."""
     starts = np.asarray(starts)
-    q32 = landscape.quench_many(energy, starts.astype(np.float32), tol=1e-5, descent_steps=descent_steps)
+    q32 = quenching.quench_many(energy, starts.astype(np.float32), tol=1e-5, descent_steps=descent_steps)
     with jax.enable_x64(True):
-        x64 = landscape.quench_many(energy, starts.astype(np.float64), tol=1e-8, max_steps=5000,
+        x64 = quenching.quench_many(energy, starts.astype(np.float64), tol=1e-8, max_steps=5000,
                                     descent_steps=descent_steps).x
     variants = {
         "float32 quench (|grad| < 1e-5), tol 1e-5": (np.asarray(q32.x, np.float64), 1e-5),
@@ -288,7 +281,7 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
         "float64 quench (|grad| < 1e-8), tol 1e-5": (x64, 1e-5),
         "float64 quench (|grad| < 1e-8), tol 1e-8": (x64, 1e-8),
     }
-    results = {name: landscape.classify(energy, x, symmetries=symmetries, tol=tol, energy_tol=energy_tol)
+    results = {name: classification.classify(energy, x, symmetries=symmetries, tol=tol, energy_tol=energy_tol)
                for name, (x, tol) in variants.items()}
     cat = empty(*starts.shape[1:])
     for states in results.values():
@@ -301,7 +294,7 @@ def robustness(energy, starts: np.ndarray, *, symmetries=("orthogonal",), swap_v
         lab = labels(cat, states, swap_views=swap_views, energy_tol=energy_tol)
         differ = np.flatnonzero((states.kind != ref.kind) | (lab != ref_labels))
         out["variants"][name] = {
-            "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+            "kinds": {k: int(np.sum(states.kind == k)) for k in classification.KINDS},
             "differences": [{"start": int(i), "kind": str(states.kind[i]), "energy": float(states.energy[i]),
                              "reference_kind": str(ref.kind[i]), "reference_energy": float(ref.energy[i])}
                             for i in differ],
@@ -329,10 +322,10 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
         if name in seen:  # merged by an earlier build: extending a catalogue never counts a source twice
             continue
         t0 = time.time()
-        states = landscape.classify(energy, np.asarray(x), symmetries=symmetries)
+        states = classification.classify(energy, np.asarray(x), symmetries=symmetries)
         before = len(cat["energy"])
         cat, _ = merge(cat, states, swap_views=swap_views)
-        seen[name] = {"n": int(len(x)), "kinds": {k: int(np.sum(states.kind == k)) for k in landscape.KINDS},
+        seen[name] = {"n": int(len(x)), "kinds": {k: int(np.sum(states.kind == k)) for k in classification.KINDS},
                       "new_entries": int(len(cat["energy"]) - before), "seconds": time.time() - t0}
         log(f"{name}: {len(x)} states, {seen[name]['new_entries']} new entries ({len(cat['energy'])} in all)")
     previous = io.load_json(folder / "c_star.json") if (folder / "c_star.json").exists() else None
@@ -358,9 +351,9 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
         "E_star": float(e_cat.min()) if e_cat.size else None,
         "minimum_energies": np.sort(e_cat).tolist(),
         "plateau_energies": np.sort(cat["energy"][cat["kind"] == "plateau"]).tolist(),
-        "n_entries": int(len(cat["energy"])), "kinds": {k: int(np.sum(cat["kind"] == k)) for k in landscape.KINDS},
+        "n_entries": int(len(cat["energy"])), "kinds": {k: int(np.sum(cat["kind"] == k)) for k in classification.KINDS},
         "sources": seen, "rounds": history,
-        "method": {"classification": "landscape.classify: float64 quench to |grad| < 1e-11 (scoped enable_x64), "
+        "method": {"classification": "classification.classify: float64 quench to |grad| < 1e-11 (scoped enable_x64), "
                                      "Riemannian Hessian off the O(d) modes; soft = |lambda| <= 1e-6 lambda_max; "
                                      "plateau = a soft move costing <= 1e-6 quenches >= 1e-6 lower",
                    "identity": "same kind, energy within 1e-6 and basin signature within 1e-3 (energy alone for "
@@ -375,49 +368,3 @@ def build(folder: str | Path, energy, sources: dict[str, np.ndarray], *, landsca
                                                  swap_views=swap_views))
     io.save_json(folder / "c_star.json", summary)
     return summary
-
-
-def build_from_runs(runs: str | Path = "runs", out: str | Path = "experiments/landscapes",
-                    only: list[str] | None = None, log=print) -> dict:
-    """A catalogue per landscape (``out``/<:func:`slug`>/) from every experiment folder under ``runs`` (config.toml,
-    schedule_<i>.npz): the basin-table starts and every chain's final state. Returns {name: c_star.json dict}.
-    Command line: ``langevin-sphere catalogue --runs runs --out experiments/landscapes``."""
-    from . import config as config_lib
-
-    built = {}
-    groups: dict[str, list] = {}
-    for cfg_file in sorted(Path(runs).glob("*/config.toml")):
-        cfg, _ = config_lib.load(cfg_file)
-        groups.setdefault(slug(cfg.energy), []).append((cfg, cfg_file.parent))
-    for name, members in groups.items():
-        if only and name not in only:
-            continue
-        cfg = members[0][0]
-        energy = cfg.energy.build(cfg.seed)
-        sources, robust = {}, None
-        for cfg_i, folder in members:
-            starts = np.asarray(cfg_i.basin_starts())
-            key = f"basin-table starts, seed {cfg_i.seed}"
-            if key not in sources:
-                sources[key] = starts
-                robust = starts if robust is None else robust
-            for i, _ in enumerate(cfg_i.schedules):
-                file = folder / f"schedule_{i}.npz"
-                if file.exists():
-                    sources[f"{folder.name}/schedule_{i} final states"] = io.load_npz(file)["final"]
-        swap = cfg.energy.swap_views
-        path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
-                                                         else ("orthogonal", "pairs"))
-        log(f"== {name}: {len(sources)} sources")
-        info = {"energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind], "M": cfg.energy.M,
-                "d": cfg.energy.d, "tau": cfg.energy.tau, "symmetric": cfg.energy.symmetric,
-                "describe": cfg.energy.describe()}
-        res = build(Path(out) / name, energy, sources, landscape_info=info, symmetries=cfg.energy.symmetries,
-                    swap_views=swap,
-                    path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
-                    saddle_tol=1e-6, log=log)
-        log(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
-            f"({res['strings_converged']}/{res['strings_total']} strings converged), "
-            f"robust: {res.get('robustness', {}).get('agree')}")
-        built[name] = res
-    return built

@@ -36,7 +36,6 @@ from jaxtyping import Array, Float, PRNGKeyArray
 from tqdm.auto import tqdm
 
 from . import devices as devices_lib
-from . import landscape
 from . import layouts as layouts_lib
 from . import records as records_lib
 from . import schedules as schedules_lib
@@ -322,7 +321,10 @@ class Quench:
 
 @eqx.filter_jit
 def _quench(sde, states, failed, t):
-    info = jax.vmap(lambda x: landscape.quench_info(sde.energy_at(t), x))(states.x)
+    # The one import from the layer above (landscape analysis), taken only when in-run quenches are asked for.
+    from ..landscape.quenching import quench_info
+
+    info = jax.vmap(lambda x: quench_info(sde.energy_at(t), x))(states.x)
     dead = failed >= 0
     return {"energy": jnp.where(dead, jnp.nan, info.energy)[None],
             "grad_norm": jnp.where(dead, jnp.nan, info.grad_norm)[None]}

@@ -1,0 +1,50 @@
+"""Landscape analysis: quenches, Riemannian Hessians, classification of end states, basins, symmetries, known
+optima, barriers and c*, catalogues, and the statistics of end states.
+
+Modules (imports go downward in this order): ``symmetries``, ``diagnostics`` (statistics), ``optima``, ``hessian``,
+``quenching``, ``basins``, ``classification``, ``barriers``, ``catalogue``. They use the simulator core, never the research
+layer. The names of the quench, Hessian, basin and classification modules are re-exported here, so
+``ls.landscape.quench`` and ``ls.landscape.classify`` are reached as before.
+"""
+
+from . import barriers, basins, catalogue, diagnostics, hessian, optima, symmetries
+from . import classification
+from . import quenching
+from .hessian import EnergyFn, gradient_norm, tangent_basis, riemannian_hessian, symmetry_projector, reduced_spectrum, batch_size, batches
+from .quenching import QuenchInfo, quench_info, descend, quench, quench_many
+from .basins import basin_signature, basin_labels, full_configuration, basin_table, energy_levels, tabulate_basins
+from .classification import KINDS, EndStates, classify
+
+__all__ = [
+    "barriers",
+    "basins",
+    "catalogue",
+    "diagnostics",
+    "hessian",
+    "optima",
+    "symmetries",
+    "classification",
+    "quenching",
+    "EnergyFn",
+    "gradient_norm",
+    "tangent_basis",
+    "riemannian_hessian",
+    "symmetry_projector",
+    "reduced_spectrum",
+    "batch_size",
+    "batches",
+    "QuenchInfo",
+    "quench_info",
+    "descend",
+    "quench",
+    "quench_many",
+    "basin_signature",
+    "basin_labels",
+    "full_configuration",
+    "basin_table",
+    "energy_levels",
+    "tabulate_basins",
+    "KINDS",
+    "EndStates",
+    "classify",
+]
