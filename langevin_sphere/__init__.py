@@ -15,8 +15,20 @@ The public modules of the first two are re-exported here (``ls.energies``, ``ls.
 from importlib.metadata import PackageNotFoundError, version
 
 from . import core, landscape
-from .core import (checkpoint, devices, energies, integrators, io, kernel, layouts, noise, records, schedules, sde,
-                   sphere)
+from .core import (
+    checkpoint,
+    devices,
+    energies,
+    integrators,
+    io,
+    kernel,
+    layouts,
+    noise,
+    records,
+    schedules,
+    sde,
+    sphere,
+)
 from .core.devices import set_host_device_count
 from .core.simulate import Result, simulate
 from .landscape import barriers, catalogue, diagnostics, optima, symmetries

@@ -17,10 +17,32 @@ import langevin_sphere
 
 LAYERS = ["core", "landscape", "research"]
 ORDER = {
-    "core": ["io", "noise", "devices", "sphere", "energies", "schedules", "sde", "integrators", "kernel", "records",
-             "layouts", "checkpoint", "simulate"],
-    "landscape": ["symmetries", "diagnostics", "optima", "hessian", "quenching", "basins", "classification",
-                  "barriers", "catalogue"],
+    "core": [
+        "io",
+        "noise",
+        "devices",
+        "sphere",
+        "energies",
+        "schedules",
+        "sde",
+        "integrators",
+        "kernel",
+        "records",
+        "layouts",
+        "checkpoint",
+        "simulate",
+    ],
+    "landscape": [
+        "symmetries",
+        "diagnostics",
+        "optima",
+        "hessian",
+        "quenching",
+        "basins",
+        "classification",
+        "barriers",
+        "catalogue",
+    ],
     "research": ["config", "catalogues", "experiment", "studies", "atlas", "bench", "figures", "report", "cli"],
 }
 # The in-run quench of ``simulate(quench_every=...)`` is the landscape's quench, imported when asked for.
@@ -63,8 +85,10 @@ def _modules(layer: str) -> list[Path]:
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_module_is_placed_in_the_order(layer):
     modules = {p.relative_to(PACKAGE / layer).parts[0].removesuffix(".py") for p in _modules(layer)}
-    assert modules == set(ORDER[layer]), (f"{layer}: place these in ORDER: {sorted(modules - set(ORDER[layer]))}; "
-                                          f"gone: {sorted(set(ORDER[layer]) - modules)}")
+    assert modules == set(ORDER[layer]), (
+        f"{layer}: place these in ORDER: {sorted(modules - set(ORDER[layer]))}; "
+        f"gone: {sorted(set(ORDER[layer]) - modules)}"
+    )
 
 
 @pytest.mark.parametrize("layer", LAYERS)
@@ -90,7 +114,9 @@ def test_the_lower_layers_import_nothing_of_the_research_layer():
 def test_importing_the_package_imports_no_plotting():
     """Importing the package, the experiment and the studies loads neither matplotlib nor pyplot (a subprocess, so
     that other tests' imports do not count)."""
-    code = ("import sys, langevin_sphere, langevin_sphere.research.experiment, langevin_sphere.research.studies; "
-            "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))")
+    code = (
+        "import sys, langevin_sphere, langevin_sphere.research.experiment, langevin_sphere.research.studies; "
+        "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

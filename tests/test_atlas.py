@@ -23,16 +23,24 @@ tau = [0.2, 0.5]
 """
 
 
-@pytest.mark.parametrize("change, message", [
-    ('losses = ["infonce"]', 'loss \'nce\' is not one of'),
-    ("M = 3", "M = 1 must be an integer >= 2"),
-    ("tau = [0.2, 0.5]", "tau = -0.1 must be > 0"),
-    ("starts = 8", "starts = 0 must be >= 1"),
-    ("robustness_starts = 4", "unknown key [atlas] 'restarts'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ('losses = ["infonce"]', "loss 'nce' is not one of"),
+        ("M = 3", "M = 1 must be an integer >= 2"),
+        ("tau = [0.2, 0.5]", "tau = -0.1 must be > 0"),
+        ("starts = 8", "starts = 0 must be >= 1"),
+        ("robustness_starts = 4", "unknown key [atlas] 'restarts'"),
+    ],
+)
 def test_a_bad_config_is_refused_naming_the_parameter_and_value(tmp_path, change, message):
-    broken = {'losses = ["infonce"]': 'losses = ["nce"]', "M = 3": "M = 1", "tau = [0.2, 0.5]": "tau = -0.1",
-              "starts = 8": "starts = 0", "robustness_starts = 4": "restarts = 4"}[change]
+    broken = {
+        'losses = ["infonce"]': 'losses = ["nce"]',
+        "M = 3": "M = 1",
+        "tau = [0.2, 0.5]": "tau = -0.1",
+        "starts = 8": "starts = 0",
+        "robustness_starts = 4": "restarts = 4",
+    }[change]
     path = tmp_path / "atlas.toml"
     path.write_text(TINY.replace(change, broken))
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
@@ -95,8 +103,7 @@ def test_build_writes_the_table_and_resumes_without_recomputing(tmp_path, monkey
     io.save_json(table, {"landscapes": [other]})
     atlas.build(config, out, progress=False, log=lambda *_: None, best_known=table)
     entries = io.load_json(table)["landscapes"]
-    assert other in entries and [(e["M"], e["tau"]) for e in entries if e["kind"] == "infonce"] == [(3, 0.2),
-                                                                                                   (3, 0.5)]
+    assert other in entries and [(e["M"], e["tau"]) for e in entries if e["kind"] == "infonce"] == [(3, 0.2), (3, 0.5)]
     with open(out / "atlas.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["name"] for r in rows] == ["infonce-S2-M3-tau0.2", "infonce-S2-M3-tau0.5"]
@@ -126,8 +133,13 @@ def test_a_stored_landscape_stands_unless_its_settings_changed_or_it_lacks_a_c_s
     assert new.covers({"settings": before, "c_star_skipped": "40 minima > ...", "n_minima": 40})  # above 32: none
     assert not new.covers({"settings": {**before, "starts": 128}, "c_star_skipped": None, "n_minima": 1})
     assert atlas.Settings().covers({"settings": before, "c_star_skipped": "9 minima > ...", "n_minima": 9})
-    checked = {"settings": {**before, "robustness_starts": 32}, "c_star_skipped": None, "n_minima": 3,
-               "n_non_global_minima": 2, "outcomes": {"plateau": {"count": 0}}}
+    checked = {
+        "settings": {**before, "robustness_starts": 32},
+        "c_star_skipped": None,
+        "n_minima": 3,
+        "n_non_global_minima": 2,
+        "outcomes": {"plateau": {"count": 0}},
+    }
     assert atlas.Settings(robustness_starts=16).covers(checked)  # a larger check stands for a smaller one
     assert not new.covers(checked) and new.adds_robustness(checked)  # 64 asked: the check runs again, nothing else
     assert new.covers({**checked, "n_non_global_minima": 0})  # one minimum, no plateau: nothing to check
@@ -159,10 +171,12 @@ def test_energy_of_refuses_an_unknown_loss():
 
 
 def _best_known_entries():
-    from importlib import resources
     import json
+    from importlib import resources
 
-    return json.loads(resources.files("langevin_sphere.landscape").joinpath("best_known.json").read_text())["landscapes"]
+    return json.loads(resources.files("langevin_sphere.landscape").joinpath("best_known.json").read_text())[
+        "landscapes"
+    ]
 
 
 def test_best_known_table_agrees_with_the_closed_forms():
@@ -189,8 +203,9 @@ def test_best_known_configurations_requench_to_minima_at_their_energy():
         with jax.enable_x64(True):
             x = jnp.asarray(np.asarray(e["x"], np.float64))
             assert x.shape == (2 * e["M"], e["d"])
-            g, value, lam = jax.jit(lambda y: (landscape.gradient_norm(energy, y), energy(y),
-                                               landscape.reduced_spectrum(energy, y)[0]))(x)
+            g, value, lam = jax.jit(
+                lambda y: (landscape.gradient_norm(energy, y), energy(y), landscape.reduced_spectrum(energy, y)[0])
+            )(x)
             assert float(g) < 1e-8
             assert float(value) == pytest.approx(e["E_star"], abs=1e-9)
             assert float(lam[0]) > 0

@@ -29,7 +29,7 @@ def relative_angle(x):  # (2, d): the same profile in phi = angle(x_0, x_1)
 
 
 def s2_two_well(x, a=0.3):
-    return jnp.sum(-x[:, 2] ** 2 + 0.5 * x[:, 1] ** 2 + a * x[:, 2])
+    return jnp.sum(-(x[:, 2] ** 2) + 0.5 * x[:, 1] ** 2 + a * x[:, 2])
 
 
 def test_circle_two_well_barrier_antipodal_ends():
@@ -51,7 +51,9 @@ def test_circle_two_well_barrier_antipodal_ends():
 def bent_string(k):
     """k points from the north to the south pole through the meridian at longitude 0.6 (x_2 > 0): off the MEP."""
     t = np.linspace(0.0, np.pi, k)
-    return np.stack([np.sin(t) * np.cos(0.6), np.sin(t) * np.sin(0.6), np.cos(t)], axis=-1)[:, None, :].astype(np.float32)
+    return np.stack([np.sin(t) * np.cos(0.6), np.sin(t) * np.sin(0.6), np.cos(t)], axis=-1)[:, None, :].astype(
+        np.float32
+    )
 
 
 def s2_paths(ks):
@@ -59,11 +61,13 @@ def s2_paths(ks):
     paths = {}
     for k in ks:
         bent = bent_string(k)
-        path = paths[k] = barriers.minimum_energy_path(s2_two_well, bent[0], bent[-1], n_images=k,
-                                                       initial=jnp.asarray(bent))
+        path = paths[k] = barriers.minimum_energy_path(
+            s2_two_well, bent[0], bent[-1], n_images=k, initial=jnp.asarray(bent)
+        )
         saddle = np.asarray(path.saddle)[0]
-        print(f"S^2, K={k}: saddle {float(path.saddle_energy):.7f} vs {a * a / 4}, at {saddle}, "
-              f"steps {int(path.n_steps)}")
+        print(
+            f"S^2, K={k}: saddle {float(path.saddle_energy):.7f} vs {a * a / 4}, at {saddle}, steps {int(path.n_steps)}"
+        )
         assert bool(path.converged)
         assert abs(float(path.saddle_energy) - a * a / 4) < 1e-3
         assert abs(saddle[1]) < 1e-3 and abs(saddle[2] - a / 2) < 1e-3

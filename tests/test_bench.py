@@ -13,8 +13,13 @@ def test_bench_tiny_end_to_end(tmp_path, capsys):
     result = bench.run(n_chains=16, M=4, d=3, do_sweep=False, out=tmp_path)
     rows = result["p0"]
     names = [r["implementation"] for r in rows]
-    assert names[:5] == ["baseline", "ls.simulate", "ls.simulate, chains", "ls.simulate, lanes",
-                         "ls.simulate, autodiff"]
+    assert names[:5] == [
+        "baseline",
+        "ls.simulate",
+        "ls.simulate, chains",
+        "ls.simulate, lanes",
+        "ls.simulate, autodiff",
+    ]
     assert all(r["config_steps_per_s"] > 0 and 0 < r["fraction_of_limit"] < 1 for r in rows)
     assert rows[0]["ratio_to_baseline"] == 1.0
     assert set(result["profile_s_per_step"]) >= {"noise (keys + tangent normals)", "exponential map"}
@@ -29,7 +34,11 @@ def test_bench_tiny_end_to_end(tmp_path, capsys):
 def test_sweep_and_plot(tmp_path):
     limits = {"exp_per_s": 1e9, "flop_per_s": 1e11}
     rows = bench.sweep(limits, Ms=(4, 8), ds=(3,), target_s=0.01, log=lambda *_: None)
-    assert len(rows) == 6 and {r["implementation"] for r in rows} == {"baseline", "ls.simulate, chains", "ls.simulate, lanes"}
+    assert len(rows) == 6 and {r["implementation"] for r in rows} == {
+        "baseline",
+        "ls.simulate, chains",
+        "ls.simulate, lanes",
+    }
     assert all(np.isfinite(r["config_steps_per_s"]) for r in rows)
     written = figures.bench_sweep(rows, tmp_path / "sweep", "test CPU")
     assert [p.name for p in written] == ["sweep.png", "sweep.pdf"] and all(p.stat().st_size > 0 for p in written)
@@ -68,7 +77,14 @@ def test_pytorch_geoopt_row_takes_the_same_step():
     import langevin_sphere as ls
 
     x0 = np.asarray(ls.sphere.uniform(jax.random.key(0), (4, 8, 3)))
-    ours = ls.simulate(ls.energies.InfoNCE(tau=0.2), x0, jax.random.key(1), schedule=ls.schedules.constant(1e30),
-                       step_size=1e-2, n_steps=20, record_every=20)
+    ours = ls.simulate(
+        ls.energies.InfoNCE(tau=0.2),
+        x0,
+        jax.random.key(1),
+        schedule=ls.schedules.constant(1e30),
+        step_size=1e-2,
+        n_steps=20,
+        record_every=20,
+    )
     theirs = bench.torch_geoopt(x0, tau=0.2, beta=1e30, step_size=1e-2, n_steps=20)().numpy()
     np.testing.assert_allclose(theirs, ours.final, atol=2e-5)

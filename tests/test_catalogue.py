@@ -9,16 +9,27 @@ def _states(rng, kinds, energies, n_soft, leads_to):
     b = len(kinds)
     x = rng.standard_normal((b, 4, 3))
     return landscape.EndStates(
-        x=x / np.linalg.norm(x, axis=-1, keepdims=True), energy=np.asarray(energies, float),
-        grad_norm=np.zeros(b), kind=np.asarray(kinds), hessian_head=np.ones((b, 4)), hessian_max=np.ones(b),
-        n_soft=np.asarray(n_soft), leads_to=np.asarray(leads_to, float))
+        x=x / np.linalg.norm(x, axis=-1, keepdims=True),
+        energy=np.asarray(energies, float),
+        grad_norm=np.zeros(b),
+        kind=np.asarray(kinds),
+        hessian_head=np.ones((b, 4)),
+        hessian_max=np.ones(b),
+        n_soft=np.asarray(n_soft),
+        leads_to=np.asarray(leads_to, float),
+    )
 
 
 def test_a_soft_minimum_in_a_plateau_family_counts_as_a_plateau(rng):
     """States at one energy with soft modes are one family, a plateau once one member leads lower; a stiff minimum
     at the same energy is its own entry; an unconverged state has none. Per-start kinds follow the entries."""
-    states = _states(rng, ["minimum", "plateau", "minimum", "minimum", "unconverged"],
-                     [0.0, 1.0, 1.0 + 1e-9, 1.0 + 1e-9, 3.0], [0, 2, 1, 0, 0], [np.nan, 0.0, np.nan, np.nan, np.nan])
+    states = _states(
+        rng,
+        ["minimum", "plateau", "minimum", "minimum", "unconverged"],
+        [0.0, 1.0, 1.0 + 1e-9, 1.0 + 1e-9, 3.0],
+        [0, 2, 1, 0, 0],
+        [np.nan, 0.0, np.nan, np.nan, np.nan],
+    )
     cat, idx = catalogue.merge(catalogue.empty(4, 3), states)
     assert cat["kind"].tolist() == ["minimum", "plateau", "minimum"]
     assert cat["count"].tolist() == [1, 2, 1] and idx.tolist() == [0, 1, 1, 2, -1]

@@ -12,7 +12,6 @@ import pytest
 
 import langevin_sphere as ls
 
-
 KW = dict(schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=400, record_every=10, chunk_records=5)
 
 
@@ -54,8 +53,11 @@ def test_checkpoint_of_another_run_is_refused(problem, tmp_path):
     energy, x0, _ = problem
     path = tmp_path / "ckpt.npz"
     ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **KW)
-    for change in ({"key": jax.random.key(2)}, {"schedule": ls.schedules.geometric(1.0, 2.0)},
-                   {"energy": ls.energies.InfoNCE(tau=0.3)}):
+    for change in (
+        {"key": jax.random.key(2)},
+        {"schedule": ls.schedules.geometric(1.0, 2.0)},
+        {"energy": ls.energies.InfoNCE(tau=0.3)},
+    ):
         args = {"energy": energy, "key": jax.random.key(1), **KW, **change}
         with pytest.raises(ValueError, match="other arguments"):
             ls.simulate(args.pop("energy"), x0, args.pop("key"), checkpoint=path, **args)
@@ -83,8 +85,13 @@ rate = 1.0
 
 def _cli(args, **kw):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "langevin_sphere", "run", *args, "--quiet"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "langevin_sphere", "run", *args, "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,9 @@ def test_two_well_kinds_and_curvatures_are_the_closed_form():
     np.testing.assert_allclose(at_saddle.hessian_head[0, 0], curv(th_s), rtol=1e-9)
 
 
-@pytest.mark.parametrize("d, rows, rank", [(3, "generic", 3), (3, "collinear", 2), (2, "generic", 1), (4, "generic", 6)])
+@pytest.mark.parametrize(
+    "d, rows, rank", [(3, "generic", 3), (3, "collinear", 2), (2, "generic", 1), (4, "generic", 6)]
+)
 def test_symmetry_projector_has_the_rank_of_the_orbit(rng, d, rows, rank):
     """so(d) has d (d - 1) / 2 generators; rows all on one axis are fixed by the rotations about it (one fewer in d = 3)."""
     x = rng.standard_normal((6, d))
@@ -71,8 +73,8 @@ def test_landscape_a_states_above_the_hexagon_are_plateaus_that_lead_to_it():
 
 
 LANDSCAPES = {
-    "A": (energies.InfoNCE(tau=0.05), 6),   # symmetric InfoNCE, circle, M = 6: plateaus, no trap behind a barrier
-    "B": (energies.DHEL(tau=0.1), 8),       # DHEL, circle, M = 8: minima behind barriers
+    "A": (energies.InfoNCE(tau=0.05), 6),  # symmetric InfoNCE, circle, M = 6: plateaus, no trap behind a barrier
+    "B": (energies.DHEL(tau=0.1), 8),  # DHEL, circle, M = 8: minima behind barriers
 }
 
 

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from langevin_sphere import config
-
 from langevin_sphere.research import cli
 
 SMALL = """
@@ -71,8 +70,8 @@ def test_default_config_is_the_documented_trap_landscape():
         (("n_chains = 8", "n_chains = 0"), "run.n_chains"),
         (("record_every = 10", "record_every = 7"), "run.record_every must divide"),
         (("record_every = 10", "record_every = 10\nlayout = 'rows'"), "run.layout must be one of auto, chains, lanes"),
-        (("kind = \"infonce\"", "kind = \"hinge\""), "energy.kind must be one of"),
-        (("kind = \"constant\"", "kind = \"exponential\""), "schedule[0].kind must be one of"),
+        (('kind = "infonce"', 'kind = "hinge"'), "energy.kind must be one of"),
+        (('kind = "constant"', 'kind = "exponential"'), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),
         (("tau = 0.2", "tau = 0.2\nanchors = 'fixed'"), "energy.anchors must be one of regular, random"),
         (("M = 3\nd = 2", "M = 5\nd = 3\nfrozen_anchors = true"), 'anchors = "regular" needs a known optimum'),
@@ -81,8 +80,8 @@ def test_default_config_is_the_documented_trap_landscape():
         (("quench_every = 1", "quench_every = -1"), "analysis.quench_every must be an integer >= 0"),
         (("basin_starts = 16", "basin_starts = -1"), "analysis.basin_starts must be an integer >= 0"),
         (("window = 0.1", "window = 0.0"), "analysis.window must be a finite number > 0"),
-        (("sweep = \"rate\"", "sweep = \"speed\""), "analysis.sweep must be one of"),
-        (("sweep = \"rate\"", "sweep = \"c\""), "analysis.sweep = 'c' sweeps logarithmic schedules"),
+        (('sweep = "rate"', 'sweep = "speed"'), "analysis.sweep must be one of"),
+        (('sweep = "rate"', 'sweep = "c"'), "analysis.sweep = 'c' sweeps logarithmic schedules"),
         (("window = 0.1", "window = 0.1\nW = 2"), "unknown key analysis.W"),
     ],
 )
@@ -109,8 +108,18 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     out = tmp_path / "out"
     code, stdout, _ = _run(["run", str(path), "--out", str(out), "--quiet"], capsys)
     assert code == 0 and "success" in stdout
-    for name in ("config.toml", "summary.json", "traces.csv", "schedule_0.npz", "schedule_1.npz",
-                 "energy_traces.png", "energy_traces.pdf", "basins.json", "basins.npz", "trapping_events.json"):
+    for name in (
+        "config.toml",
+        "summary.json",
+        "traces.csv",
+        "schedule_0.npz",
+        "schedule_1.npz",
+        "energy_traces.png",
+        "energy_traces.pdf",
+        "basins.json",
+        "basins.npz",
+        "trapping_events.json",
+    ):
         assert (out / name).stat().st_size > 0, name
 
     summary = json.loads((out / "summary.json").read_text())
@@ -118,8 +127,18 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     assert [s["label"] for s in summary["schedules"]] == ["const", "geo"]
     assert summary["provenance"]["jax"]
     for sched in summary["schedules"]:  # the convergence statistics of every schedule
-        for key in ("success", "success_lo", "success_hi", "trapped", "trapped_lo", "trapped_hi", "final_basins",
-                    "first_hitting_time", "trapping_events", "speed"):
+        for key in (
+            "success",
+            "success_lo",
+            "success_hi",
+            "trapped",
+            "trapped_lo",
+            "trapped_hi",
+            "final_basins",
+            "first_hitting_time",
+            "trapping_events",
+            "speed",
+        ):
             assert key in sched, key
         assert sum(b["count"] for b in sched["final_basins"]) == 8
         assert sum(o["count"] for o in sched["outcomes"].values()) == 8  # every chain's end state has one kind
@@ -152,8 +171,12 @@ def test_run_writes_open_files_resumes_and_refuses_another_config(tmp_path, caps
     figs = tmp_path / "figs"
     code, stdout, _ = _run(["figures", "--runs", str(tmp_path), "--out", str(figs)], capsys)
     assert code == 0
-    for name in ("small-tau0.2_energy_traces", "small-tau0.2_success_curves", "small-tau0.2_final_basins",
-                 "trapped_vs_speed"):  # F1, F2, F3 (final basins; trapped fraction vs speed): a dot in the name kept
+    for name in (
+        "small-tau0.2_energy_traces",
+        "small-tau0.2_success_curves",
+        "small-tau0.2_final_basins",
+        "trapped_vs_speed",
+    ):  # F1, F2, F3 (final basins; trapped fraction vs speed): a dot in the name kept
         for ext in (".png", ".pdf"):
             assert (figs / (name + ext)).stat().st_size > 0, name + ext
 
@@ -192,7 +215,9 @@ def test_disk_full_while_writing_results_is_reported_and_resumable(tmp_path, cap
     from langevin_sphere import io
 
     path = tmp_path / "small.toml"
-    path.write_text(SMALL.replace("basin_starts = 16", "basin_starts = 0").replace("quench_every = 1", "quench_every = 0"))
+    path.write_text(
+        SMALL.replace("basin_starts = 16", "basin_starts = 0").replace("quench_every = 1", "quench_every = 0")
+    )
     out = tmp_path / "out"
     real_write = io.atomic_write_bytes
 
@@ -224,12 +249,19 @@ def test_one_cpu_device_per_core_unless_the_user_chose():
     def probe(code, **extra):
         env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
         env.update(JAX_PLATFORMS="cpu", **extra)
-        out = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code], env=env,
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return out.returncode, out.stdout.split(), out.stderr
 
-    cli_run = ("import jax; {before}; from langevin_sphere.research import cli; "
-               "cli.main(['report', '--runs', '/nonexistent']); print(jax.device_count())")
+    cli_run = (
+        "import jax; {before}; from langevin_sphere.research import cli; "
+        "cli.main(['report', '--runs', '/nonexistent']); print(jax.device_count())"
+    )
     cores = str(len(os.sched_getaffinity(0)))
     assert probe(cli_run.format(before="pass"))[1] == [cores]
     assert probe(cli_run.format(before="pass"), XLA_FLAGS="--xla_force_host_platform_device_count=3")[1] == ["3"]
@@ -244,12 +276,12 @@ def test_one_cpu_device_per_core_unless_the_user_chose():
 def test_atlas_command_builds_the_table_and_figures_and_refuses_a_bad_grid(tmp_path, capsys):
     config = tmp_path / "atlas.toml"
     config.write_text('[atlas]\nstarts = 4\n\n[[atlas.part]]\nlosses = ["infonce"]\nd = 3\nM = 3\ntau = [0.2, 0.5]\n')
-    code, out, _ = _run(["atlas", str(config), "--out", str(tmp_path / "atlas"), "--figures", str(tmp_path / "f"),
-                         "--quiet"], capsys)
+    code, out, _ = _run(
+        ["atlas", str(config), "--out", str(tmp_path / "atlas"), "--figures", str(tmp_path / "f"), "--quiet"], capsys
+    )
     assert code == 0, out
     assert (tmp_path / "atlas" / "atlas.csv").read_text().count("\n") == 3  # header and two landscapes
-    assert {p.name for p in (tmp_path / "f").iterdir()} >= {"atlas_trapped.png", "atlas_c_star.png",
-                                                             "atlas_minima.png"}
+    assert {p.name for p in (tmp_path / "f").iterdir()} >= {"atlas_trapped.png", "atlas_c_star.png", "atlas_minima.png"}
     config.write_text(config.read_text().replace("d = 3", "d = 1"))
     code, _, err = _run(["atlas", str(config), "--out", str(tmp_path / "atlas")], capsys)
     assert code == 2 and "d = 1 must be an integer >= 2" in err

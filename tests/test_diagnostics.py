@@ -23,12 +23,14 @@ def test_success_counts_failed_chains_as_failures():
 
 def test_success_curve_and_hitting_times():
     t = np.array([0.0, 1.0, 2.0, 3.0])
-    gap = np.array([
-        [1.0, 0.5, 0.0, 0.0],    # hits at t = 2
-        [1.0, 0.0, 0.5, 0.0],    # hits at t = 1 (leaves and comes back: first hit counts)
-        [1.0, 1.0, 1.0, 1.0],    # never: censored at t = 3
-        [0.0, 0.0, 0.0, 0.0],    # at t = 0
-    ])
+    gap = np.array(
+        [
+            [1.0, 0.5, 0.0, 0.0],  # hits at t = 2
+            [1.0, 0.0, 0.5, 0.0],  # hits at t = 1 (leaves and comes back: first hit counts)
+            [1.0, 1.0, 1.0, 1.0],  # never: censored at t = 3
+            [0.0, 0.0, 0.0, 0.0],  # at t = 0
+        ]
+    )
     curve = diagnostics.success_curve(gap, 1e-3)
     np.testing.assert_array_equal(curve["p"], [0.25, 0.5, 0.5, 0.75])
     assert np.all(curve["lo"] <= curve["p"]) and np.all(curve["p"] <= curve["hi"])
@@ -57,13 +59,15 @@ def test_energy_quantiles_ignore_failed_chains():
 def test_trapping_events_by_hand():
     t = np.arange(6.0)
     e_star = 1.0
-    labels = np.array([
-        [0, 7, 7, 7, 0, 0],   # trapped in basin 7 from t=1, escapes at t=4 (stay 3 >= W)
-        [0, 7, 0, 0, 0, 0],   # a stay of 1 < W: not an event
-        [3, 3, 3, 3, 3, 3],   # trapped from the start to the end: an open event
-        [5, 5, 6, 6, 6, 6],   # basin 5 for 2 (an event, escaping into 6 at t=2), then 6 until the end
-        [0, 0, 0, 0, 0, 0],   # at the optimum throughout
-    ])
+    labels = np.array(
+        [
+            [0, 7, 7, 7, 0, 0],  # trapped in basin 7 from t=1, escapes at t=4 (stay 3 >= W)
+            [0, 7, 0, 0, 0, 0],  # a stay of 1 < W: not an event
+            [3, 3, 3, 3, 3, 3],  # trapped from the start to the end: an open event
+            [5, 5, 6, 6, 6, 6],  # basin 5 for 2 (an event, escaping into 6 at t=2), then 6 until the end
+            [0, 0, 0, 0, 0, 0],  # at the optimum throughout
+        ]
+    )
     energy = np.where(labels == 0, e_star, e_star + 0.1 * labels)
     energy[4] = e_star + 5e-4  # within eps of E*: global
     events = diagnostics.trapping_events(labels, energy, t, e_star, eps=1e-3, window=2.0)
@@ -74,8 +78,9 @@ def test_trapping_events_by_hand():
 
 
 def test_trapping_event_ended_by_a_failed_chain_is_not_an_escape():
-    events = diagnostics.trapping_events(np.array([[2, 2, 2, 2]]), np.array([[1.5, 1.5, 1.5, np.nan]]),
-                                         np.arange(4.0), e_star=1.0, eps=1e-3, window=1.0)
+    events = diagnostics.trapping_events(
+        np.array([[2, 2, 2, 2]]), np.array([[1.5, 1.5, 1.5, np.nan]]), np.arange(4.0), e_star=1.0, eps=1e-3, window=1.0
+    )
     assert len(events) == 1 and not events[0]["escaped"] and events[0]["exit"] is None
 
 

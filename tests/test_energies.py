@@ -48,8 +48,14 @@ def siglip_np(X, tau, b):
     """(1/M) sum_{i,j} log(1 + exp(-z_ij (u_i . v_j / tau + b))), z_ij = +1 if i = j else -1 (Zhai et al. 2023)."""
     X = np.asarray(X, np.float64)
     M = len(X) // 2
-    return sum(np.log1p(np.exp(-(1.0 if i == j else -1.0) * (X[i] @ X[M + j] / tau + b)))
-               for i in range(M) for j in range(M)) / M
+    return (
+        sum(
+            np.log1p(np.exp(-(1.0 if i == j else -1.0) * (X[i] @ X[M + j] / tau + b)))
+            for i in range(M)
+            for j in range(M)
+        )
+        / M
+    )
 
 
 MU3 = np.array([0.0, 0.6, 0.8], np.float32)
@@ -275,8 +281,9 @@ def test_closed_form_and_autodiff_trajectories_agree():
 
 def test_a_registered_energy_builds_from_a_config_with_its_own_fields():
     """``[energy] kind = "siglip"`` with its field ``bias``: the config builds it from the registry."""
-    text = ('[energy]\nkind = "siglip"\nM = 3\nd = 3\ntau = 0.2\nbias = -4.0\n'
-            '[[schedule]]\nkind = "constant"\nbeta = 1.0\n')
+    text = (
+        '[energy]\nkind = "siglip"\nM = 3\nd = 3\ntau = 0.2\nbias = -4.0\n[[schedule]]\nkind = "constant"\nbeta = 1.0\n'
+    )
     energy = ls.config.loads(text).energy.build()
     assert energy == energies.SigLIP(tau=0.2, bias=-4.0)
     with pytest.raises(ls.config.ConfigError, match="energy.gamma is not a parameter of a siglip energy"):

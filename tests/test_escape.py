@@ -89,10 +89,17 @@ def test_escape_time_lies_between_boundary_crossing_and_transition():
     crossing, arrival = _mean_first_passage(beta, SADDLE), _mean_first_passage(beta, math.pi / 3)
     assert 9.9 < crossing < 10.2 and 18.9 < arrival < 19.3
     x0 = jnp.broadcast_to(TRAP, (256, 1, 2))
-    times, done = studies.escape_times(WELL, x0, jax.random.key(0), beta=beta, step_size=k * h, t_max=200.0,
-                                       escaped=studies.basin_exit(WELL, TRAP, rotations=False),
-                                       integrator=studies._EveryK(integrators.GeodesicEulerMaruyama(), k),
-                                       chunk_steps=200)
+    times, done = studies.escape_times(
+        WELL,
+        x0,
+        jax.random.key(0),
+        beta=beta,
+        step_size=k * h,
+        t_max=200.0,
+        escaped=studies.basin_exit(WELL, TRAP, rotations=False),
+        integrator=studies._EveryK(integrators.GeodesicEulerMaruyama(), k),
+        chunk_steps=200,
+    )
     est = studies._mean_escape(times, done)
     assert est["escaped"] >= 250
     assert crossing < est["mean_escape_time"] * math.exp(-2 * est["se_log"]), est
@@ -108,19 +115,35 @@ def test_censored_mean_and_weighted_line():
 
 
 def test_escape_figure_from_a_saved_study(tmp_path):
-    rows = [{"beta": b, "mean_escape_time": math.exp(1.0 + 0.016 * b), "se_log": 0.1, "n_chains": 64}
-            for b in (200.0, 300.0, 400.0)]
-    plateau = [{"beta": b, "mean_escape_time": 0.01 * b, "se_log_sample": 0.1, "n_chains": 96}
-               for b in (100.0, 1000.0, 10000.0)]
-    study = {"kind": "escape",
-             "minimum": {"landscape": {"energy": "DHEL", "M": 8, "d": 2, "tau": 0.1}, "start_gap": 0.216,
-                         "rows": rows, "intercept": 1.0, "slope": 0.016, "slope_se": 0.001, "barrier": 0.0163,
-                         "relative_error": -0.02, "chi2": 1.0, "dof": 1},
-             "plateau": {"landscape": {"energy": "InfoNCE", "M": 6, "d": 2, "tau": 0.05}, "level_gap": 0.462,
-                         "rows": plateau,
-                         "power_law": {"exponent": 1.0, "exponent_se": 0.02, "log_prefactor": math.log(0.01),
-                                       "chi2": 1.0, "dof": 1},
-                         "exponential": {"rate": 3e-4, "rate_se": 2e-5, "log_prefactor": 1.5, "chi2": 30.0,
-                                         "dof": 1}}}
+    rows = [
+        {"beta": b, "mean_escape_time": math.exp(1.0 + 0.016 * b), "se_log": 0.1, "n_chains": 64}
+        for b in (200.0, 300.0, 400.0)
+    ]
+    plateau = [
+        {"beta": b, "mean_escape_time": 0.01 * b, "se_log_sample": 0.1, "n_chains": 96}
+        for b in (100.0, 1000.0, 10000.0)
+    ]
+    study = {
+        "kind": "escape",
+        "minimum": {
+            "landscape": {"energy": "DHEL", "M": 8, "d": 2, "tau": 0.1},
+            "start_gap": 0.216,
+            "rows": rows,
+            "intercept": 1.0,
+            "slope": 0.016,
+            "slope_se": 0.001,
+            "barrier": 0.0163,
+            "relative_error": -0.02,
+            "chi2": 1.0,
+            "dof": 1,
+        },
+        "plateau": {
+            "landscape": {"energy": "InfoNCE", "M": 6, "d": 2, "tau": 0.05},
+            "level_gap": 0.462,
+            "rows": plateau,
+            "power_law": {"exponent": 1.0, "exponent_se": 0.02, "log_prefactor": math.log(0.01), "chi2": 1.0, "dof": 1},
+            "exponential": {"rate": 3e-4, "rate_se": 2e-5, "log_prefactor": 1.5, "chi2": 30.0, "dof": 1},
+        },
+    }
     files = figures.escape_mechanism(study, tmp_path / "escape")
     assert [f.suffix for f in files] == [".png", ".pdf"] and all(f.stat().st_size > 0 for f in files)

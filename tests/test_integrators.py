@@ -47,8 +47,17 @@ def test_brownian_motion_law(name):
     ~1e-4, is below 0.05 SE)."""
     d, beta, h, n_steps = 3, 2.0, 1e-3, 400
     X0 = random_points(np.random.default_rng(1), (64, 64, d))
-    res = ls.simulate(zero_energy, X0, KEY, schedule=ls.schedules.constant(beta), step_size=h, n_steps=n_steps,
-                      record_every=n_steps // 2, record_x=True, integrator=make(name))
+    res = ls.simulate(
+        zero_energy,
+        X0,
+        KEY,
+        schedule=ls.schedules.constant(beta),
+        step_size=h,
+        n_steps=n_steps,
+        record_every=n_steps // 2,
+        record_x=True,
+        integrator=make(name),
+    )
     corr = np.sum(res.x * res.x[:, :1], axis=-1)
     for r in (1, 2):
         mean, se = mean_se(corr[:, r].ravel())
@@ -58,16 +67,25 @@ def test_brownian_motion_law(name):
 @pytest.mark.parametrize("name", INTEGRATORS)
 def test_unit_norms_after_many_steps(name):
     X0 = random_points(np.random.default_rng(2), (8, 8, 3))
-    res = ls.simulate(ls.energies.InfoNCE(tau=0.2), X0, KEY, schedule=ls.schedules.constant(20.0), step_size=5e-3,
-                      n_steps=2000, record_every=2000, integrator=make(name))
+    res = ls.simulate(
+        ls.energies.InfoNCE(tau=0.2),
+        X0,
+        KEY,
+        schedule=ls.schedules.constant(20.0),
+        step_size=5e-3,
+        n_steps=2000,
+        record_every=2000,
+        integrator=make(name),
+    )
     np.testing.assert_allclose(np.linalg.norm(res.final, axis=-1), 1.0, atol=2e-6)
 
 
 @pytest.mark.parametrize("name", INTEGRATORS)
 def test_chain_independent_of_batch_and_chunking(name):
     X0 = random_points(np.random.default_rng(3), (9, 6, 3))
-    kw = dict(schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=60, record_every=10,
-              integrator=make(name))
+    kw = dict(
+        schedule=ls.schedules.geometric(1.0, 1.0), step_size=1e-2, n_steps=60, record_every=10, integrator=make(name)
+    )
     energy = ls.energies.InfoNCE(tau=0.3)
     full = ls.simulate(energy, X0, KEY, **kw)
     part = ls.simulate(energy, X0[:3], KEY, chunk_records=1, **kw)
@@ -116,8 +134,16 @@ def stationary_mean(integrator, kappa, h, *, chains=1024, rows=64, t_burn=1.7, t
     energy = ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), kappa)
     record_every = max(1, round(0.08 / h))
     n_steps = round((t_burn + t_avg) / (h * record_every)) * record_every
-    res = ls.simulate(energy, x0, jax.random.key(seed), schedule=ls.schedules.constant(1.0), step_size=h,
-                      n_steps=n_steps, record_every=record_every, integrator=integrator)
+    res = ls.simulate(
+        energy,
+        x0,
+        jax.random.key(seed),
+        schedule=ls.schedules.constant(1.0),
+        step_size=h,
+        n_steps=n_steps,
+        record_every=record_every,
+        integrator=integrator,
+    )
     per_chain = (-res.energy[:, res.t >= t_burn] / (kappa * rows)).astype(np.float64).mean(axis=1)
     return mean_se(per_chain)
 

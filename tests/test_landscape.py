@@ -250,14 +250,18 @@ def test_best_known_dhel_minimum_against_an_independent_float64_search():
         x = jnp.asarray(np.stack([np.cos(th), np.sin(th)], axis=-1), jnp.float32)
         np.testing.assert_allclose(float(ls.energies.DHEL(tau=tau)(x)), dhel_circle(th, m, tau)[0], rtol=2e-6)
     fun = lambda th: dhel_circle(th, m, tau)  # noqa: E731
-    found = [optimize.minimize(fun, th0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 10_000})
-             for th0 in rng.uniform(0, 2 * np.pi, (64, 2 * m))]
+    found = [
+        optimize.minimize(fun, th0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 10_000})
+        for th0 in rng.uniform(0, 2 * np.pi, (64, 2 * m))
+    ]
     e = np.array([r.fun for r in found])
     grad = np.array([np.abs(r.jac).max() for r in found])
     best = found[int(np.argmin(e))]
     reached = np.abs(e - e_star) < 2e-6  # E* is cached to 1e-6 from a float32 search
-    print(f"DHEL M=8 tau=0.1: float64 lowest {e.min():.9f} vs cached E* {e_star}; {reached.sum()}/64 starts reach it; "
-          f"max |grad| {grad.max():.1e}; levels above E*: {np.unique(np.round(e - e.min(), 3))[1:]}")
+    print(
+        f"DHEL M=8 tau=0.1: float64 lowest {e.min():.9f} vs cached E* {e_star}; {reached.sum()}/64 starts reach it; "
+        f"max |grad| {grad.max():.1e}; levels above E*: {np.unique(np.round(e - e.min(), 3))[1:]}"
+    )
     assert grad.max() < 1e-6  # every quench converged
     assert e.min() > e_star - 2e-6  # nothing below the cached E* ...
     assert reached.sum() >= 1  # ... and it is reached (measured: 28 of 64 starts)

@@ -52,7 +52,7 @@ def test_lanes_isolates_non_finite_chains():
     assert np.all(np.isfinite(res.energy[~failed])) and np.all(np.isfinite(res.final))  # frozen, not NaN
     np.testing.assert_allclose(res.energy[~failed], finite.energy[~failed], atol=1e-5)
     for b in np.flatnonzero(failed):
-        assert np.all(np.isnan(res.energy[b, res.failed_step[b] + 1:]))
+        assert np.all(np.isnan(res.energy[b, res.failed_step[b] + 1 :]))
 
 
 def test_layout_arguments_are_checked():
@@ -65,8 +65,9 @@ def test_layout_arguments_are_checked():
 
 
 def test_auto_layout_takes_lanes_only_where_it_is_the_faster_one():
-    kernel = ls.kernel.build_kernel(ls.sde.Langevin(ls.energies.InfoNCE(tau=0.2), ls.schedules.constant(1.0)), None,
-                                    1e-3)
+    kernel = ls.kernel.build_kernel(
+        ls.sde.Langevin(ls.energies.InfoNCE(tau=0.2), ls.schedules.constant(1.0)), None, 1e-3
+    )
     get = ls.layouts.get
     assert isinstance(get("auto", kernel, (1024, 32, 3), "cpu", 2), ls.layouts.Lanes)  # P0 on 2 devices
     assert isinstance(get("auto", kernel, (1023, 32, 3), "cpu", 2), ls.layouts.Chains)  # a block short per device

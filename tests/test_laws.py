@@ -41,13 +41,23 @@ def walk_factor(d, sigma):
 
 
 @pytest.mark.parametrize("layout", ["chains", "lanes"])  # lanes: the chains-last step with the vmapped gradient
-@pytest.mark.parametrize("d, beta, t1, h", [(2, 1.0, 0.5, 1e-3), (3, 1.0, 0.25, 1e-3), (8, 2.0, 0.15, 1e-3),
-                                            (3, 1.0, 0.5, 0.05)])
+@pytest.mark.parametrize(
+    "d, beta, t1, h", [(2, 1.0, 0.5, 1e-3), (3, 1.0, 0.25, 1e-3), (8, 2.0, 0.15, 1e-3), (3, 1.0, 0.5, 0.05)]
+)
 def test_brownian_motion_correlation_decay(rng, d, beta, t1, h, layout):
     X0 = random_points(rng, (64, 64, d))  # 64 chains x 64 rows: 4096 independent Brownian motions
     n_steps = round(2 * t1 / h)
-    res = ls.simulate(zero_energy, X0, jax.random.key(1), schedule=ls.schedules.constant(beta),
-                      step_size=h, n_steps=n_steps, record_every=n_steps // 2, record_x=True, layout=layout)
+    res = ls.simulate(
+        zero_energy,
+        X0,
+        jax.random.key(1),
+        schedule=ls.schedules.constant(beta),
+        step_size=h,
+        n_steps=n_steps,
+        record_every=n_steps // 2,
+        record_x=True,
+        layout=layout,
+    )
     np.testing.assert_allclose(res.t, [0.0, t1, 2 * t1])
     corr = np.sum(res.x * res.x[:, :1], axis=-1)  # (B, R, n): x_t . x_0 per row
     phi = walk_factor(d, math.sqrt(2 * h / beta))
@@ -55,8 +65,10 @@ def test_brownian_motion_correlation_decay(rng, d, beta, t1, h, layout):
         mean, se = mean_se(corr[:, r].ravel())
         continuous = math.exp(-(d - 1) * res.t[r] / beta)
         walk = phi ** (r * n_steps // 2)
-        print(f"BM d={d} beta={beta} h={h} t={res.t[r]:.3g}: {mean:.5f} +- {se:.5f} vs exp(-(d-1)t/beta) = "
-              f"{continuous:.5f}, walk phi^k = {walk:.5f}")
+        print(
+            f"BM d={d} beta={beta} h={h} t={res.t[r]:.3g}: {mean:.5f} +- {se:.5f} vs exp(-(d-1)t/beta) = "
+            f"{continuous:.5f}, walk phi^k = {walk:.5f}"
+        )
         if h <= 1e-3:
             assert abs(walk - continuous) < 0.25 * se  # the step's own bias is negligible: the continuous law
             assert_within_se(mean, continuous, se, what=f"E[x_t . x_0] at t={res.t[r]}")
@@ -98,16 +110,26 @@ def test_one_step_transition_law(layout):
     phase = np.random.default_rng(3).uniform(0, 2 * np.pi, z.shape)  # azimuth about mu: irrelevant by symmetry
     s = np.sqrt(1 - z**2)
     X0 = np.stack([s * np.cos(phase), s * np.sin(phase), z], axis=-1).astype(np.float32)
-    res = ls.simulate(ls.energies.VonMisesFisher(mu, kappa), X0, jax.random.key(2),
-                      schedule=ls.schedules.constant(beta), step_size=h, n_steps=1, record_every=1, layout=layout)
+    res = ls.simulate(
+        ls.energies.VonMisesFisher(mu, kappa),
+        X0,
+        jax.random.key(2),
+        schedule=ls.schedules.constant(beta),
+        step_size=h,
+        n_steps=1,
+        record_every=1,
+        layout=layout,
+    )
     mu_dot, moved = res.final[..., -1], np.sum(res.final * X0, axis=-1)  # (B, n)
     for z0 in zs:
         sel = z == z0
         exact_mu, exact_moved = one_step_means(float(z0), kappa, beta, h)
         (m1, se1), (m2, se2) = mean_se(mu_dot[sel]), mean_se(moved[sel])
-        print(f"one step from z={z0:+.1f}: E[mu.x'] {m1:.5f} +- {se1:.5f} vs {exact_mu:.5f} "
-              f"({(m1 - exact_mu) / se1:+.1f} SE); E[x'.x] {m2:.5f} +- {se2:.5f} vs {exact_moved:.5f} "
-              f"({(m2 - exact_moved) / se2:+.1f} SE)")
+        print(
+            f"one step from z={z0:+.1f}: E[mu.x'] {m1:.5f} +- {se1:.5f} vs {exact_mu:.5f} "
+            f"({(m1 - exact_mu) / se1:+.1f} SE); E[x'.x] {m2:.5f} +- {se2:.5f} vs {exact_moved:.5f} "
+            f"({(m2 - exact_moved) / se2:+.1f} SE)"
+        )
         # 8 statistics, each within 4 SE (a correct integrator passes all with probability > 0.999)
         assert_within_se(m1, exact_mu, se1, k=4, what=f"E[mu . x'] from z={z0}")
         assert_within_se(m2, exact_moved, se2, k=4, what=f"E[x' . x] from z={z0}")
@@ -132,8 +154,15 @@ def vmf_stationary_mean(d, kappa, beta, h, *, t_burn=3.0, t_avg=30.0, chains=64,
     X0 = random_points(np.random.default_rng(seed), (chains, rows, d))
     record_every = max(1, round(0.1 / h))  # a record every 0.1 time units
     n_steps = round((t_burn + t_avg) / (h * record_every)) * record_every
-    res = ls.simulate(energy, X0, jax.random.key(seed), schedule=ls.schedules.constant(beta),
-                      step_size=h, n_steps=n_steps, record_every=record_every)
+    res = ls.simulate(
+        energy,
+        X0,
+        jax.random.key(seed),
+        schedule=ls.schedules.constant(beta),
+        step_size=h,
+        n_steps=n_steps,
+        record_every=record_every,
+    )
     mu_dot_x = -res.energy[:, res.t >= t_burn] / (kappa * rows)  # (B, R'): row average of mu . x
     return mean_se(mu_dot_x.mean(axis=1))
 
@@ -144,8 +173,10 @@ def check_vmf_bias(d, kappa, beta, h, **kwargs):
     m1, se1 = vmf_stationary_mean(d, kappa, beta, h, **kwargs)
     m2, se2 = vmf_stationary_mean(d, kappa, beta, h / 2, **kwargs)
     richardson, se_r = 2 * m2 - m1, math.sqrt(4 * se2**2 + se1**2)
-    print(f"vMF d={d} beta*kappa={beta * kappa}: A_d={exact:.5f}  m(h={h})={m1:.5f}+-{se1:.5f}  "
-          f"m(h/2)={m2:.5f}+-{se2:.5f}  2m(h/2)-m(h)={richardson:.5f}+-{se_r:.5f}")
+    print(
+        f"vMF d={d} beta*kappa={beta * kappa}: A_d={exact:.5f}  m(h={h})={m1:.5f}+-{se1:.5f}  "
+        f"m(h/2)={m2:.5f}+-{se2:.5f}  2m(h/2)-m(h)={richardson:.5f}+-{se_r:.5f}"
+    )
     bias1, bias2 = m1 - exact, m2 - exact
     assert abs(bias1) > 5 * se1, "the O(h) bias should be measurable at h"
     assert abs(bias2) < abs(bias1)
@@ -200,8 +231,15 @@ def anneal_hold_cool(M, d, tau, *, chains, t_ramp, t_hold, beta_hold, t_cool, be
 
     record_every = round(0.5 / h)
     n_steps = round((t1 + t_cool) / (h * record_every)) * record_every
-    return ls.simulate(ls.energies.InfoNCE(tau), X0, jax.random.key(seed), schedule=schedule,
-                       step_size=h, n_steps=n_steps, record_every=record_every)
+    return ls.simulate(
+        ls.energies.InfoNCE(tau),
+        X0,
+        jax.random.key(seed),
+        schedule=schedule,
+        step_size=h,
+        n_steps=n_steps,
+        record_every=record_every,
+    )
 
 
 def check_equipartition(res, E_star, k, beta, window):
@@ -216,8 +254,10 @@ def check_equipartition(res, E_star, k, beta, window):
     kept = np.all(gap < g_max, axis=1)
     mean, se = mean_se(gap[kept].mean(axis=1))
     expected = k / (2 * beta)
-    print(f"  equipartition at beta={beta:g}: E - E* = {mean:.4e} +- {se:.1e} vs k/(2 beta) = {expected:.4e} "
-          f"(k={k}; ratio {mean / expected:.3f} +- {se / expected:.3f}), {kept.sum()}/{len(kept)} chains in the well")
+    print(
+        f"  equipartition at beta={beta:g}: E - E* = {mean:.4e} +- {se:.1e} vs k/(2 beta) = {expected:.4e} "
+        f"(k={k}; ratio {mean / expected:.3f} +- {se / expected:.3f}), {kept.sum()}/{len(kept)} chains in the well"
+    )
     assert kept.mean() >= 0.75
     assert_within_se(mean, expected, se, what=f"E[E - E*] at beta={beta:g} (equipartition, k={k})")
 
@@ -231,8 +271,9 @@ def report_annealing(label, gap, tol=1e-3):
 def test_annealing_reaches_the_regular_polygon_on_the_circle():
     M, tau, beta_hold = 4, 0.2, 4e4
     E_star = ls.optima.polygon_energy(M, tau)
-    res = anneal_hold_cool(M, 2, tau, chains=64, t_ramp=40.0, t_hold=240.0, beta_hold=beta_hold, t_cool=40.0,
-                           beta_max=1e5)
+    res = anneal_hold_cool(
+        M, 2, tau, chains=64, t_ramp=40.0, t_hold=240.0, beta_hold=beta_hold, t_cool=40.0, beta_max=1e5
+    )
     gap = res.energy[:, -1] - E_star
     frac = report_annealing(f"circle M={M} tau={tau} (E*={E_star:.5f})", gap)
     check_equipartition(res, E_star, k=2 * M - 1, beta=beta_hold, window=(120.0, 280.0))
@@ -252,8 +293,9 @@ def test_annealing_reaches_the_regular_simplex(M, d):
     # window would need ~10x longer runs. At tau = 0.5, E* = 0.19 (M=4) and 1e-3 is a 0.5% tolerance.
     tau, beta_hold = 0.5, 4e3
     E_star = ls.optima.simplex_energy(M, tau)
-    res = anneal_hold_cool(M, d, tau, chains=64, t_ramp=40.0, t_hold=100.0, beta_hold=beta_hold, t_cool=40.0,
-                           beta_max=1e7)
+    res = anneal_hold_cool(
+        M, d, tau, chains=64, t_ramp=40.0, t_hold=100.0, beta_hold=beta_hold, t_cool=40.0, beta_max=1e7
+    )
     gap = res.energy[:, -1] - E_star
     frac = report_annealing(f"simplex M={M} d={d} tau={tau} (E*={E_star:.5f})", gap)
     check_equipartition(res, E_star, k=2 * M * (d - 1) - d * (d - 1) // 2, beta=beta_hold, window=(60.0, 140.0))
@@ -262,8 +304,10 @@ def test_annealing_reaches_the_regular_simplex(M, d):
     U, V = res.final[gap < 1e-3, :M], res.final[gap < 1e-3, M:]
     gram = np.einsum("bid,bjd->bij", U, U)
     off_diagonal = gram[:, ~np.eye(M, dtype=bool)]
-    print(f"  Gram max |u_i.u_j + 1/(M-1)| = {np.abs(off_diagonal + 1 / (M - 1)).max():.2e}, "
-          f"max |U - V| = {np.abs(U - V).max():.2e}")
+    print(
+        f"  Gram max |u_i.u_j + 1/(M-1)| = {np.abs(off_diagonal + 1 / (M - 1)).max():.2e}, "
+        f"max |U - V| = {np.abs(U - V).max():.2e}"
+    )
     np.testing.assert_allclose(off_diagonal, -1.0 / (M - 1), atol=1e-2)
     np.testing.assert_allclose(U, V, atol=1e-2)
 
@@ -304,8 +348,9 @@ def two_well_fokker_planck(a, b, c, t_end, t0=math.e, n_cells=120, dt=0.25):
         beta = math.log((i + 0.5) * step + t0) / c
         sym = np.zeros((n_cells, n_cells))  # D Q D^-1 with D = diag(exp(-beta E / 2)): off-diagonal rate / beta
         sym[cells, (cells + 1) % n_cells] = sym[cells, (cells - 1) % n_cells] = rate / beta
-        out = (rate / beta) * (np.exp(-beta * (np.roll(energy, -1) - energy) / 2)
-                               + np.exp(-beta * (np.roll(energy, 1) - energy) / 2))
+        out = (rate / beta) * (
+            np.exp(-beta * (np.roll(energy, -1) - energy) / 2) + np.exp(-beta * (np.roll(energy, 1) - energy) / 2)
+        )
         sym[cells, cells] = -out
         lam, vec = np.linalg.eigh(sym)
         half = np.exp(-beta * energy / 2)
@@ -325,8 +370,15 @@ def test_noise_free_descent_stays_in_the_two_well_trap():
     X0 = two_well_trap_starts((64, 16), spread=0.95 * edge, seed=0)
     n = round(TWO_WELL_T / TWO_WELL_H)
     # beta = 1e30: noise sqrt(2h / beta) = 1e-16 rad per step, below float32 resolution of an O(1) angle
-    res = ls.simulate(energy, X0, jax.random.key(0), schedule=ls.schedules.constant(1e30), step_size=TWO_WELL_H,
-                      n_steps=n, record_every=n // 10)
+    res = ls.simulate(
+        energy,
+        X0,
+        jax.random.key(0),
+        schedule=ls.schedules.constant(1e30),
+        step_size=TWO_WELL_H,
+        n_steps=n,
+        record_every=n // 10,
+    )
     x1 = res.final[..., 0]
     print(f"noise-free descent: max cos theta = {x1.max():.6f} (trap basin: cos theta < {-TWO_WELL['b'] / 4})")
     assert np.all(np.diff(res.energy, axis=1) <= 1e-5)  # the energy never rises (float32 rounding of a 16-row sum)
@@ -340,16 +392,25 @@ def test_logarithmic_annealing_escapes_the_two_well_trap():
     assert c_star == pytest.approx(1.125) and TWO_WELL_C > c_star
     X0 = two_well_trap_starts((64, 16), spread=0.0, seed=0)  # 1024 independent particles at theta = pi
     n = round(TWO_WELL_T / TWO_WELL_H)
-    res = ls.simulate(energy, X0, jax.random.key(7), schedule=ls.schedules.logarithmic(TWO_WELL_C),
-                      step_size=TWO_WELL_H, n_steps=n, record_every=n)
+    res = ls.simulate(
+        energy,
+        X0,
+        jax.random.key(7),
+        schedule=ls.schedules.logarithmic(TWO_WELL_C),
+        step_size=TWO_WELL_H,
+        n_steps=n,
+        record_every=n,
+    )
     escaped = res.final[..., 0] > -TWO_WELL["b"] / 4
     n_total, n_esc = escaped.size, int(escaped.sum())
     # majority, decisively: the smallest count that a fair coin (p = 1/2) reaches with probability below 1e-6
     k_min = int(stats.binom.isf(1e-6, n_total, 0.5)) + 1
     p_fp = two_well_fokker_planck(**TWO_WELL, c=TWO_WELL_C, t_end=TWO_WELL_T)
     se = math.sqrt(p_fp * (1 - p_fp) / n_total)
-    print(f"two-well, log schedule c={TWO_WELL_C} (c*={c_star}), t={TWO_WELL_T}: {n_esc}/{n_total} in the global "
-          f"basin (majority threshold {k_min}); Fokker-Planck p = {p_fp:.4f}, measured {n_esc / n_total:.4f} "
-          f"({(n_esc / n_total - p_fp) / se:+.1f} SE)")
+    print(
+        f"two-well, log schedule c={TWO_WELL_C} (c*={c_star}), t={TWO_WELL_T}: {n_esc}/{n_total} in the global "
+        f"basin (majority threshold {k_min}); Fokker-Planck p = {p_fp:.4f}, measured {n_esc / n_total:.4f} "
+        f"({(n_esc / n_total - p_fp) / se:+.1f} SE)"
+    )
     assert n_esc >= k_min
     assert_within_se(n_esc / n_total, p_fp, se, what="P(global basin at t) against the Fokker-Planck equation")

@@ -68,9 +68,11 @@ def test_vmf_law_is_invariant_under_mala_at_a_large_step(d):
         t = np.asarray(xs[:, 0, -1], np.float64)
         (mean, se), (sq, se_sq) = mean_se(t), mean_se(t**2)
         results[name] = (mean - m1) / se, (sq - m2) / se_sq
-        print(f"d={d} {name}: E[t] {mean:.5f} +- {se:.5f} vs {m1:.5f} ({results[name][0]:+.1f} SE), "
-              f"E[t^2] {sq:.5f} +- {se_sq:.5f} vs {m2:.5f} ({results[name][1]:+.1f} SE), "
-              f"acceptance {float(np.mean(n_acc)) / n_steps:.3f}")
+        print(
+            f"d={d} {name}: E[t] {mean:.5f} +- {se:.5f} vs {m1:.5f} ({results[name][0]:+.1f} SE), "
+            f"E[t^2] {sq:.5f} +- {se_sq:.5f} vs {m2:.5f} ({results[name][1]:+.1f} SE), "
+            f"acceptance {float(np.mean(n_acc)) / n_steps:.3f}"
+        )
         if name == "MALA":
             assert 0.5 < float(np.mean(n_acc)) / n_steps < 1.0
     assert abs(results["MALA"][0]) < 4 and abs(results["MALA"][1]) < 4
@@ -87,15 +89,26 @@ def test_vmf_stationary_mean_through_simulate_without_bias():
     exact = vmf_moments(d, beta * kappa)[0]
 
     def run(integrator):
-        res = ls.simulate(energy, x0, jax.random.key(0), schedule=ls.schedules.constant(beta), step_size=h,
-                          n_steps=330, record_every=5, chunk_records=66, integrator=integrator)
+        res = ls.simulate(
+            energy,
+            x0,
+            jax.random.key(0),
+            schedule=ls.schedules.constant(beta),
+            step_size=h,
+            n_steps=330,
+            record_every=5,
+            chunk_records=66,
+            integrator=integrator,
+        )
         return res, *mean_se((-res.energy[:, res.t >= 3.0] / (kappa * rows)).mean(axis=1))
 
     res, mean, se = run(integrators.MALA())
     _, em, se_em = run(integrators.GeodesicEulerMaruyama())
     rate = res.n_accepted[:, -1] / res.n_steps
-    print(f"vMF d=3, A_3(2) = {exact:.5f}: MALA {mean:.5f} +- {se:.5f} ({(mean - exact) / se:+.1f} SE), "
-          f"acceptance {rate.mean():.3f}; Euler-Maruyama {em:.5f} +- {se_em:.5f} ({(em - exact) / se_em:+.1f} SE)")
+    print(
+        f"vMF d=3, A_3(2) = {exact:.5f}: MALA {mean:.5f} +- {se:.5f} ({(mean - exact) / se:+.1f} SE), "
+        f"acceptance {rate.mean():.3f}; Euler-Maruyama {em:.5f} +- {se_em:.5f} ({(em - exact) / se_em:+.1f} SE)"
+    )
     assert_within_se(mean, exact, se, k=3, what="MALA stationary E[mu . x]")
     assert abs(em - exact) > 5 * se_em  # the Euler-Maruyama bias at this h is resolved by a run of this size ...
     assert abs(mean - em) > 4 * math.hypot(se, se_em)  # ... and MALA's mean is told apart from it

@@ -51,8 +51,16 @@ def test_two_processes_give_the_one_process_result(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS",)}
     env.update(JAX_PLATFORMS="cpu", JAX_NUM_CPU_DEVICES="1")
     port, out = str(_free_port()), str(tmp_path / "two.npz")
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(pid), port, out], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for pid in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(pid), port, out],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for pid in (0, 1)
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     for p, (stdout, stderr) in zip(procs, results):
         assert p.returncode == 0, stderr[-4000:]
@@ -70,21 +78,43 @@ def test_command_line_run_over_two_processes_writes_once_and_matches_one_process
     """``langevin-sphere run --coordinator ... --num-processes 2 --process-id i`` on two local processes: process 0
     writes the experiment's files, whose numbers equal those of a one-process run."""
     cfg = tmp_path / "tiny.toml"
-    cfg.write_text('name = "tiny"\n[energy]\nkind = "infonce"\nM = 3\nd = 3\ntau = 0.3\n'
-                   '[run]\nn_chains = 12\nstep_size = 0.01\nt_max = 2.0\nrecord_every = 20\nchunk_records = 5\n'
-                   '[[schedule]]\nkind = "geometric"\nbeta0 = 1.0\nrate = 2.0\n[analysis]\nbasin_starts = 0\n')
+    cfg.write_text(
+        'name = "tiny"\n[energy]\nkind = "infonce"\nM = 3\nd = 3\ntau = 0.3\n'
+        "[run]\nn_chains = 12\nstep_size = 0.01\nt_max = 2.0\nrecord_every = 20\nchunk_records = 5\n"
+        '[[schedule]]\nkind = "geometric"\nbeta0 = 1.0\nrate = 2.0\n[analysis]\nbasin_starts = 0\n'
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS",)}
     env.update(JAX_PLATFORMS="cpu", JAX_NUM_CPU_DEVICES="1")
     port = str(_free_port())
-    cmd = [sys.executable, "-m", "langevin_sphere", "run", str(cfg), "--quiet", "--out", str(tmp_path / "two"),
-           "--coordinator", f"localhost:{port}", "--num-processes", "2", "--process-id"]
-    procs = [subprocess.Popen(cmd + [str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in (0, 1)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "langevin_sphere",
+        "run",
+        str(cfg),
+        "--quiet",
+        "--out",
+        str(tmp_path / "two"),
+        "--coordinator",
+        f"localhost:{port}",
+        "--num-processes",
+        "2",
+        "--process-id",
+    ]
+    procs = [
+        subprocess.Popen(cmd + [str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in (0, 1)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err[-4000:]
-    one = subprocess.run([sys.executable, "-m", "langevin_sphere", "run", str(cfg), "--quiet", "--out",
-                          str(tmp_path / "one")], env=env, capture_output=True, text=True, timeout=600)
+    one = subprocess.run(
+        [sys.executable, "-m", "langevin_sphere", "run", str(cfg), "--quiet", "--out", str(tmp_path / "one")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert one.returncode == 0, one.stderr[-4000:]
     a, b = (np.load(tmp_path / f / "schedule_0.npz") for f in ("two", "one"))
     np.testing.assert_array_equal(a["energy"], b["energy"])

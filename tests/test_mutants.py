@@ -161,6 +161,7 @@ def test_law_test_fails_on_the_mutant(law, mutant, monkeypatch):
 # Without the curvature correction the scheme is weak order 1 (bias -0.05 h at beta kappa = 8: the ratio is 1/2);
 # a drift x 0.9 or a noise power x 1/2 samples another temperature (the extrapolation misses A_3 by ~0.01).
 
+
 def glm_mutant(monkeypatch, fault):
     cls = integrators.GeodesicLeimkuhlerMatthews
     original_scale, original_step = cls.noise_scale, cls.step
@@ -171,9 +172,11 @@ def glm_mutant(monkeypatch, fault):
     elif fault == "noise_power":
         monkeypatch.setattr(cls, "noise_scale", lambda self, h, beta, d: original_scale(self, h, 2.0 * beta, d))
     elif fault == "drift_0.9":
+
         def step(self, sde, state, t0, t1, key):  # the step driven by 0.9 x the cached gradient
             weak = type(state)(x=state.x, energy=state.energy, grad=0.9 * state.grad, base=state.base, kick=state.kick)
             return original_step(self, sde, weak, t0, t1, key)
+
         monkeypatch.setattr(cls, "step", step)
 
 

@@ -60,7 +60,11 @@ def test_streams_of_neighbouring_keys_are_uncorrelated():
 def test_tangent_normal_has_covariance_P_x(d):
     """Cov(xi) = I - x x^T at a fixed x (also with x_1 < 0 and x = +-e_1), within 4 standard errors."""
     n = 40_000
-    for x in (random_points(np.random.default_rng(d), (d,)), -np.eye(d, dtype=np.float32)[0], np.eye(d, dtype=np.float32)[0]):
+    for x in (
+        random_points(np.random.default_rng(d), (d,)),
+        -np.eye(d, dtype=np.float32)[0],
+        np.eye(d, dtype=np.float32)[0],
+    ):
         xs = jnp.broadcast_to(jnp.asarray(x), (n, d))
         xi = np.asarray(noise.tangent_normal(jax.random.key(d), xs), np.float64)
         assert np.max(np.abs(xi @ x)) < 1e-5

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from langevin_sphere import io
-
 from langevin_sphere.research import cli, report
 
 ROOT = Path(__file__).parents[1]
@@ -52,8 +51,10 @@ def test_every_block_of_the_report_stands_verbatim_in_the_readme(text):
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
-        assert body in readme, f"README.md does not hold the report's block {heading!r} verbatim (copy it from " \
-                               "`python -m langevin_sphere report`)"
+        assert body in readme, (
+            f"README.md does not hold the report's block {heading!r} verbatim (copy it from "
+            "`python -m langevin_sphere report`)"
+        )
     rows = [line for line in text.splitlines() if line.startswith("|")]
     missing = [row for row in rows if row not in readme.splitlines()]
     assert not missing, f"table rows of the report missing from README.md: {missing[:3]}"
@@ -78,8 +79,10 @@ def test_the_default_benchmark_is_found_beside_the_runs_folder(text, capsys):
     assert capsys.readouterr().out == text
 
 
-@pytest.mark.parametrize("missing", ["studies/tails_two_well/study.json", "results/default/basins.json",
-                                     "../benchmarks/cpu-2core/bench.json"])
+@pytest.mark.parametrize(
+    "missing",
+    ["studies/tails_two_well/study.json", "results/default/basins.json", "../benchmarks/cpu-2core/bench.json"],
+)
 def test_a_missing_source_fails_loudly(tmp_path, capsys, missing):
     runs = tmp_path / "experiments"
     for rel in [*report.SOURCES.values(), "../" + report.BENCH]:
@@ -109,10 +112,17 @@ def _with_outcomes(summary, basins, saddle=0):
 
     def kinds(n, success, trapped):
         plateau = trapped // 2
-        counts = {"success": success, "minimum": trapped - plateau - saddle - 1, "plateau": plateau,
-                  "saddle": saddle, "unconverged": 1}
-        return {k: {"count": c, "fraction": c / n, "lo": max(0.0, c / n - 0.01), "hi": min(1.0, c / n + 0.01)}
-                for k, c in counts.items()}
+        counts = {
+            "success": success,
+            "minimum": trapped - plateau - saddle - 1,
+            "plateau": plateau,
+            "saddle": saddle,
+            "unconverged": 1,
+        }
+        return {
+            k: {"count": c, "fraction": c / n, "lo": max(0.0, c / n - 0.01), "hi": min(1.0, c / n + 0.01)}
+            for k, c in counts.items()
+        }
 
     for s in summary["schedules"]:
         trapped = int(round(s["trapped"] * s["n"]))
@@ -125,18 +135,24 @@ def test_schedule_tables_split_the_trapped_chains_by_end_state(sources):
     summary, basins = _with_outcomes(sources["B"], sources["B_basins"])
     table = report.schedule_comparison(summary, basins, "landscape B")
     header = table.splitlines()[2]
-    assert header == ("| schedule | final beta | success [95% CI] | trapped in a minimum (of n) | on a plateau (of n) "
-                      "| unconverged (of n) |")
+    assert header == (
+        "| schedule | final beta | success [95% CI] | trapped in a minimum (of n) | on a plateau (of n) "
+        "| unconverged (of n) |"
+    )
     # constant beta = 1000: 148 successes, 364 others = 181 minima + 182 plateaus + 1 unconverged
     assert "| constant beta=1000 | 1000 | 0.289 [0.279, 0.299] | 181 / 512 | 182 / 512 | 1 / 512 |" in table
-    assert "| quench of 512 uniform starts (basins.json) | - | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |" \
+    assert (
+        "| quench of 512 uniform starts (basins.json) | - | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |"
         in table
+    )
     with_saddles = report.schedule_comparison(*_with_outcomes(sources["B"], sources["B_basins"], saddle=2), "B")
     assert "| at a saddle (of n) |" in with_saddles.splitlines()[2]
     basin_table = report.basin_tables([("B", summary, basins)])
     assert "| trapped in a minimum (of n) | on a plateau (of n) | unconverged (of n) |" in basin_table
-    assert "| B: DHEL, circle, M=8, tau=0.1 | 512 | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |" \
+    assert (
+        "| B: DHEL, circle, M=8, tau=0.1 | 512 | 0.305 [0.295, 0.315] | 177 / 512 | 178 / 512 | 1 / 512 |"
         in basin_table
+    )
     # the default experiment's table keeps its final basins beside the kinds
     summary, basins = _with_outcomes(sources["default"], sources["default_basins"])
     assert "| trapped in a minimum (of n) |" in report.default_experiment(summary, basins)

@@ -94,8 +94,9 @@ def test_check_reports_a_schedule_that_cannot_take_arrays():
 def test_join_piecewise_linear_and_periodic_cosine_against_their_formulas():
     t = np.linspace(0.0, 20.0, 401)
     joined = ls.schedules.join([ls.schedules.constant(2.0), ls.schedules.geometric(2.0, 0.5)], [5.0])
-    np.testing.assert_allclose(joined(t), np.where(t < 5.0, 2.0, 2.0 * np.exp(0.5 * np.maximum(t - 5.0, 0.0))),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        joined(t), np.where(t < 5.0, 2.0, 2.0 * np.exp(0.5 * np.maximum(t - 5.0, 0.0))), rtol=1e-6
+    )
     pl = ls.schedules.piecewise_linear([1.0, 4.0, 10.0], [1.0, 7.0, 8.0])
     np.testing.assert_allclose(pl(t), np.interp(t, [1.0, 4.0, 10.0], [1.0, 7.0, 8.0]), rtol=1e-6)
     # Kukleva et al. (2023): tau between 0.1 and 1.0, period T, starting at the top
@@ -104,13 +105,16 @@ def test_join_piecewise_linear_and_periodic_cosine_against_their_formulas():
     assert float(cos(0.0)) == pytest.approx(1.0) and float(cos(4.0)) == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: ls.schedules.join([ls.schedules.constant(1.0)], [1.0]), "one schedule more than boundaries"),
-    (lambda: ls.schedules.join([ls.schedules.constant(1.0)] * 3, [2.0, 1.0]), "boundaries must increase"),
-    (lambda: ls.schedules.piecewise_linear([0.0, 0.0], [1.0, 2.0]), "times must increase"),
-    (lambda: ls.schedules.piecewise_linear([0.0, 1.0], [1.0, -2.0]), "values must be > 0"),
-    (lambda: ls.schedules.periodic_cosine(0.1, 1.0, 0.0), "period must be > 0"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: ls.schedules.join([ls.schedules.constant(1.0)], [1.0]), "one schedule more than boundaries"),
+        (lambda: ls.schedules.join([ls.schedules.constant(1.0)] * 3, [2.0, 1.0]), "boundaries must increase"),
+        (lambda: ls.schedules.piecewise_linear([0.0, 0.0], [1.0, 2.0]), "times must increase"),
+        (lambda: ls.schedules.piecewise_linear([0.0, 1.0], [1.0, -2.0]), "values must be > 0"),
+        (lambda: ls.schedules.periodic_cosine(0.1, 1.0, 0.0), "period must be > 0"),
+    ],
+)
 def test_composed_schedules_refuse_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
@@ -118,10 +122,14 @@ def test_composed_schedules_refuse_bad_arguments(make, message):
 
 def test_every_registered_schedule_builds_from_a_config_table():
     """Each factory of the registry is reachable from a config file, with the sweep axes taken from the registry."""
-    text = "\n".join(['[run]', 'n_chains = 4', 'step_size = 0.01', 't_max = 1.0', 'record_every = 10', '']
-                     + ['[[schedule]]\nkind = "piecewise_linear"\ntimes = [0.0, 1.0]\nvalues = [1.0, 5.0]',
-                        '[[schedule]]\nkind = "constant"\nbeta = 50.0\nlabel = "tau cosine"\n'
-                        'anneal.tau = {kind = "periodic_cosine", low = 0.1, high = 1.0, period = 0.5}'])
+    text = "\n".join(
+        ["[run]", "n_chains = 4", "step_size = 0.01", "t_max = 1.0", "record_every = 10", ""]
+        + [
+            '[[schedule]]\nkind = "piecewise_linear"\ntimes = [0.0, 1.0]\nvalues = [1.0, 5.0]',
+            '[[schedule]]\nkind = "constant"\nbeta = 50.0\nlabel = "tau cosine"\n'
+            'anneal.tau = {kind = "periodic_cosine", low = 0.1, high = 1.0, period = 0.5}',
+        ]
+    )
     cfg = config.loads(text)
     pl, cos = cfg.schedules
     assert float(pl.build()(0.5)) == pytest.approx(3.0)

@@ -154,8 +154,11 @@ GOOD = dict(schedule=ls.schedules.constant(1.0), step_size=0.01, n_steps=10, rec
         ({"tau_schedule": lambda t: -1.0 + 0.0 * t}, ValueError, "tau_schedule"),
         ({"step_size": 2.0}, ValueError, "step_size=2 is too large"),  # noise sqrt(2 h (d-1) / beta) = 2.8 rad
         (  # drift h |grad E| ~ 0.05 * 100 rad at beta = 1e6 (noise negligible)
-            {"energy": ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), 100.0), "step_size": 0.05,
-             "schedule": ls.schedules.constant(1e6)},
+            {
+                "energy": ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), 100.0),
+                "step_size": 0.05,
+                "schedule": ls.schedules.constant(1e6),
+            },
             ValueError,
             "step_size=0.05 is too large",
         ),
@@ -175,17 +178,28 @@ def test_records_are_functions_of_the_state(X64):
     """User records are evaluated on the recorded states: the Wang-Isola metrics and the distance to a reference
     equal their direct computation on the recorded configurations."""
     ref = X64[0]
-    res = ls.simulate(INFONCE, X64[:4], KEY, record_x=True, **RUN,
-                      records={"align": ls.records.alignment(), "unif": ls.records.uniformity(t=2.0),
-                               "dist": ls.records.distance_to(ref), "neg": ls.records.hardest_negative})
+    res = ls.simulate(
+        INFONCE,
+        X64[:4],
+        KEY,
+        record_x=True,
+        **RUN,
+        records={
+            "align": ls.records.alignment(),
+            "unif": ls.records.uniformity(t=2.0),
+            "dist": ls.records.distance_to(ref),
+            "neg": ls.records.hardest_negative,
+        },
+    )
     x = jnp.asarray(res.x.reshape(-1, 2 * M, D))
     np.testing.assert_allclose(res.records["align"].ravel(), jax.vmap(ls.energies.alignment)(x), rtol=1e-5)
     np.testing.assert_allclose(res.records["unif"].ravel(), jax.vmap(ls.energies.uniformity)(x), rtol=1e-5)
     theta = 2 * np.arctan2(np.linalg.norm(res.x - ref, axis=-1), np.linalg.norm(res.x + ref, axis=-1))
     np.testing.assert_allclose(res.records["dist"], np.sqrt(np.sum(theta**2, axis=-1)), rtol=1e-5, atol=1e-6)
     sim = np.einsum("brid,brjd->brij", res.x[:, :, :M], res.x[:, :, M:])  # u_i . v_j
-    np.testing.assert_allclose(res.records["neg"], np.max(np.where(np.eye(M, dtype=bool), -np.inf, sim), axis=(-2, -1)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        res.records["neg"], np.max(np.where(np.eye(M, dtype=bool), -np.inf, sim), axis=(-2, -1)), rtol=1e-6
+    )
     assert res.records["dist"][0, 0] == 0.0 and res.records["energy"] is res.energy
     with pytest.raises(ValueError, match="records\\['energy'\\] must be a new name"):
         ls.simulate(INFONCE, X64[:4], KEY, records={"energy": ls.records.energy}, **RUN)
@@ -210,8 +224,11 @@ def test_records_that_cannot_fit_are_refused_before_compiling(monkeypatch):
     x0 = ls.sphere.uniform(jax.random.key(0), (1024, 32, 3))
     kw = dict(schedule=ls.schedules.constant(50.0), step_size=1e-3, n_steps=10**7, record_every=1, record_x=True)
     monkeypatch.setattr(ls.devices, "host_memory_available", lambda: (8 * 2**30, "address-space limit (ulimit -v)"))
-    with pytest.raises(ValueError, match=r"records need 7.48e\+03 GiB .* more than the 8 GiB left \(address-space "
-                                         r"limit.*record_every \(now 1\).*record_x=False"):
+    with pytest.raises(
+        ValueError,
+        match=r"records need 7.48e\+03 GiB .* more than the 8 GiB left \(address-space "
+        r"limit.*record_every \(now 1\).*record_x=False",
+    ):
         ls.simulate(INFONCE, x0, KEY, **kw)
 
 
@@ -221,7 +238,9 @@ def test_a_checkpoint_that_cannot_fit_on_disk_is_refused(monkeypatch, tmp_path):
     x0 = ls.sphere.uniform(jax.random.key(0), (8, 6, 3))
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
-    with pytest.raises(ValueError, match="checkpoint .* needs up to .* GiB on its disk .* more than the 9.31e-07 GiB free"):
+    with pytest.raises(
+        ValueError, match="checkpoint .* needs up to .* GiB on its disk .* more than the 9.31e-07 GiB free"
+    ):
         ls.simulate(INFONCE, x0, KEY, checkpoint=tmp_path / "c.npz", **RUN)
 
 

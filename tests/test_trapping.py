@@ -20,8 +20,16 @@ def test_a_chain_in_a_trap_is_a_trapping_event_and_one_at_the_optimum_is_not():
     _, x_star = ls.optima.infonce_optimum(M, 2, TAU)
     x0 = jnp.stack([trap, jnp.asarray(x_star, jnp.float32)])  # chain 0 trapped, chain 1 at the optimum
 
-    res = ls.simulate(ENERGY, x0, jax.random.key(1), schedule=ls.schedules.geometric(1e5, 1.0), step_size=1e-3,
-                      n_steps=2000, record_every=100, quench_every=5)
+    res = ls.simulate(
+        ENERGY,
+        x0,
+        jax.random.key(1),
+        schedule=ls.schedules.geometric(1e5, 1.0),
+        step_size=1e-3,
+        n_steps=2000,
+        record_every=100,
+        quench_every=5,
+    )
     np.testing.assert_allclose(res.quench_t, [0.0, 0.5, 1.0, 1.5, 2.0])
     assert res.quench_energy.shape == (2, 5) and np.all(res.quench_grad_norm < 1e-5)
 
@@ -36,8 +44,16 @@ def test_a_chain_in_a_trap_is_a_trapping_event_and_one_at_the_optimum_is_not():
 def test_quench_every_must_divide_the_records():
     x0 = ls.sphere.uniform(jax.random.key(0), (1, 4, 2))
     with pytest.raises(ValueError, match="quench_every must divide"):
-        ls.simulate(ENERGY, x0, jax.random.key(1), schedule=ls.schedules.constant(10.0), step_size=1e-3,
-                    n_steps=100, record_every=10, quench_every=3)
+        ls.simulate(
+            ENERGY,
+            x0,
+            jax.random.key(1),
+            schedule=ls.schedules.constant(10.0),
+            step_size=1e-3,
+            n_steps=100,
+            record_every=10,
+            quench_every=3,
+        )
 
 
 def _random_symmetry(rng, x):

@@ -6,10 +6,24 @@ integrators, kernel, records, layouts, checkpoint, simulate``), never the landsc
 (the one exception: :func:`simulate`'s in-run quench, imported when ``quench_every`` is given).
 """
 
-from . import (checkpoint, devices, energies, integrators, io, kernel, layouts, noise, records, schedules, sde,
-               sphere)
+from . import checkpoint, devices, energies, integrators, io, kernel, layouts, noise, records, schedules, sde, sphere
 from .devices import set_host_device_count
 from .simulate import Result, simulate
 
-__all__ = ["checkpoint", "devices", "energies", "integrators", "io", "kernel", "layouts", "noise", "records",
-           "schedules", "sde", "sphere", "Result", "simulate", "set_host_device_count"]
+__all__ = [
+    "checkpoint",
+    "devices",
+    "energies",
+    "integrators",
+    "io",
+    "kernel",
+    "layouts",
+    "noise",
+    "records",
+    "schedules",
+    "sde",
+    "sphere",
+    "Result",
+    "simulate",
+    "set_host_device_count",
+]

@@ -104,6 +104,6 @@ class Checkpoint:
             )
         leaves, treedef = jax.tree.flatten(like)
         states = jax.tree.unflatten(treedef, [jnp.asarray(data[f"state_{i}"]) for i in range(len(leaves))])
-        records = [{k[len("record_"):]: v for k, v in data.items() if k.startswith("record_")}]
-        quenches = [{k[len("quench_"):]: v for k, v in data.items() if k.startswith("quench_")}]
+        records = [{k[len("record_") :]: v for k, v in data.items() if k.startswith("record_")}]
+        quenches = [{k[len("quench_") :]: v for k, v in data.items() if k.startswith("quench_")}]
         return states, jnp.asarray(data["failed"]), records, [q for q in quenches if q], int(data["done"])

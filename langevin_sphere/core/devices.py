@@ -24,8 +24,11 @@ def available_cores() -> int:
 
 def user_chose_device_count() -> bool:
     """Whether the CPU device count was set explicitly (``JAX_NUM_CPU_DEVICES``, the XLA flag, or the config)."""
-    return ("xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
-            or "JAX_NUM_CPU_DEVICES" in os.environ or jax.config.jax_num_cpu_devices > 0)
+    return (
+        "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+        or "JAX_NUM_CPU_DEVICES" in os.environ
+        or jax.config.jax_num_cpu_devices > 0
+    )
 
 
 def set_host_device_count(n: int | None = None) -> int:

@@ -11,8 +11,8 @@ import io as _io
 import json
 import os
 import platform
-from importlib import metadata
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 

@@ -43,8 +43,9 @@ class Kernel(NamedTuple):
     integrator: integrators_lib.Integrator
 
 
-def build_kernel(sde: Langevin, integrator: integrators_lib.Integrator | None, step_size: float,
-                 dtype=jnp.float32) -> Kernel:
+def build_kernel(
+    sde: Langevin, integrator: integrators_lib.Integrator | None, step_size: float, dtype=jnp.float32
+) -> Kernel:
     """The kernel of ``integrator`` (default geodesic Euler-Maruyama) on ``sde`` with step h = ``step_size``.
 
     Times are computed as t_k = k * h in ``dtype`` (the configurations' float type), t_{k+1} = t_k + h.
@@ -79,8 +80,14 @@ def build_kernel(sde: Langevin, integrator: integrators_lib.Integrator | None, s
         return integrators_lib.lanes_step(integrator, sde, state, t0, t1, noise.fold_in(chain_keys, k))
 
     has_lanes = integrators_lib.has_lanes_step(integrator)
-    return Kernel(init=init, step=step, lanes_step=lanes if has_lanes else None, step_size=float(step_size),
-                  sde=sde, integrator=integrator)
+    return Kernel(
+        init=init,
+        step=step,
+        lanes_step=lanes if has_lanes else None,
+        step_size=float(step_size),
+        sde=sde,
+        integrator=integrator,
+    )
 
 
 def run(kernel: Kernel, x0: Float[Array, "B n d"], chain_keys: PRNGKeyArray, n_steps: int, k0: int = 0):
@@ -94,8 +101,7 @@ def run(kernel: Kernel, x0: Float[Array, "B n d"], chain_keys: PRNGKeyArray, n_s
     def go(x0, chain_keys):
         def chain(x, key):
             state = kernel.init(x, key)
-            return jax.lax.scan(lambda s, k: (kernel.step(s, k, key)[0], None), state,
-                                k0 + jnp.arange(n_steps))[0]
+            return jax.lax.scan(lambda s, k: (kernel.step(s, k, key)[0], None), state, k0 + jnp.arange(n_steps))[0]
 
         return jax.vmap(chain)(x0, chain_keys)
 

@@ -59,8 +59,17 @@ class Layout(eqx.Module):
     def _finite(self, state):
         """(B,) whether a chain's energy, configuration and gradient are all finite (in the layout's storage)."""
 
-    def run_block(self, kernel: Kernel, records: Mapping[str, records_lib.Record], states, failed, chain_keys,
-                  k0, n_rec: int, record_every: int):
+    def run_block(
+        self,
+        kernel: Kernel,
+        records: Mapping[str, records_lib.Record],
+        states,
+        failed,
+        chain_keys,
+        k0,
+        n_rec: int,
+        record_every: int,
+    ):
         """``n_rec`` records of ``record_every`` steps of one block from step k0: ((states, failed), records) with
         records of shape (n_rec, block, ...)."""
 
@@ -122,8 +131,10 @@ class Lanes(Layout):
 
     def check(self, kernel: Kernel) -> None:
         if kernel.lanes_step is None:
-            raise ValueError(f"simulate: layout='lanes' needs an integrator with a registered chains-last step; "
-                             f"{type(kernel.integrator).__name__} has none (use layout='chains')")
+            raise ValueError(
+                f"simulate: layout='lanes' needs an integrator with a registered chains-last step; "
+                f"{type(kernel.integrator).__name__} has none (use layout='chains')"
+            )
 
     def _inner(self, states):
         return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), states)
@@ -142,11 +153,18 @@ class Lanes(Layout):
 
 
 _NAMES = {"chains": Chains, "lanes": Lanes}
-_AUTO_LANES_MAX = 128  # n d of a configuration up to which the chains-last step is the faster one (langevin-sphere bench)
+_AUTO_LANES_MAX = (
+    128  # n d of a configuration up to which the chains-last step is the faster one (langevin-sphere bench)
+)
 
 
-def get(layout: str | Layout, kernel: Kernel | None = None, shape: tuple[int, ...] = (), platform: str = "cpu",
-        n_devices: int = 1) -> Layout:
+def get(
+    layout: str | Layout,
+    kernel: Kernel | None = None,
+    shape: tuple[int, ...] = (),
+    platform: str = "cpu",
+    n_devices: int = 1,
+) -> Layout:
     """A layout from its name ("auto", "chains", "lanes") or itself.
 
     "auto" is :class:`Lanes` where it is the faster one: on the CPU, for an integrator with a registered chains-last
@@ -161,11 +179,17 @@ def get(layout: str | Layout, kernel: Kernel | None = None, shape: tuple[int, ..
     if layout == "auto":
         n_numbers = shape[-2] * shape[-1] if len(shape) >= 2 else 0
         n_chains = shape[0] if len(shape) >= 3 else 0
-        lanes = (platform == "cpu" and kernel is not None and kernel.lanes_step is not None
-                 and getattr(kernel.sde.energy, "lanes_value_and_grad", None) is not None
-                 and n_numbers <= _AUTO_LANES_MAX and n_chains >= Lanes().cpu_block * n_devices)
+        lanes = (
+            platform == "cpu"
+            and kernel is not None
+            and kernel.lanes_step is not None
+            and getattr(kernel.sde.energy, "lanes_value_and_grad", None) is not None
+            and n_numbers <= _AUTO_LANES_MAX
+            and n_chains >= Lanes().cpu_block * n_devices
+        )
         return Lanes() if lanes else Chains()
     if layout not in _NAMES:
-        raise ValueError(f"simulate: layout must be one of 'auto', {', '.join(map(repr, _NAMES))} or a Layout, "
-                         f"got {layout=}")
+        raise ValueError(
+            f"simulate: layout must be one of 'auto', {', '.join(map(repr, _NAMES))} or a Layout, got {layout=}"
+        )
     return _NAMES[layout]()

@@ -46,7 +46,7 @@ def _rounds(x0: Array, x1: Array, rotations: tuple[int, ...]) -> tuple[Array, Ar
 
 
 def threefry2x32(
-    key: UInt32[Array, "2"], x0: UInt32[Array, "*shape"], x1: UInt32[Array, "*shape"]
+    key: UInt32[Array, 2], x0: UInt32[Array, "*shape"], x1: UInt32[Array, "*shape"]
 ) -> tuple[UInt32[Array, "*shape"], UInt32[Array, "*shape"]]:
     """Threefry-2x32-20 of the counter pairs (x0, x1) under ``key`` (two uint32 words); two uint32 words out.
 
@@ -88,8 +88,11 @@ def fold_in(keys: PRNGKeyArray, data) -> PRNGKeyArray:
 
 
 def _fast(key: PRNGKeyArray, dtype) -> bool:
-    return (jnp.dtype(dtype) == jnp.float32 and jax.random.key_data(key).shape == (2,)
-            and jax.random.key_impl(key) == jax.random.key_impl(jax.random.key(0)))
+    return (
+        jnp.dtype(dtype) == jnp.float32
+        and jax.random.key_data(key).shape == (2,)
+        and jax.random.key_impl(key) == jax.random.key_impl(jax.random.key(0))
+    )
 
 
 def normal(key: PRNGKeyArray, shape: tuple[int, ...], dtype=jnp.float32) -> Float[Array, "*shape"]:

@@ -28,8 +28,17 @@ from jaxtyping import Array, Float
 
 from . import energies, sphere
 
-__all__ = ["Record", "energy", "grad_norm", "configuration", "alignment", "uniformity", "hardest_negative",
-           "distance_to", "defaults"]
+__all__ = [
+    "Record",
+    "energy",
+    "grad_norm",
+    "configuration",
+    "alignment",
+    "uniformity",
+    "hardest_negative",
+    "distance_to",
+    "defaults",
+]
 
 Record = Callable[..., Array]
 

@@ -30,8 +30,22 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["Schedule", "constant", "logarithmic", "geometric", "linear", "power", "cosine", "periodic_cosine", "join",
-           "piecewise_linear", "check", "REGISTRY", "SWEEPS", "SweepAxis"]
+__all__ = [
+    "Schedule",
+    "constant",
+    "logarithmic",
+    "geometric",
+    "linear",
+    "power",
+    "cosine",
+    "periodic_cosine",
+    "join",
+    "piecewise_linear",
+    "check",
+    "REGISTRY",
+    "SWEEPS",
+    "SweepAxis",
+]
 
 Schedule = Callable[[jnp.ndarray], jnp.ndarray]
 
@@ -183,8 +197,10 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule
     """
     schedules, boundaries = list(schedules), [_finite("join: boundaries", b, nonnegative=True) for b in boundaries]
     if len(schedules) != len(boundaries) + 1:
-        raise ValueError(f"join: needs one schedule more than boundaries, got {len(schedules)} schedules and "
-                         f"{len(boundaries)} boundaries")
+        raise ValueError(
+            f"join: needs one schedule more than boundaries, got {len(schedules)} schedules and "
+            f"{len(boundaries)} boundaries"
+        )
     if any(b1 <= b0 for b0, b1 in zip(boundaries, boundaries[1:])):
         raise ValueError(f"join: boundaries must increase, got boundaries={boundaries}")
     if not all(callable(f) for f in schedules):
@@ -211,12 +227,16 @@ def piecewise_linear(times: Sequence[float], values: Sequence[float]) -> Schedul
     times = [_finite("piecewise_linear: times", v, nonnegative=True) for v in times]
     values = [_finite("piecewise_linear: values", v, positive=True) for v in values]
     if len(times) != len(values) or not times:
-        raise ValueError(f"piecewise_linear: times and values must be non-empty and of one length, got "
-                         f"{len(times)} times and {len(values)} values")
+        raise ValueError(
+            f"piecewise_linear: times and values must be non-empty and of one length, got "
+            f"{len(times)} times and {len(values)} values"
+        )
     if any(b <= a for a, b in zip(times, times[1:])):
         raise ValueError(f"piecewise_linear: times must increase, got times={times}")
     tp, vp = jnp.asarray(times), jnp.asarray(values)
-    return lambda t: jnp.interp(jnp.asarray(t), tp.astype(jnp.result_type(t, float)), vp.astype(jnp.result_type(t, float)))
+    return lambda t: jnp.interp(
+        jnp.asarray(t), tp.astype(jnp.result_type(t, float)), vp.astype(jnp.result_type(t, float))
+    )
 
 
 class SweepAxis(NamedTuple):
@@ -242,14 +262,27 @@ REGISTRY: dict[str, Callable[..., Schedule]] = {
 """The schedule factories by the name a config file uses (``[[schedule]] kind``)."""
 
 SWEEPS: dict[str, SweepAxis] = {
-    "rate": SweepAxis("geometric", lambda p: p["rate"], "geometric schedules",
-                      r"rate $r$ of $\beta = \beta_0 e^{r t}$  (1 / unit of diffusion time)"),
-    "slope": SweepAxis("linear", lambda p: (p["beta1"] - p["beta0"]) / p["t1"], "linear schedules",
-                       r"slope $(\beta_1 - \beta_0) / t_1$  (1 / unit of diffusion time)"),
-    "c": SweepAxis("logarithmic", lambda p: p["c"], "logarithmic schedules",
-                   r"constant $c$ of $\beta = \log(t + t_0) / c$  (larger = slower)"),
-    "exponent": SweepAxis("power", lambda p: p["exponent"], "power schedules",
-                          r"exponent $p$ of $\beta = \beta_0 (1 + t / t_s)^p$"),
+    "rate": SweepAxis(
+        "geometric",
+        lambda p: p["rate"],
+        "geometric schedules",
+        r"rate $r$ of $\beta = \beta_0 e^{r t}$  (1 / unit of diffusion time)",
+    ),
+    "slope": SweepAxis(
+        "linear",
+        lambda p: (p["beta1"] - p["beta0"]) / p["t1"],
+        "linear schedules",
+        r"slope $(\beta_1 - \beta_0) / t_1$  (1 / unit of diffusion time)",
+    ),
+    "c": SweepAxis(
+        "logarithmic",
+        lambda p: p["c"],
+        "logarithmic schedules",
+        r"constant $c$ of $\beta = \log(t + t_0) / c$  (larger = slower)",
+    ),
+    "exponent": SweepAxis(
+        "power", lambda p: p["exponent"], "power schedules", r"exponent $p$ of $\beta = \beta_0 (1 + t / t_s)^p$"
+    ),
     "beta": SweepAxis("constant", lambda p: p["beta"], "constant schedules", r"$\beta$"),
 }
 """The parameters an experiment may sweep (``[analysis] sweep``), in the order of the figures' panels."""

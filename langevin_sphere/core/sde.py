@@ -62,8 +62,9 @@ class Langevin(eqx.Module):
             return self.energy
         names = tuple(self.anneal)
         values = tuple(jnp.asarray(self.anneal[name](t)) for name in names)
-        return eqx.tree_at(lambda e: tuple(getattr(e, name) for name in names), self.energy, values,
-                           is_leaf=lambda x: x is None)
+        return eqx.tree_at(
+            lambda e: tuple(getattr(e, name) for name in names), self.energy, values, is_leaf=lambda x: x is None
+        )
 
     def beta_at(self, t) -> Array:
         """The inverse temperature at diffusion time t."""

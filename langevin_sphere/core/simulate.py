@@ -146,9 +146,10 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every) -> tuple[float, 
         )
     out = jax.eval_shape(energy, jax.ShapeDtypeStruct(x0.shape[1:], x0.dtype))
     if getattr(out, "shape", None) != ():
-        raise ValueError(f"simulate: energy must return a scalar for X of shape {x0.shape[1:]}, got shape {getattr(out, 'shape', out)}")
+        raise ValueError(
+            f"simulate: energy must return a scalar for X of shape {x0.shape[1:]}, got shape {getattr(out, 'shape', out)}"
+        )
     return step_size, n_steps, record_every
-
 
 
 _MAX_STEP_ANGLE = 1.0  # radians: a geodesic step longer than this does not resolve the dynamics at all
@@ -173,8 +174,12 @@ def _warn_if_one_cpu_device() -> None:
     """A warning (shown once per session by Python's default filter) when the chains would run on one CPU device of
     a multi-core machine that nobody chose."""
     cores = devices_lib.available_cores()
-    if (jax.default_backend() == "cpu" and jax.device_count() == 1 and cores > 1
-            and not devices_lib.user_chose_device_count()):
+    if (
+        jax.default_backend() == "cpu"
+        and jax.device_count() == 1
+        and cores > 1
+        and not devices_lib.user_chose_device_count()
+    ):
         warnings.warn(
             f"simulate: the chains run on 1 CPU device while this machine has {cores} cores; call "
             "langevin_sphere.set_host_device_count() right after `import langevin_sphere` to use them all "
@@ -184,8 +189,16 @@ def _warn_if_one_cpu_device() -> None:
         )
 
 
-def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every: int, placement: Placement,
-                checkpoint: Checkpoint | None) -> None:
+def _check_fits(
+    kernel: Kernel,
+    recorded,
+    X0,
+    key,
+    n_records: int,
+    record_every: int,
+    placement: Placement,
+    checkpoint: Checkpoint | None,
+) -> None:
     """Refuse, before anything is compiled, a run whose records cannot fit in host memory, or whose checkpoint cannot
     fit on its disk; the message gives the estimate and the fix. In a multi-process run every process checks its own
     host and all refuse together (one refusing alone would leave the others waiting in a collective)."""
@@ -197,8 +210,11 @@ def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every:
     n_chains = X0.shape[0]
     records = n_chains * (n_records + 1) * per_record
     gib = 2.0**-30
-    fix = (f"record less: a larger record_every (now {record_every}), fewer chains (now {n_chains})"
-           + (", or record_x=False" if "x" in recorded else "") + ", or split the run")
+    fix = (
+        f"record less: a larger record_every (now {record_every}), fewer chains (now {n_chains})"
+        + (", or record_x=False" if "x" in recorded else "")
+        + ", or split the run"
+    )
     host = 2 * records  # the chunks' records and their concatenation at the end
     available, bound = devices_lib.host_memory_available()
     problem = None
@@ -228,8 +244,10 @@ def _check_fits(kernel: Kernel, recorded, X0, key, n_records: int, record_every:
 
         refused = np.asarray(multihost_utils.process_allgather(np.asarray(problem is not None)))
         if refused.any() and problem is None:
-            problem = (f"simulate: process(es) {np.flatnonzero(refused).tolist()} of this run refused it (records or "
-                       "checkpoint too large for their host); see their message")
+            problem = (
+                f"simulate: process(es) {np.flatnonzero(refused).tolist()} of this run refused it (records or "
+                "checkpoint too large for their host); see their message"
+            )
     if problem is not None:
         raise ValueError(problem)
 
@@ -282,8 +300,14 @@ class Placement:
         return jax.tree.map(lambda a: np.take(_to_host(a), np.arange(self.n_chains), axis=axis), tree)
 
 
-def make_chunk(kernel: Kernel, layout: layouts_lib.Layout, records: Mapping[str, records_lib.Record],
-               placement: Placement, n_rec: int, record_every: int):
+def make_chunk(
+    kernel: Kernel,
+    layout: layouts_lib.Layout,
+    records: Mapping[str, records_lib.Record],
+    placement: Placement,
+    n_rec: int,
+    record_every: int,
+):
     """The compiled chunk: ``chunk(states, failed, chain_keys, k0) -> ((states, failed), records)`` runs every
     chain ``n_rec * record_every`` steps from step k0; each device runs its chains block after block
     (``lax.map``), records (n_rec, B, ...) reduced inside. The chunk :func:`simulate` runs, also measured by the
@@ -293,14 +317,21 @@ def make_chunk(kernel: Kernel, layout: layouts_lib.Layout, records: Mapping[str,
     def device_chunk(states, failed, chain_keys, k0):
         blocks = jax.tree.map(lambda a: a.reshape((-1, block) + a.shape[1:]), (states, failed, chain_keys))
         (states, failed), rec = jax.lax.map(
-            lambda b: layout.run_block(kernel, records, *b, k0, n_rec, record_every), blocks)
+            lambda b: layout.run_block(kernel, records, *b, k0, n_rec, record_every), blocks
+        )
         states, failed = jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), (states, failed))
         rec = jax.tree.map(lambda a: jnp.moveaxis(a, 0, 1).reshape((n_rec, -1) + a.shape[3:]), rec)
         return (states, failed), rec
 
     spec, replicated = jax.sharding.PartitionSpec("chains"), jax.sharding.PartitionSpec()
-    return jax.jit(jax.shard_map(device_chunk, mesh=placement.mesh, in_specs=(spec, spec, spec, replicated),
-                                 out_specs=((spec, spec), jax.sharding.PartitionSpec(None, "chains"))))
+    return jax.jit(
+        jax.shard_map(
+            device_chunk,
+            mesh=placement.mesh,
+            in_specs=(spec, spec, spec, replicated),
+            out_specs=((spec, spec), jax.sharding.PartitionSpec(None, "chains")),
+        )
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,8 +357,10 @@ def _quench(sde, states, failed, t):
 
     info = jax.vmap(lambda x: quench_info(sde.energy_at(t), x))(states.x)
     dead = failed >= 0
-    return {"energy": jnp.where(dead, jnp.nan, info.energy)[None],
-            "grad_norm": jnp.where(dead, jnp.nan, info.grad_norm)[None]}
+    return {
+        "energy": jnp.where(dead, jnp.nan, info.energy)[None],
+        "grad_norm": jnp.where(dead, jnp.nan, info.grad_norm)[None],
+    }
 
 
 def simulate(
@@ -431,8 +464,10 @@ def simulate(
     recorded = records_lib.defaults(kernel.integrator, record_x)
     for name, fn in (records or {}).items():
         if name in recorded or not callable(fn):
-            raise ValueError(f"simulate: records[{name!r}] must be a new name (not one of {', '.join(recorded)}) "
-                             f"mapped to a function of a chain's state, got {fn!r}")
+            raise ValueError(
+                f"simulate: records[{name!r}] must be a new name (not one of {', '.join(recorded)}) "
+                f"mapped to a function of a chain's state, got {fn!r}"
+            )
         recorded[name] = fn
     n_chains = X0.shape[0]
     n_records = n_steps // record_every  # after t = 0
@@ -459,15 +494,16 @@ def simulate(
     failed = jnp.where(jnp.isfinite(states.energy), -1, 0).astype(jnp.int32)
     record0 = jax.jit(lambda s, f: layouts_lib.evaluate(recorded, s, f))(states, failed)
     rec_list = [placement.host(jax.tree.map(lambda a: a[None], record0))]
-    t_of = (lambda k: jnp.asarray(k, jnp.int32).astype(dtype) * jnp.asarray(h, dtype))  # as the kernel computes t
+    t_of = lambda k: jnp.asarray(k, jnp.int32).astype(dtype) * jnp.asarray(h, dtype)  # as the kernel computes t
 
     def quench_now(states, failed, done):
         return placement.host(quench(sde, states, failed, t_of(done * record_every)))
 
     quenches, done = [], 0
     if ckpt is not None:
-        digest = fingerprint(sde, X0, key, kernel.integrator, h, n_steps, record_every, tuple(recorded),
-                             quench_every, layout_name)
+        digest = fingerprint(
+            sde, X0, key, kernel.integrator, h, n_steps, record_every, tuple(recorded), quench_every, layout_name
+        )
         loaded = ckpt.load(digest, placement.host(states, 0))
         if loaded is not None:
             states, failed, rec_list, quenches, done = loaded

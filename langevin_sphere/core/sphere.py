@@ -144,7 +144,7 @@ def _cos_sinc_f32(r2: Array) -> tuple[Array, Array]:
     return cos_t, jnp.where(inside, sinc_t, sinc_t * t / r)
 
 
-def distance(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, "..."]:
+def distance(x: Float[Array, "... d"], y: Float[Array, "... d"]) -> Float[Array, ...]:
     """Geodesic distance 2 atan2(|x - y|, |x + y|) in [0, pi], accurate also for nearly equal or antipodal points."""
     return 2.0 * jnp.arctan2(_norm(x - y)[..., 0], _norm(x + y)[..., 0])
 

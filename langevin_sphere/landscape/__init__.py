@@ -7,13 +7,20 @@ layer. The names of the quench, Hessian, basin and classification modules are re
 ``ls.landscape.quench`` and ``ls.landscape.classify`` are reached as before.
 """
 
-from . import barriers, basins, catalogue, diagnostics, hessian, optima, symmetries
-from . import classification
-from . import quenching
-from .hessian import EnergyFn, gradient_norm, tangent_basis, riemannian_hessian, symmetry_projector, reduced_spectrum, batch_size, batches
-from .quenching import QuenchInfo, quench_info, descend, quench, quench_many
-from .basins import basin_signature, basin_labels, full_configuration, basin_table, energy_levels, tabulate_basins
+from . import barriers, basins, catalogue, classification, diagnostics, hessian, optima, quenching, symmetries
+from .basins import basin_labels, basin_signature, basin_table, energy_levels, full_configuration, tabulate_basins
 from .classification import KINDS, EndStates, classify
+from .hessian import (
+    EnergyFn,
+    batch_size,
+    batches,
+    gradient_norm,
+    reduced_spectrum,
+    riemannian_hessian,
+    symmetry_projector,
+    tangent_basis,
+)
+from .quenching import QuenchInfo, descend, quench, quench_info, quench_many
 
 __all__ = [
     "barriers",

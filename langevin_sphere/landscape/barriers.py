@@ -204,14 +204,18 @@ def minimum_energy_path(
     if not (isinstance(n_images, int) and n_images >= 3):
         raise ValueError(f"minimum_energy_path: n_images must be an integer >= 3, got {n_images=}")
     if not (step > 0 and max_angle > 0 and tol > 0 and saddle_tol > 0):
-        raise ValueError(f"minimum_energy_path: needs step, max_angle, tol, saddle_tol > 0, got {step=}, "
-                         f"{max_angle=}, {tol=}, {saddle_tol=}")
+        raise ValueError(
+            f"minimum_energy_path: needs step, max_angle, tol, saddle_tol > 0, got {step=}, "
+            f"{max_angle=}, {tol=}, {saddle_tol=}"
+        )
     if initial is None:
         initial = geodesic_path(X_a, X_b, n_images)
     else:
         initial = jnp.asarray(initial, X_a.dtype)
         if initial.shape != (n_images, *X_a.shape):
-            raise ValueError(f"minimum_energy_path: initial must have shape {(n_images, *X_a.shape)}, got {initial.shape}")
+            raise ValueError(
+                f"minimum_energy_path: initial must have shape {(n_images, *X_a.shape)}, got {initial.shape}"
+            )
     return _string(energy, initial, step, max_angle, tol, max_steps, saddle_tol, saddle_steps)
 
 
@@ -283,8 +287,15 @@ def _string(energy, images, step, max_angle, tol, max_steps, saddle_tol, saddle_
     saddle_energy = jnp.where(climbed, e_s, e_fine[i_fine])
     saddle = jnp.where(climbed, x_s, fine[i_fine])
     return MinimumEnergyPath(
-        images=images, energies=e, saddle_energy=saddle_energy, saddle=saddle, saddle_grad_norm=gn_s,
-        arc_length=arc, residual=residual, end_grad_norm=end_gn, n_steps=n_steps,
+        images=images,
+        energies=e,
+        saddle_energy=saddle_energy,
+        saddle=saddle,
+        saddle_grad_norm=gn_s,
+        arc_length=arc,
+        residual=residual,
+        end_grad_norm=end_gn,
+        n_steps=n_steps,
         converged=(residual < tol) & climbed,
     )
 
@@ -434,22 +445,35 @@ def critical_depth(
     paths = {}
     unknown = set(symmetries) - {"orthogonal", "pairs", "swap"}
     if unknown or (("pairs" in symmetries or "swap" in symmetries) and "orthogonal" not in symmetries):
-        raise ValueError(f"critical_depth: symmetries must be a subset of ('orthogonal', 'pairs', 'swap') that holds "
-                         f"'orthogonal' when it holds another, got {symmetries=}")
+        raise ValueError(
+            f"critical_depth: symmetries must be a subset of ('orthogonal', 'pairs', 'swap') that holds "
+            f"'orthogonal' when it holds another, got {symmetries=}"
+        )
     for i, j in itertools.combinations(range(k), 2) if pairs is None else pairs:
-        path = minimum_energy_path(energy, minima[i], aligned(minima[i], minima[j], symmetries), n_images,
-                                   **path_kwargs)
+        path = minimum_energy_path(
+            energy, minima[i], aligned(minima[i], minima[j], symmetries), n_images, **path_kwargs
+        )
         s = max(float(path.saddle_energy), float(np.max(np.asarray(path.energies))), e_min[i], e_min[j])
         saddle[i, j] = saddle[j, i] = s
         converged[i, j] = converged[j, i] = bool(path.converged)
         residual[i, j] = residual[j, i] = float(path.residual)
         paths[(i, j)] = path
         if log is not None:
-            log(f"path {i}-{j}: E_i={e_min[i]:.6f} E_j={e_min[j]:.6f} saddle={s:.6f} converged={bool(path.converged)} "
-                f"residual={float(path.residual):.2e} saddle|g|={float(path.saddle_grad_norm):.2e} steps={int(path.n_steps)}")
+            log(
+                f"path {i}-{j}: E_i={e_min[i]:.6f} E_j={e_min[j]:.6f} saddle={s:.6f} converged={bool(path.converged)} "
+                f"residual={float(path.residual):.2e} saddle|g|={float(path.saddle_grad_norm):.2e} steps={int(path.n_steps)}"
+            )
     dep = depths(e_min, saddle, energy_tol=energy_tol)
     finite = np.where(np.isnan(dep), -np.inf, dep)
     deepest = int(np.argmax(finite)) if np.any(~np.isnan(dep)) else -1  # -1: every minimum is global
     c_star = float(finite[deepest]) if deepest >= 0 else 0.0
-    return {"energy": e_min, "saddle": saddle, "converged": converged, "residual": residual, "depth": dep,
-            "c_star": c_star, "deepest": deepest, "paths": paths}
+    return {
+        "energy": e_min,
+        "saddle": saddle,
+        "converged": converged,
+        "residual": residual,
+        "depth": dep,
+        "c_star": c_star,
+        "deepest": deepest,
+        "paths": paths,
+    }

@@ -6,7 +6,6 @@ This module compares configurations; it does not quench them (``quenching``) or 
 
 from __future__ import annotations
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -17,8 +16,7 @@ from . import diagnostics
 from .hessian import EnergyFn
 from .quenching import quench_info
 
-__all__ = ["basin_signature", "basin_labels", "full_configuration", "basin_table", "energy_levels",
-           "tabulate_basins"]
+__all__ = ["basin_signature", "basin_labels", "full_configuration", "basin_table", "energy_levels", "tabulate_basins"]
 
 
 def basin_signature(x: Float[Array, "n d"], *, swap_views: bool = True) -> Float[Array, " S"]:
@@ -64,7 +62,10 @@ def basin_labels(energy, signature, *, energy_tol: float = 1e-4, signature_tol: 
         if not np.isfinite(energy[i]):
             continue
         for k, j in enumerate(reps):
-            if abs(energy[i] - energy[j]) <= energy_tol and np.max(np.abs(signature[i] - signature[j])) <= signature_tol:
+            if (
+                abs(energy[i] - energy[j]) <= energy_tol
+                and np.max(np.abs(signature[i] - signature[j])) <= signature_tol
+            ):
                 labels[i] = k
                 break
         else:
@@ -136,9 +137,15 @@ def basin_table(
     if e_star is None:
         e_star, source = float(np.nanmin(e_min)), f"lowest quenched energy of these {len(e_min)} starts"
     table = tabulate_basins(e_min, labels, e_star, eps)
-    return {**table, "e_star_source": source, "tol": tol,
-            "not_converged": int(np.sum(~(np.asarray(info.grad_norm) < tol))),
-            "start_energy": e_min, "start_label": labels, "start_grad_norm": np.asarray(info.grad_norm, np.float64)}
+    return {
+        **table,
+        "e_star_source": source,
+        "tol": tol,
+        "not_converged": int(np.sum(~(np.asarray(info.grad_norm) < tol))),
+        "start_energy": e_min,
+        "start_label": labels,
+        "start_grad_norm": np.asarray(info.grad_norm, np.float64),
+    }
 
 
 def energy_levels(energy, tol: float = 1e-4) -> np.ndarray:
@@ -188,9 +195,21 @@ def tabulate_basins(energy, labels, e_star: float, eps: float = 1e-3, energy_tol
     for level in np.unique(levels[levels != -1]):
         members = levels == level
         lowest = float(np.min(energy[members]))
-        basins.append({"energy": lowest, "gap": 0.0 if level == -2 else lowest - e_star, **share(np.sum(members)),
-                       "global": bool(level == -2), "signature_classes": int(np.unique(labels[members]).size)})
+        basins.append(
+            {
+                "energy": lowest,
+                "gap": 0.0 if level == -2 else lowest - e_star,
+                **share(np.sum(members)),
+                "global": bool(level == -2),
+                "signature_classes": int(np.unique(labels[members]).size),
+            }
+        )
     basins.sort(key=lambda b: b["energy"])
-    return {"n_starts": n, "e_star": float(e_star), "eps": eps, "global": share(np.sum(at_global)),
-            "trapped": share(np.sum(~at_global)), "basins": basins}
-
+    return {
+        "n_starts": n,
+        "e_star": float(e_star),
+        "eps": eps,
+        "global": share(np.sum(at_global)),
+        "trapped": share(np.sum(~at_global)),
+        "basins": basins,
+    }

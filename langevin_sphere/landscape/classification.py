@@ -117,13 +117,17 @@ def classify(
     n_conf, n, d = x.shape
     batch = batch_size(n * (d - 1)) if batch is None else batch
     if not (tol > 0 and soft_ratio > 0 and flat_energy > 0 and energy_tol > 0 and batch >= 1 and amplitudes):
-        raise ValueError("classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
-                         f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}")
+        raise ValueError(
+            "classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
+            f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}"
+        )
     x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
         q = quench_many(energy, x, tol=1e-11, max_steps=max_steps, batch=batch)
-        spec = [jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
-                for part in batches(q.x, batch)]
+        spec = [
+            jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
+            for part in batches(q.x, batch)
+        ]
         lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
 
         lam_max = np.max(np.where(np.isfinite(lam), lam, -np.inf), axis=1)
@@ -147,8 +151,12 @@ def classify(
         leads_to = np.full(n_conf, np.nan)
         if owner:
             probes = np.stack(probes).reshape(len(owner), 2, n, d)
-            e_probe = np.concatenate([np.asarray(_energy_batch(energy, jnp.asarray(p)))
-                                      for p in batches(probes.reshape(-1, n, d), 2 * batch)])
+            e_probe = np.concatenate(
+                [
+                    np.asarray(_energy_batch(energy, jnp.asarray(p)))
+                    for p in batches(probes.reshape(-1, n, d), 2 * batch)
+                ]
+            )
             e_probe = e_probe[: 2 * len(owner)].reshape(len(owner), 2)
             cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
             owner, todo = np.asarray(owner)[cheap], probes[cheap, 1]
@@ -167,8 +175,16 @@ def classify(
     head = np.full((n_conf, 4), np.nan)
     k = min(4, lam.shape[1])
     head[:, :k] = np.where(np.isfinite(lam[:, :k]), lam[:, :k], np.nan)
-    return EndStates(x=q.x, energy=np.asarray(q.energy, np.float64), grad_norm=np.asarray(q.grad_norm, np.float64),
-                     kind=kind.astype(str), hessian_head=head, hessian_max=lam_max, n_soft=n_soft, leads_to=leads_to)
+    return EndStates(
+        x=q.x,
+        energy=np.asarray(q.energy, np.float64),
+        grad_norm=np.asarray(q.grad_norm, np.float64),
+        kind=kind.astype(str),
+        hessian_head=head,
+        hessian_max=lam_max,
+        n_soft=n_soft,
+        leads_to=leads_to,
+    )
 
 
 @eqx.filter_jit
@@ -186,4 +202,3 @@ def _exp64(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     r = np.linalg.norm(v, axis=-1, keepdims=True)
     y = np.cos(r) * x + np.sinc(r / np.pi) * v
     return y / np.linalg.norm(y, axis=-1, keepdims=True)
-

@@ -10,8 +10,16 @@ import math
 
 import numpy as np
 
-__all__ = ["wilson_interval", "success", "outcomes", "energy_quantiles", "success_curve", "first_hitting_time", "kaplan_meier",
-           "trapping_events"]
+__all__ = [
+    "wilson_interval",
+    "success",
+    "outcomes",
+    "energy_quantiles",
+    "success_curve",
+    "first_hitting_time",
+    "kaplan_meier",
+    "trapping_events",
+]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -43,8 +51,14 @@ def success(gap: np.ndarray, eps: float) -> dict[str, float]:
     ok = int(np.sum(np.isfinite(gap) & (gap <= eps)))
     trapped = int(np.sum(np.isfinite(gap) & (gap > eps)))
     lo, hi = wilson_interval(ok, n)
-    return {"n": n, "success": ok / n, "success_lo": lo, "success_hi": hi, "trapped": trapped / n,
-            "failed": (n - ok - trapped) / n}
+    return {
+        "n": n,
+        "success": ok / n,
+        "success_lo": lo,
+        "success_hi": hi,
+        "trapped": trapped / n,
+        "failed": (n - ok - trapped) / n,
+    }
 
 
 def outcomes(kind: np.ndarray, energy: np.ndarray, e_star: float, eps: float) -> dict[str, dict]:
@@ -62,8 +76,13 @@ def outcomes(kind: np.ndarray, energy: np.ndarray, e_star: float, eps: float) ->
     """
     kind, gap = np.asarray(kind).astype(str), np.asarray(energy, np.float64) - e_star
     at_min = kind == "minimum"
-    masks = {"success": at_min & (gap <= eps), "minimum": at_min & ~(gap <= eps), "plateau": kind == "plateau",
-             "saddle": kind == "saddle", "unconverged": ~np.isin(kind, ["minimum", "plateau", "saddle"])}
+    masks = {
+        "success": at_min & (gap <= eps),
+        "minimum": at_min & ~(gap <= eps),
+        "plateau": kind == "plateau",
+        "saddle": kind == "saddle",
+        "unconverged": ~np.isin(kind, ["minimum", "plateau", "saddle"]),
+    }
     n = kind.size
     out = {}
     for name, mask in masks.items():
@@ -133,8 +152,12 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray, z: float = 1.96) -> di
     with np.errstate(divide="ignore", invalid="ignore"):
         green = np.cumsum(np.where(at_risk > hits, hits / (at_risk * (at_risk - hits)), 0.0))
     half = z * survival * np.sqrt(green)
-    return {"t": event_times, "survival": survival, "lo": np.clip(survival - half, 0, 1),
-            "hi": np.clip(survival + half, 0, 1)}
+    return {
+        "t": event_times,
+        "survival": survival,
+        "lo": np.clip(survival - half, 0, 1),
+        "hi": np.clip(survival + half, 0, 1),
+    }
 
 
 def trapping_events(
@@ -179,12 +202,18 @@ def trapping_events(
                 end_time = t[q] if q < n_q else t[-1]
                 if end_time - t[start] >= window:
                     escaped = q < n_q and np.isfinite(basin_energy[b, q])
-                    events.append({
-                        "chain": b, "basin": int(basin[b, start]), "energy": float(basin_energy[b, start]),
-                        "gap": float(basin_energy[b, start] - e_star), "entry": float(t[start]),
-                        "exit": float(t[q]) if escaped else None, "escaped": bool(escaped),
-                        "duration": float(end_time - t[start]),
-                    })
+                    events.append(
+                        {
+                            "chain": b,
+                            "basin": int(basin[b, start]),
+                            "energy": float(basin_energy[b, start]),
+                            "gap": float(basin_energy[b, start] - e_star),
+                            "entry": float(t[start]),
+                            "exit": float(t[q]) if escaped else None,
+                            "escaped": bool(escaped),
+                            "duration": float(end_time - t[start]),
+                        }
+                    )
             start = q if q < n_q and trapped[b, q] else None
     return events
 
@@ -196,6 +225,9 @@ def distance_to_optimum(x, x_star, *, pairs: bool = True, swap_views: bool = Tru
 
     from . import symmetries
 
-    warnings.warn("diagnostics.distance_to_optimum moved to langevin_sphere.symmetries.distance_to_optimum",
-                  DeprecationWarning, stacklevel=2)
+    warnings.warn(
+        "diagnostics.distance_to_optimum moved to langevin_sphere.symmetries.distance_to_optimum",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     return symmetries.distance_to_optimum(x, x_star, pairs=pairs, swap_views=swap_views)

@@ -20,8 +20,16 @@ from jaxtyping import Array, Float
 
 from ..core import energies, sphere
 
-__all__ = ["EnergyFn", "gradient_norm", "tangent_basis", "riemannian_hessian", "symmetry_projector",
-           "reduced_spectrum", "batch_size", "batches"]
+__all__ = [
+    "EnergyFn",
+    "gradient_norm",
+    "tangent_basis",
+    "riemannian_hessian",
+    "symmetry_projector",
+    "reduced_spectrum",
+    "batch_size",
+    "batches",
+]
 
 
 EnergyFn = Callable[[Float[Array, "n d"]], Float[Array, ""]]
@@ -106,8 +114,9 @@ def riemannian_hessian(
     return 0.5 * (h + h.T)
 
 
-def symmetry_projector(x: Float[Array, "n d"], basis: Float[Array, "n d d-1"],
-                       symmetries: tuple[str, ...] = ("orthogonal",)) -> Float[Array, "N N"]:
+def symmetry_projector(
+    x: Float[Array, "n d"], basis: Float[Array, "n d d-1"], symmetries: tuple[str, ...] = ("orthogonal",)
+) -> Float[Array, "N N"]:
     """Orthogonal projector, in the tangent coordinates of ``basis``, onto the directions at X along which the energy
     is constant by a continuous symmetry (N = n (d - 1)).
 
@@ -169,8 +178,7 @@ def batch_size(n_hessian: int) -> int:
 def batches(x: np.ndarray, size: int):
     """Slices of ``size`` along axis 0, the last one padded by repeating its first row (a fixed compiled shape)."""
     for start in range(0, len(x), size):
-        part = x[start:start + size]
+        part = x[start : start + size]
         if len(part) < size:
             part = np.concatenate([part, np.repeat(part[:1], size - len(part), axis=0)])
         yield part
-

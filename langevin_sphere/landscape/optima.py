@@ -25,8 +25,16 @@ from importlib import resources
 import numpy as np
 
 __all__ = [
-    "simplex_energy", "polygon_energy", "cross_polytope_energy", "simplex", "polygon", "cross_polytope",
-    "infonce_optimum", "optimum_source", "best_known_entries", "best_known",
+    "simplex_energy",
+    "polygon_energy",
+    "cross_polytope_energy",
+    "simplex",
+    "polygon",
+    "cross_polytope",
+    "infonce_optimum",
+    "optimum_source",
+    "best_known_entries",
+    "best_known",
 ]
 
 

@@ -270,8 +270,10 @@ def descend(
       True
     """
     if x.ndim != 2 or n_steps < 0 or not max_angle > 0:
-        raise ValueError(f"descend: needs x of shape (n, d), n_steps >= 0 and max_angle > 0, got shape {x.shape}, "
-                         f"{n_steps=}, {max_angle=}")
+        raise ValueError(
+            f"descend: needs x of shape (n, d), n_steps >= 0 and max_angle > 0, got shape {x.shape}, "
+            f"{n_steps=}, {max_angle=}"
+        )
 
     def step(carry, _):
         x, e, g, h = carry
@@ -359,8 +361,9 @@ def quench_many(
     if descent_steps:
         x = np.asarray(_descend_batch(energy, jnp.asarray(x), descent_steps))
     size = batch_size(x.shape[1] * (x.shape[2] - 1)) if batch is None else batch
-    parts = [jax.tree.map(np.asarray, _quench_batch(energy, jnp.asarray(part), tol, max_steps))
-             for part in batches(x, size)]
+    parts = [
+        jax.tree.map(np.asarray, _quench_batch(energy, jnp.asarray(part), tol, max_steps)) for part in batches(x, size)
+    ]
     return jax.tree.map(lambda *a: np.concatenate(a)[: len(x)], *parts)
 
 
@@ -372,4 +375,3 @@ def _descend_batch(energy, x, n_steps):
 @eqx.filter_jit
 def _quench_batch(energy, x, tol, max_steps):
     return jax.vmap(lambda y: quench_info(energy, y, tol=tol, max_steps=max_steps))(x)
-

@@ -89,7 +89,7 @@ def align(
             for _ in range(50):
                 yq = cand @ q
                 if pairs:
-                    cost = (np.sum((a[:m, None] - yq[None, :m]) ** 2, -1) + np.sum((a[m:, None] - yq[None, m:]) ** 2, -1))
+                    cost = np.sum((a[:m, None] - yq[None, :m]) ** 2, -1) + np.sum((a[m:, None] - yq[None, m:]) ** 2, -1)
                     new_perm = linear_sum_assignment(cost)[1]
                     y = np.concatenate([cand[:m][new_perm], cand[m:][new_perm]])
                 q = _procrustes(a, y)
@@ -111,7 +111,9 @@ def aligned(X_ref: Float[Array, "n d"], X: Float[Array, "n d"], symmetries: tupl
     return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
 
 
-def distance_to_optimum(x: np.ndarray, x_star: np.ndarray, *, pairs: bool = True, swap_views: bool = True) -> np.ndarray:
+def distance_to_optimum(
+    x: np.ndarray, x_star: np.ndarray, *, pairs: bool = True, swap_views: bool = True
+) -> np.ndarray:
     r"""Geodesic distance on (S^{d-1})^n from each configuration to the orbit of the optimum under the symmetries.
 
     .. math:: \mathrm{dist}(X, \mathcal{O}) = \min_{g} \Big(\sum_{r} \theta(x_r, (g X^*)_r)^2\Big)^{1/2},

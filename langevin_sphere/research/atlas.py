@@ -50,16 +50,55 @@ from ..core import energies, io, sphere
 from ..landscape import catalogue, diagnostics, optima
 from .config import ConfigError
 
-__all__ = ["LOSSES", "LOSS_NAMES", "FLAT", "Landscape", "Settings", "energy_of", "load", "load_text", "survey",
-           "add_robustness", "build", "table", "best_known_table", "CSV_FIELDS"]
+__all__ = [
+    "LOSSES",
+    "LOSS_NAMES",
+    "FLAT",
+    "Landscape",
+    "Settings",
+    "energy_of",
+    "load",
+    "load_text",
+    "survey",
+    "add_robustness",
+    "build",
+    "table",
+    "best_known_table",
+    "CSV_FIELDS",
+]
 
 LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
 LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
 FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
-CSV_FIELDS = ("name", "loss", "d", "M", "tau", "starts", "E_star", "E_star_closed_form", "flat", "n_minima",
-              "n_non_global", "n_plateaus", "success", "trapped", "trapped_lo", "trapped_hi", "plateau", "saddle",
-              "unconverged", "runner_up_gap", "max_gap", "c_star", "c_star_is", "strings", "robust", "descent_steps",
-              "seconds")
+CSV_FIELDS = (
+    "name",
+    "loss",
+    "d",
+    "M",
+    "tau",
+    "starts",
+    "E_star",
+    "E_star_closed_form",
+    "flat",
+    "n_minima",
+    "n_non_global",
+    "n_plateaus",
+    "success",
+    "trapped",
+    "trapped_lo",
+    "trapped_hi",
+    "plateau",
+    "saddle",
+    "unconverged",
+    "runner_up_gap",
+    "max_gap",
+    "c_star",
+    "c_star_is",
+    "strings",
+    "robust",
+    "descent_steps",
+    "seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +136,18 @@ class Settings:
         stored check is at least as large or the landscape needs none (no non-global minima, no plateau starts)."""
         old = _ran_with(summary)
         differ = {k for k in old if old[k] != self.__dict__.get(k)}
-        if "robustness_starts" in differ and (old["robustness_starts"] >= self.robustness_starts
-                                              or not _needs_check(summary)):
+        if "robustness_starts" in differ and (
+            old["robustness_starts"] >= self.robustness_starts or not _needs_check(summary)
+        ):
             differ.remove("robustness_starts")
         if not differ <= {"c_star_neighbours", "c_star_neighbours_max_minima"}:
             return False
-        return not (differ and summary.get("c_star_skipped") and self.c_star_neighbours
-                    and summary["n_minima"] <= self.c_star_neighbours_max_minima)
+        return not (
+            differ
+            and summary.get("c_star_skipped")
+            and self.c_star_neighbours
+            and summary["n_minima"] <= self.c_star_neighbours_max_minima
+        )
 
     def adds_robustness(self, summary: dict) -> bool:
         """Whether a stored ``summary`` stands under these settings once its robustness check is run again on
@@ -191,8 +235,7 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
     energy = energy_of(cell)
     n = 2 * cell.M
     x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, n, cell.d))
-    q = landscape.quench_many(energy, np.asarray(x0), tol=1e-5, max_steps=2000,
-                              descent_steps=settings.descent_steps)
+    q = landscape.quench_many(energy, np.asarray(x0), tol=1e-5, max_steps=2000, descent_steps=settings.descent_steps)
     t_quench = time.time() - start
     with jax.enable_x64(True):
         e64 = np.asarray(jax.vmap(energy)(jnp.asarray(np.asarray(q.x, np.float64))))
@@ -220,13 +263,35 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         # the strings' step and force tolerances scale with the curvature (defaults tuned where lambda_max ~ 20)
         a = float(np.median(states.hessian_max[is_min])) / 20.0
         cat, c_star, profiles, history, found = catalogue.close(
-            energy, cat, swap_views=swap, energy_tol=same,
-            path_symmetries=("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"), rounds=1,
-            n_images=settings.path_images, step=3e-2 / a, max_steps=settings.path_max_steps, refine=1,
-            tol=1e-5 * a, saddle_tol=1e-6 * a, neighbours=neighbours, log=log)
-        c_star = {k: c_star[k] for k in ("c_star", "deepest_energy", "strings_converged", "strings_total",
-                                         "depth_setting_strings", "depth_setting_converged", "pairs_joined",
-                                         "c_star_is", "depth")}
+            energy,
+            cat,
+            swap_views=swap,
+            energy_tol=same,
+            path_symmetries=("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"),
+            rounds=1,
+            n_images=settings.path_images,
+            step=3e-2 / a,
+            max_steps=settings.path_max_steps,
+            refine=1,
+            tol=1e-5 * a,
+            saddle_tol=1e-6 * a,
+            neighbours=neighbours,
+            log=log,
+        )
+        c_star = {
+            k: c_star[k]
+            for k in (
+                "c_star",
+                "deepest_energy",
+                "strings_converged",
+                "strings_total",
+                "depth_setting_strings",
+                "depth_setting_converged",
+                "pairs_joined",
+                "c_star_is",
+                "depth",
+            )
+        }
         c_star["string_images"] = found
         minima = np.flatnonzero(cat["kind"] == "minimum")
         if cat["energy"][minima].min() < e_star - tol:  # a string's image found a lower minimum: E* moves there
@@ -244,22 +309,39 @@ def survey(cell: Landscape, settings: Settings = Settings(), *, log=print) -> tu
         "starts_at_E_star": int(outcome["success"]["count"]),
         "level_tol": tol,
         "outcomes": outcome,
-        "n_minima": int(len(minima)), "n_non_global_minima": int(np.sum(gaps > tol)),
+        "n_minima": int(len(minima)),
+        "n_non_global_minima": int(np.sum(gaps > tol)),
         "n_plateaus": int(np.sum(cat["kind"] == "plateau")),
-        "minima": [{"energy": float(cat["energy"][k]), "gap": float(cat["energy"][k] - e_star),
-                    "starts": int(np.sum(idx == k)), "hessian_lowest": float(cat["hessian_head"][k, 0]),
-                    "n_soft": int(cat["n_soft"][k])} for k in minima],
+        "minima": [
+            {
+                "energy": float(cat["energy"][k]),
+                "gap": float(cat["energy"][k] - e_star),
+                "starts": int(np.sum(idx == k)),
+                "hessian_lowest": float(cat["hessian_head"][k, 0]),
+                "n_soft": int(cat["n_soft"][k]),
+            }
+            for k in minima
+        ],
         "runner_up_gap": float(np.min(gaps[gaps > tol])) if np.any(gaps > tol) else None,
-        "robustness": robust, "c_star": c_star, "c_star_rounds": history,
+        "robustness": robust,
+        "c_star": c_star,
+        "c_star_rounds": history,
         "c_star_skipped": (_skipped(len(minima), settings) if non_global and c_star is None else None),
-        "seconds": {"quench": t_quench, "classify": t_classify, "robustness": t_robust,
-                    "c_star": time.time() - start - t_quench - t_classify - t_robust, "total": time.time() - start},
+        "seconds": {
+            "quench": t_quench,
+            "classify": t_classify,
+            "robustness": t_robust,
+            "c_star": time.time() - start - t_quench - t_classify - t_robust,
+            "total": time.time() - start,
+        },
         "provenance": io.provenance(),
     }
-    log(f"{cell.name}: {summary['n_minima']} minima ({summary['n_non_global_minima']} non-global), trapped "
+    log(
+        f"{cell.name}: {summary['n_minima']} minima ({summary['n_non_global_minima']} non-global), trapped "
         f"{outcome['minimum']['fraction']:.3f}, plateau {outcome['plateau']['fraction']:.3f}"
-        + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star
-           else "") + f" [{summary['seconds']['total']:.0f} s]")
+        + (f", c* = {c_star['c_star']:.3g} ({c_star['strings_converged']}/{c_star['strings_total']})" if c_star else "")
+        + f" [{summary['seconds']['total']:.0f} s]"
+    )
     return summary, cat, profiles
 
 
@@ -273,11 +355,19 @@ def _robustness(cell: Landscape, settings: Settings, energy_tol: float) -> dict:
     the landscape's starts, as stored in its summary."""
     x0 = sphere.uniform(jax.random.key(settings.seed), (settings.starts, 2 * cell.M, cell.d))
     k = min(settings.robustness_starts, settings.starts)
-    r = catalogue.robustness(energy_of(cell), np.asarray(x0[:k]), swap_views=cell.loss != "infonce-onesided",
-                             energy_tol=energy_tol, descent_steps=settings.descent_steps)
-    return {"n_starts": r["n_starts"], "agree": r["agree"],
-            "differences": sum(len(v["differences"]) for v in r["variants"].values()),
-            "variants": {name: v["kinds"] for name, v in r["variants"].items()}}
+    r = catalogue.robustness(
+        energy_of(cell),
+        np.asarray(x0[:k]),
+        swap_views=cell.loss != "infonce-onesided",
+        energy_tol=energy_tol,
+        descent_steps=settings.descent_steps,
+    )
+    return {
+        "n_starts": r["n_starts"],
+        "agree": r["agree"],
+        "differences": sum(len(v["differences"]) for v in r["variants"].values()),
+        "variants": {name: v["kinds"] for name, v in r["variants"].items()},
+    }
 
 
 def add_robustness(cell: Landscape, settings: Settings, summary: dict) -> dict:
@@ -289,8 +379,13 @@ def add_robustness(cell: Landscape, settings: Settings, summary: dict) -> dict:
     elapsed = time.time() - start
     seconds = {**summary["seconds"], "robustness": elapsed}
     seconds["total"] += elapsed - summary["seconds"]["robustness"]
-    return {**summary, "settings": {**summary["settings"], "robustness_starts": settings.robustness_starts},
-            "robustness": robust, "seconds": seconds, "robustness_provenance": io.provenance()}
+    return {
+        **summary,
+        "settings": {**summary["settings"], "robustness_starts": settings.robustness_starts},
+        "robustness": robust,
+        "seconds": seconds,
+        "robustness_provenance": io.provenance(),
+    }
 
 
 def _skipped(n_minima: int, settings: Settings) -> str:
@@ -309,13 +404,28 @@ def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, d
     summary = {
         **_header(cell, settings),
         "E_star": float(e64[best]),
-        "x_star": x[best].tolist(), "starts_at_E_star": n, "level_tol": 1e-9,
+        "x_star": x[best].tolist(),
+        "starts_at_E_star": n,
+        "level_tol": 1e-9,
         "flat": f"every quenched start has abs(E) < {FLAT:g} in float64 (max {float(np.max(np.abs(e64))):.3g}): "
-                "one energy level at that resolution, not classified",
-        "outcomes": outcome, "n_minima": None, "n_non_global_minima": 0, "n_plateaus": 0, "minima": [],
-        "runner_up_gap": None, "robustness": None, "c_star": None, "c_star_rounds": [], "c_star_skipped": None,
-        "seconds": {"quench": t_quench, "classify": 0.0, "robustness": 0.0, "c_star": 0.0,
-                    "total": time.time() - start},
+        "one energy level at that resolution, not classified",
+        "outcomes": outcome,
+        "n_minima": None,
+        "n_non_global_minima": 0,
+        "n_plateaus": 0,
+        "minima": [],
+        "runner_up_gap": None,
+        "robustness": None,
+        "c_star": None,
+        "c_star_rounds": [],
+        "c_star_skipped": None,
+        "seconds": {
+            "quench": t_quench,
+            "classify": 0.0,
+            "robustness": 0.0,
+            "c_star": 0.0,
+            "total": time.time() - start,
+        },
         "provenance": io.provenance(),
     }
     log(f"{cell.name}: flat (max abs(E) {float(np.max(np.abs(e64))):.2g}) [{summary['seconds']['total']:.0f} s]")
@@ -325,10 +435,20 @@ def _flat_summary(cell, settings, e64, x, start, t_quench, log) -> tuple[dict, d
 def _header(cell: Landscape, settings: Settings) -> dict:
     """The fields every landscape summary starts with: the cell, the settings and the closed form where known."""
     closed = optima.infonce_optimum(cell.M, cell.d, cell.tau) if cell.loss == "infonce" else None
-    return {"kind": "atlas landscape", "landscape": {"loss": cell.loss, "d": cell.d, "M": cell.M, "tau": cell.tau,
-                                                     "name": cell.name, "describe": _describe(cell)},
-            "settings": settings.__dict__, "E_star_closed_form": closed[0] if closed else None,
-            "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None}
+    return {
+        "kind": "atlas landscape",
+        "landscape": {
+            "loss": cell.loss,
+            "d": cell.d,
+            "M": cell.M,
+            "tau": cell.tau,
+            "name": cell.name,
+            "describe": _describe(cell),
+        },
+        "settings": settings.__dict__,
+        "E_star_closed_form": closed[0] if closed else None,
+        "E_star_source": optima.optimum_source(cell.M, cell.d) if closed else None,
+    }
 
 
 def _describe(cell: Landscape) -> str:
@@ -337,8 +457,14 @@ def _describe(cell: Landscape) -> str:
     return f"{name}, S^{cell.d - 1}, M={cell.M}, {temp}"
 
 
-def build(config: str | Path, out: str | Path = "experiments/atlas", *, progress: bool = True, log=print,
-          best_known: str | Path | None = None) -> Path:
+def build(
+    config: str | Path,
+    out: str | Path = "experiments/atlas",
+    *,
+    progress: bool = True,
+    log=print,
+    best_known: str | Path | None = None,
+) -> Path:
     """Build or extend the atlas of ``config`` in ``out`` (resumable per landscape); writes ``atlas.csv`` and, given
     ``best_known``, the table of :func:`best_known_table` there."""
     settings, cells = load(config)
@@ -374,21 +500,37 @@ def table(folder: str | Path) -> list[dict]:
             continue
         cell, o, c = s["landscape"], s["outcomes"], s["c_star"]
         trapped, flat = o["minimum"], abs(s["E_star"]) < FLAT
-        rows.append({
-            "name": cell["name"], "loss": cell["loss"], "d": cell["d"], "M": cell["M"], "tau": cell["tau"],
-            "starts": s["settings"]["starts"], "E_star": s["E_star"], "E_star_closed_form": s["E_star_closed_form"],
-            "flat": flat, "n_minima": None if flat else s["n_minima"],  # flat: one level, no count
-            "n_non_global": s["n_non_global_minima"], "n_plateaus": s["n_plateaus"],
-            "success": o["success"]["fraction"],
-            "trapped": trapped["fraction"], "trapped_lo": trapped["lo"], "trapped_hi": trapped["hi"],
-            "plateau": o["plateau"]["fraction"], "saddle": o["saddle"]["fraction"],
-            "unconverged": o["unconverged"]["fraction"],
-            "runner_up_gap": s["runner_up_gap"], "max_gap": max((m["gap"] for m in s["minima"]), default=0.0),
-            "c_star": c["c_star"] if c else None, "c_star_is": c["c_star_is"] if c else s["c_star_skipped"],
-            "strings": f"{c['strings_converged']}/{c['strings_total']}" if c else None,
-            "robust": s["robustness"]["agree"] if s["robustness"] else None,
-            "descent_steps": s["settings"].get("descent_steps", 0), "seconds": s["seconds"]["total"],
-        })
+        rows.append(
+            {
+                "name": cell["name"],
+                "loss": cell["loss"],
+                "d": cell["d"],
+                "M": cell["M"],
+                "tau": cell["tau"],
+                "starts": s["settings"]["starts"],
+                "E_star": s["E_star"],
+                "E_star_closed_form": s["E_star_closed_form"],
+                "flat": flat,
+                "n_minima": None if flat else s["n_minima"],  # flat: one level, no count
+                "n_non_global": s["n_non_global_minima"],
+                "n_plateaus": s["n_plateaus"],
+                "success": o["success"]["fraction"],
+                "trapped": trapped["fraction"],
+                "trapped_lo": trapped["lo"],
+                "trapped_hi": trapped["hi"],
+                "plateau": o["plateau"]["fraction"],
+                "saddle": o["saddle"]["fraction"],
+                "unconverged": o["unconverged"]["fraction"],
+                "runner_up_gap": s["runner_up_gap"],
+                "max_gap": max((m["gap"] for m in s["minima"]), default=0.0),
+                "c_star": c["c_star"] if c else None,
+                "c_star_is": c["c_star_is"] if c else s["c_star_skipped"],
+                "strings": f"{c['strings_converged']}/{c['strings_total']}" if c else None,
+                "robust": s["robustness"]["agree"] if s["robustness"] else None,
+                "descent_steps": s["settings"].get("descent_steps", 0),
+                "seconds": s["seconds"]["total"],
+            }
+        )
     order = {loss: i for i, loss in enumerate(LOSSES)}
     return sorted(rows, key=lambda r: (order[r["loss"]], r["d"], r["M"], r["tau"]))
 
@@ -407,27 +549,41 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
         cell = s.get("landscape", {})
         if s.get("kind") != "atlas landscape" or abs(s["E_star"]) < FLAT:
             continue
-        entries.append({
-            **({"t": 1.0 / (2.0 * cell["tau"]), "gamma": 16.0} if cell["loss"] == "kcl" else {}),
-            "kind": "infonce" if cell["loss"].startswith("infonce") else cell["loss"],
-            "symmetric": cell["loss"] != "infonce-onesided", "M": cell["M"], "d": cell["d"], "tau": cell["tau"],
-            "E_star": s["E_star"], "closed_form": s["E_star_closed_form"],
-            "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
-            "starts_at_E_star": s["starts_at_E_star"], "starts": s["settings"]["starts"],
-            "runner_up_gap": s["runner_up_gap"], "n_minima": s["n_minima"],
-            "robust": None if s["robustness"] is None else {k: s["robustness"][k] for k in ("n_starts", "agree")},
-            "c_star": s["c_star"]["c_star"] if s["c_star"] else None,
-            "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,
-            "c_star_strings": (f"{s['c_star']['strings_converged']} of {s['c_star']['strings_total']} converged"
-                               if s["c_star"] else None),
-            "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: sphere.uniform(jax.random.key("
-                          f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
-                          + (f"{s['settings']['descent_steps']} steps of gradient descent, "
-                             if s["settings"].get("descent_steps") else "")
-                          + "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
-                          "Hessian positive off the O(d) modes)",
-            "x": s["x_star"],
-        })
+        entries.append(
+            {
+                **({"t": 1.0 / (2.0 * cell["tau"]), "gamma": 16.0} if cell["loss"] == "kcl" else {}),
+                "kind": "infonce" if cell["loss"].startswith("infonce") else cell["loss"],
+                "symmetric": cell["loss"] != "infonce-onesided",
+                "M": cell["M"],
+                "d": cell["d"],
+                "tau": cell["tau"],
+                "E_star": s["E_star"],
+                "closed_form": s["E_star_closed_form"],
+                "found": f"{s['starts_at_E_star']} of {s['settings']['starts']} uniform starts",
+                "starts_at_E_star": s["starts_at_E_star"],
+                "starts": s["settings"]["starts"],
+                "runner_up_gap": s["runner_up_gap"],
+                "n_minima": s["n_minima"],
+                "robust": None if s["robustness"] is None else {k: s["robustness"][k] for k in ("n_starts", "agree")},
+                "c_star": s["c_star"]["c_star"] if s["c_star"] else None,
+                "c_star_is": s["c_star"]["c_star_is"] if s["c_star"] else None,
+                "c_star_strings": (
+                    f"{s['c_star']['strings_converged']} of {s['c_star']['strings_total']} converged"
+                    if s["c_star"]
+                    else None
+                ),
+                "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: sphere.uniform(jax.random.key("
+                f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
+                + (
+                    f"{s['settings']['descent_steps']} steps of gradient descent, "
+                    if s["settings"].get("descent_steps")
+                    else ""
+                )
+                + "quenched in float32 to abs(grad) < 1e-5, classified in float64 (abs(grad) < 1e-11, "
+                "Hessian positive off the O(d) modes)",
+                "x": s["x_star"],
+            }
+        )
 
     def key(e):
         return e["kind"], e["symmetric"], e["d"], e["M"], round(e["tau"], 12)
@@ -437,5 +593,7 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
         entries += [e for e in io.load_json(into)["landscapes"] if key(e) not in ours]
     order = {loss: i for i, loss in enumerate(("infonce", "dhel", "kcl"))}
     entries.sort(key=lambda e: (order[e["kind"]], not e["symmetric"], e["d"], e["M"], e["tau"]))
-    return {"about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",
-            "landscapes": entries}
+    return {
+        "about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",
+        "landscapes": entries,
+    }

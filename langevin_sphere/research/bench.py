@@ -74,8 +74,8 @@ def torch_geoopt(x0: np.ndarray, *, tau: float, beta: float, step_size: float, n
     """What a PyTorch user writes: symmetric InfoNCE by autograd, geoopt's ``SphereExact`` for the tangent projection
     and the exponential map, one Python loop over steps with all chains batched; returns ``run() -> final x``.
     Needs torch and geoopt (not dependencies of this package); runs on all CPU threads torch is given."""
-    import torch
     import geoopt
+    import torch
 
     manifold = geoopt.SphereExact()
     m = x0.shape[1] // 2
@@ -141,8 +141,18 @@ def _work(M: int, d: int) -> tuple[float, float]:
     return M * M + M, 6.0 * M * M * d + 12.0 * M * M
 
 
-def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: float = 0.2, beta: float = 50.0,
-            limits: dict | None = None, target_s: float = 0.5, implementations=None) -> list[dict]:
+def measure(
+    M: int,
+    d: int,
+    n_chains: int,
+    *,
+    n_steps: int | None = None,
+    tau: float = 0.2,
+    beta: float = 50.0,
+    limits: dict | None = None,
+    target_s: float = 0.5,
+    implementations=None,
+) -> list[dict]:
     """Config-steps per second of each implementation on one problem (B = n_chains, M pairs, d)."""
     energy = energies.InfoNCE(tau=tau)
     x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
@@ -150,8 +160,18 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     h = 1e-4 if d > 16 or M > 64 else 1e-3  # keeps the step far below a radian at every size
 
     def sim(e, devices=None, layout="auto"):  # steady state: the fastest of chunks 2-6 (the first one compiles)
-        res = simulate(e, x0, key, schedule=schedules.constant(beta), step_size=h, n_steps=6 * n_steps,
-                       record_every=n_steps, chunk_records=1, devices=devices, layout=layout)
+        res = simulate(
+            e,
+            x0,
+            key,
+            schedule=schedules.constant(beta),
+            step_size=h,
+            n_steps=6 * n_steps,
+            record_every=n_steps,
+            chunk_records=1,
+            devices=devices,
+            layout=layout,
+        )
         return float(np.min(res.chunk_seconds[1:]))
 
     def base():
@@ -159,17 +179,20 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
         keys = jax.random.split(key, n_chains)
         return _best_time(lambda: fn(x0, keys), repeats=5)
 
-    impls = {"baseline": base, "ls.simulate": lambda: sim(energy),
-             "ls.simulate, chains": lambda: sim(energy, layout="chains"),
-             "ls.simulate, lanes": lambda: sim(energy, layout="lanes"),
-             "ls.simulate, autodiff": lambda: sim(lambda x: energy(x))}
+    impls = {
+        "baseline": base,
+        "ls.simulate": lambda: sim(energy),
+        "ls.simulate, chains": lambda: sim(energy, layout="chains"),
+        "ls.simulate, lanes": lambda: sim(energy, layout="lanes"),
+        "ls.simulate, autodiff": lambda: sim(lambda x: energy(x)),
+    }
     if jax.local_device_count() > 1:  # chains sharded over all local devices by default; also on one of them
         impls["ls.simulate, 1 device"] = lambda: sim(energy, devices=jax.local_devices()[:1])
     threads = _torch_threads()
     if threads is not None and jax.default_backend() == "cpu":
-
         impls["PyTorch + geoopt"] = lambda: _best_time(
-            torch_geoopt(np.asarray(x0), tau=tau, beta=beta, step_size=h, n_steps=n_steps))
+            torch_geoopt(np.asarray(x0), tau=tau, beta=beta, step_size=h, n_steps=n_steps)
+        )
     cores = {"baseline": 1, "ls.simulate, 1 device": 1, "PyTorch + geoopt": threads}
     names = implementations or list(impls)
     if n_steps is None:  # calibrate on the baseline: about target_s seconds per timed run
@@ -180,8 +203,15 @@ def measure(M: int, d: int, n_chains: int, *, n_steps: int | None = None, tau: f
     rows = []
     for name in names:
         rate = n_chains * n_steps / impls[name]()
-        row = {"implementation": name, "B": n_chains, "M": M, "d": d, "n_steps": n_steps, "config_steps_per_s": rate,
-               "devices": cores.get(name, jax.local_device_count())}
+        row = {
+            "implementation": name,
+            "B": n_chains,
+            "M": M,
+            "d": d,
+            "n_steps": n_steps,
+            "config_steps_per_s": rate,
+            "devices": cores.get(name, jax.local_device_count()),
+        }
         if limits:
             row["exp_fraction"] = rate * exps / limits["exp_per_s"]
             row["flop_fraction"] = rate * flops / limits["flop_per_s"]
@@ -212,22 +242,36 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
         return _best_time(lambda: fn(blocks)) / n_steps
 
     lanes_x = jnp.moveaxis(x0, 0, -1)  # (n, d, B): the chains-last layout, one block
-    lanes_vg = jax.jit(lambda x: jax.lax.scan(
-        lambda x, _: (x - 1e-6 * energy.lanes_value_and_grad(x)[1], None), x, None, length=n_steps)[0])
+    lanes_vg = jax.jit(
+        lambda x: jax.lax.scan(
+            lambda x, _: (x - 1e-6 * energy.lanes_value_and_grad(x)[1], None), x, None, length=n_steps
+        )[0]
+    )
     pieces = {
         "noise (keys + tangent normals)": loop(
-            lambda x, keys, k: x + 1e-6 * jax.vmap(noise.tangent_normal)(noise.fold_in(keys, k), x)),
-        "energy + gradient (closed form)": loop(
-            lambda x, keys, k: x - 1e-6 * jax.vmap(energy.value_and_grad)(x)[1]),
+            lambda x, keys, k: x + 1e-6 * jax.vmap(noise.tangent_normal)(noise.fold_in(keys, k), x)
+        ),
+        "energy + gradient (closed form)": loop(lambda x, keys, k: x - 1e-6 * jax.vmap(energy.value_and_grad)(x)[1]),
         "energy + gradient (lanes layout)": _best_time(lambda: lanes_vg(lanes_x)) / n_steps,
         "energy + gradient (jax.grad)": loop(
-            lambda x, keys, k: x - 1e-6 * jax.vmap(sphere.riemannian_value_and_grad(energy))(x)[1]),
+            lambda x, keys, k: x - 1e-6 * jax.vmap(sphere.riemannian_value_and_grad(energy))(x)[1]
+        ),
         "exponential map": loop(lambda x, keys, k: sphere.exp(x, 1e-3 * x[:, ::-1])),  # cost does not need tangency
     }
+
     def simulate_step(layout):  # seconds per step of simulate on one device, steady state
-        res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(50.0), step_size=1e-3,
-                       n_steps=4 * n_steps, record_every=n_steps, chunk_records=1, devices=jax.local_devices()[:1],
-                       layout=layout)
+        res = simulate(
+            energy,
+            x0,
+            jax.random.key(1),
+            schedule=schedules.constant(50.0),
+            step_size=1e-3,
+            n_steps=4 * n_steps,
+            record_every=n_steps,
+            chunk_records=1,
+            devices=jax.local_devices()[:1],
+            layout=layout,
+        )
         return float(np.min(res.chunk_seconds[1:])) / n_steps
 
     pieces["ls.simulate step (total)"] = total = simulate_step("chains")
@@ -293,8 +337,18 @@ def scaling(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_steps
     x0 = sphere.uniform(jax.random.key(0), (n_chains, 2 * M, d))
 
     def rate(devices, layout):
-        res = simulate(energy, x0, jax.random.key(1), schedule=schedules.constant(P0["beta"]), step_size=1e-3,
-                       n_steps=6 * n_steps, record_every=n_steps, chunk_records=1, devices=devices, layout=layout)
+        res = simulate(
+            energy,
+            x0,
+            jax.random.key(1),
+            schedule=schedules.constant(P0["beta"]),
+            step_size=1e-3,
+            n_steps=6 * n_steps,
+            record_every=n_steps,
+            chunk_records=1,
+            devices=devices,
+            layout=layout,
+        )
         return n_chains * n_steps / float(np.min(res.chunk_seconds[1:]))
 
     devices = jax.local_devices()
@@ -307,19 +361,30 @@ def scaling(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_steps
 
 def _format(r: dict) -> str:
     frac = f"{r['fraction_of_limit']:10.3f}" if "fraction_of_limit" in r else f"{'':10s}"
-    return (f"{r['implementation']:24s} {r['B']:6d} {r['M']:4d} {r['d']:4d} {r['config_steps_per_s']:14.4g} "
-            f"{r['ratio_to_baseline']:9.2f}x {frac}")
+    return (
+        f"{r['implementation']:24s} {r['B']:6d} {r['M']:4d} {r['d']:4d} {r['config_steps_per_s']:14.4g} "
+        f"{r['ratio_to_baseline']:9.2f}x {frac}"
+    )
 
 
-def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep: bool = True,
-        out: str | Path | None = None, log=print) -> dict:
+def run(
+    *,
+    n_chains: int = P0["B"],
+    M: int = P0["M"],
+    d: int = P0["d"],
+    do_sweep: bool = True,
+    out: str | Path | None = None,
+    log=print,
+) -> dict:
     """The benchmark of ``langevin-sphere bench``: limits, the P0 table, its profile, the sweep; ``out/bench.json``
     (the CLI then draws the sweep with :func:`langevin_sphere.figures.bench_sweep`)."""
     from ..core import io
 
     limits = machine_limits(log=log)
-    log(f"\n{'implementation':24s} {'B':>6s} {'M':>4s} {'d':>4s} {'config-steps/s':>14s} {'vs base':>10s} "
-        f"{'of limit':>10s}")
+    log(
+        f"\n{'implementation':24s} {'B':>6s} {'M':>4s} {'d':>4s} {'config-steps/s':>14s} {'vs base':>10s} "
+        f"{'of limit':>10s}"
+    )
     rows = measure(M, d, n_chains, tau=P0["tau"], beta=P0["beta"], limits=limits)
     for r in rows:
         log(_format(r))
@@ -328,15 +393,19 @@ def run(*, n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], do_sweep
     for name, sec in pieces.items():
         log(f"  {name:34s} {1e3 * sec:8.3f}")
     result = {"limits": limits, "p0": rows, "profile_s_per_step": pieces, "memory": memory(n_chains, M, d)}
-    log(f"\nmemory, P0 for 1e6 steps, record_every 1000: peak / (state + records) = "
-        f"{result['memory']['peak_over_state_plus_records']:.2f}")
+    log(
+        f"\nmemory, P0 for 1e6 steps, record_every 1000: peak / (state + records) = "
+        f"{result['memory']['peak_over_state_plus_records']:.2f}"
+    )
     if jax.local_device_count() > 1:
         result["scaling"] = sc = scaling(n_chains, M, d)
         log("")
         for layout in ("chains", "lanes"):
             r = sc[layout]
-            log(f"scaling, layout {layout}: 1 device {r['one_device']:.4g}, {sc['n_devices']} devices "
-                f"{r['all_devices']:.4g} config-steps/s: {r['efficiency_per_device']:.2f} per device")
+            log(
+                f"scaling, layout {layout}: 1 device {r['one_device']:.4g}, {sc['n_devices']} devices "
+                f"{r['all_devices']:.4g} config-steps/s: {r['efficiency_per_device']:.2f} per device"
+            )
     if do_sweep:
         log("\nsweep:")
         result["sweep"] = sweep(limits, log=log)

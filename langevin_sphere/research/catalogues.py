@@ -26,8 +26,9 @@ def slug(energy_cfg) -> str:
     return f"{kind}-{space}-M{e.M}-{temp}" + (f"-frozen-{e.anchors}" if e.frozen_anchors else "")
 
 
-def build(runs: str | Path = "runs", out: str | Path = "experiments/landscapes",
-                    only: list[str] | None = None, log=print) -> dict:
+def build(
+    runs: str | Path = "runs", out: str | Path = "experiments/landscapes", only: list[str] | None = None, log=print
+) -> dict:
     """A catalogue per landscape (``out``/<:func:`slug`>/) from every experiment folder under ``runs`` (config.toml,
     schedule_<i>.npz): the basin-table starts and every chain's final state. Returns {name: c_star.json dict}.
     Command line: ``langevin-sphere catalogue --runs runs --out experiments/landscapes``."""
@@ -53,18 +54,37 @@ def build(runs: str | Path = "runs", out: str | Path = "experiments/landscapes",
                 if file.exists():
                     sources[f"{folder.name}/schedule_{i} final states"] = io.load_npz(file)["final"]
         swap = cfg.energy.swap_views
-        path_sym = () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap
-                                                         else ("orthogonal", "pairs"))
+        path_sym = (
+            () if cfg.energy.frozen_anchors else (("orthogonal", "pairs", "swap") if swap else ("orthogonal", "pairs"))
+        )
         log(f"== {name}: {len(sources)} sources")
-        info = {"energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind], "M": cfg.energy.M,
-                "d": cfg.energy.d, "tau": cfg.energy.tau, "symmetric": cfg.energy.symmetric,
-                "describe": cfg.energy.describe()}
-        res = catalogue.build(Path(out) / name, energy, sources, landscape_info=info, symmetries=cfg.energy.symmetries,
-                    swap_views=swap,
-                    path_symmetries=path_sym, robustness_starts=robust, step=3e-2, max_steps=100_000, tol=1e-5,
-                    saddle_tol=1e-6, log=log)
-        log(f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
+        info = {
+            "energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind],
+            "M": cfg.energy.M,
+            "d": cfg.energy.d,
+            "tau": cfg.energy.tau,
+            "symmetric": cfg.energy.symmetric,
+            "describe": cfg.energy.describe(),
+        }
+        res = catalogue.build(
+            Path(out) / name,
+            energy,
+            sources,
+            landscape_info=info,
+            symmetries=cfg.energy.symmetries,
+            swap_views=swap,
+            path_symmetries=path_sym,
+            robustness_starts=robust,
+            step=3e-2,
+            max_steps=100_000,
+            tol=1e-5,
+            saddle_tol=1e-6,
+            log=log,
+        )
+        log(
+            f"{name}: {res['n_entries']} entries {res['kinds']}, c* = {res['c_star']:.6g} "
             f"({res['strings_converged']}/{res['strings_total']} strings converged), "
-            f"robust: {res.get('robustness', {}).get('agree')}")
+            f"robust: {res.get('robustness', {}).get('agree')}"
+        )
         built[name] = res
     return built

@@ -22,27 +22,42 @@ def _run(args) -> int:
     cfg, text = config.load(args.config)
     out = Path(args.out) if args.out else Path("runs") / cfg.name
     lead = jax.process_index() == 0
-    print(f"langevin-sphere run: {cfg.name} -> {out}" + ("" if jax.process_count() == 1 else
-          f" (process {jax.process_index()} of {jax.process_count()}, {jax.device_count()} devices)"))
+    print(
+        f"langevin-sphere run: {cfg.name} -> {out}"
+        + (
+            ""
+            if jax.process_count() == 1
+            else f" (process {jax.process_index()} of {jax.process_count()}, {jax.device_count()} devices)"
+        )
+    )
     start = time.perf_counter()
-    summary = experiment.run(cfg, text, out, progress=not args.quiet and lead,
-                             log=print if lead else (lambda *_: None))
+    summary = experiment.run(cfg, text, out, progress=not args.quiet and lead, log=print if lead else (lambda *_: None))
     if not lead:
         return 0
-    print(f"\nE* = {summary['E_star']:.6g} ({summary['E_star_source']}); success: quenched final energy within "
-          f"{summary['eps']:g} of E*")
-    print(f"{'schedule':26s} {'chains':>6s} {'success [95% CI]':>24s} {'minimum':>8s} {'plateau':>8s} "
-          f"{'unconv.':>8s} {'steps/s':>10s}")
+    print(
+        f"\nE* = {summary['E_star']:.6g} ({summary['E_star_source']}); success: quenched final energy within "
+        f"{summary['eps']:g} of E*"
+    )
+    print(
+        f"{'schedule':26s} {'chains':>6s} {'success [95% CI]':>24s} {'minimum':>8s} {'plateau':>8s} "
+        f"{'unconv.':>8s} {'steps/s':>10s}"
+    )
     for s in summary["schedules"]:
         ci = f"{s['success']:.3f} [{s['success_lo']:.3f}, {s['success_hi']:.3f}]"
         o = s["outcomes"]
-        print(f"{s['label']:26s} {s['n']:6d} {ci:>24s} {o['minimum']['count']:8d} {o['plateau']['count']:8d} "
-              f"{o['unconverged']['count'] + o['saddle']['count']:8d} {s['config_steps_per_s']:10.3g}")
-    print("(success: classified final state at a minimum within eps of E*; minimum: trapped in a non-global minimum; "
-          "plateau: on a plateau; counts of chains)")
+        print(
+            f"{s['label']:26s} {s['n']:6d} {ci:>24s} {o['minimum']['count']:8d} {o['plateau']['count']:8d} "
+            f"{o['unconverged']['count'] + o['saddle']['count']:8d} {s['config_steps_per_s']:10.3g}"
+        )
+    print(
+        "(success: classified final state at a minimum within eps of E*; minimum: trapped in a non-global minimum; "
+        "plateau: on a plateau; counts of chains)"
+    )
     figures.experiment_traces(out)
-    print(f"\nwrote {out}/summary.json, traces.csv, schedule_*.npz, energy_traces.png  "
-          f"({time.perf_counter() - start:.1f} s)")
+    print(
+        f"\nwrote {out}/summary.json, traces.csv, schedule_*.npz, energy_traces.png  "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     return 0
 
 
@@ -98,8 +113,9 @@ def _join_processes(args) -> None:
     if args.coordinator and (args.num_processes is None or args.process_id is None):
         raise SystemExit("langevin-sphere run: --coordinator needs --num-processes and --process-id")
     jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU processes gather records over gloo
-    jax.distributed.initialize(coordinator_address=args.coordinator, num_processes=args.num_processes,
-                               process_id=args.process_id)
+    jax.distributed.initialize(
+        coordinator_address=args.coordinator, num_processes=args.num_processes, process_id=args.process_id
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="output folder (default: runs/<name>); re-running on it resumes")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     d = p.add_argument_group("several processes (jax.distributed; each process runs the same command)")
-    d.add_argument("--distributed", action="store_true",
-                   help="join a multi-process run, detected from the environment (SLURM, Open MPI)")
+    d.add_argument(
+        "--distributed",
+        action="store_true",
+        help="join a multi-process run, detected from the environment (SLURM, Open MPI)",
+    )
     d.add_argument("--coordinator", help="address HOST:PORT of process 0 (instead of auto-detection)")
     d.add_argument("--num-processes", type=int, help="number of processes (with --coordinator)")
     d.add_argument("--process-id", type=int, help="this process's index, 0 .. num-processes - 1 (with --coordinator)")
@@ -135,22 +154,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="folder for bench.json and the sweep plot (default: print only)")
     p.set_defaults(fn=_bench)
     p = sub.add_parser("report", help="print the README's result tables (markdown) from the stored results")
-    p.add_argument("--runs", default="experiments",
-                   help="folder with results/*/ and studies/*/ (default: experiments)")
+    p.add_argument("--runs", default="experiments", help="folder with results/*/ and studies/*/ (default: experiments)")
     p.add_argument("--bench", help="benchmark JSON (default: benchmarks/cpu-2core/bench.json beside the runs folder)")
     p.set_defaults(fn=_report)
     p = sub.add_parser("catalogue", help="build or extend the landscape catalogues (classified end states, c*)")
     p.add_argument("--runs", default="runs", help="folder searched for saved experiments (default: runs)")
-    p.add_argument("--out", default="experiments/landscapes", help="catalogue folders (default: experiments/landscapes)")
+    p.add_argument(
+        "--out", default="experiments/landscapes", help="catalogue folders (default: experiments/landscapes)"
+    )
     p.add_argument("--only", nargs="*", help="landscape folder names to build (default: every landscape found)")
     p.set_defaults(fn=_catalogue)
     p = sub.add_parser("atlas", help="build or extend the landscape atlas (minima, trapped fractions, c*), resumable")
     p.add_argument("config", help="TOML atlas config ([atlas] settings and [[atlas.part]] grids)")
     p.add_argument("--out", default="experiments/atlas", help="atlas folder (default: experiments/atlas)")
-    p.add_argument("--figures", default="figures", help="folder for the atlas figures (default: figures; "
-                                                         "none: no figures)")
-    p.add_argument("--best-known", help="also add this atlas's landscapes to the best-known minima table (JSON) there, "
-                                        "keeping its other entries; the package reads langevin_sphere/best_known.json")
+    p.add_argument(
+        "--figures", default="figures", help="folder for the atlas figures (default: figures; none: no figures)"
+    )
+    p.add_argument(
+        "--best-known",
+        help="also add this atlas's landscapes to the best-known minima table (JSON) there, "
+        "keeping its other entries; the package reads langevin_sphere/best_known.json",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_atlas)
     args = parser.parse_args(argv)
@@ -164,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as err:  # a full disk, a folder that vanished: the files already written are intact (atomic)
         where = f" ({err.filename})" if err.filename else ""
-        print(f"langevin-sphere {args.command}: error: cannot write results{where}: {err.strerror or err}. "
-              "Files written before are intact; free space or choose another --out, then run again to resume.",
-              file=sys.stderr)
+        print(
+            f"langevin-sphere {args.command}: error: cannot write results{where}: {err.strerror or err}. "
+            "Files written before are intact; free space or choose another --out, then run again to resume.",
+            file=sys.stderr,
+        )
         return 3
 
 

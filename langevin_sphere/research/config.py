@@ -91,8 +91,9 @@ class EnergyConfig:
 
     def describe(self) -> str:
         """A short name of the landscape, e.g. "InfoNCE, circle, M=6, tau=0.05" (titles and figure legends)."""
-        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL",
-                "kcl": "KCL"}.get(self.kind, energies.REGISTRY[self.kind].__name__)
+        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}.get(
+            self.kind, energies.REGISTRY[self.kind].__name__
+        )
         space = "circle" if self.d == 2 else f"S^{self.d - 1}"
         temp = f"tau={self.tau:g}" if self.kind != "kcl" else f"t={self.t:g}, gamma={self.gamma:g}"
         frozen = f", frozen {self.anchors} anchors" if self.frozen_anchors else ""
@@ -205,8 +206,9 @@ class Config:
 
         from ..core import sphere
 
-        return sphere.uniform(jax.random.fold_in(jax.random.key(self.seed), 1),
-                              (self.analysis.basin_starts, *self.energy.shape))
+        return sphere.uniform(
+            jax.random.fold_in(jax.random.key(self.seed), 1), (self.analysis.basin_starts, *self.energy.shape)
+        )
 
 
 _TYPES = {int: (int,), float: (int, float), bool: (bool,), str: (str,)}
@@ -251,8 +253,9 @@ def _schedule(table: dict, where: str, *, labelled: bool = True) -> ScheduleConf
         raise ConfigError(f"{where}.label must be a string, got {label!r}")
     anneal = table.pop("anneal", {}) if labelled else {}
     if not isinstance(anneal, dict):
-        raise ConfigError(f"{where}.anneal must be a table of energy fields, e.g. anneal.tau = {{kind = ...}}, "
-                          f"got {anneal!r}")
+        raise ConfigError(
+            f"{where}.anneal must be a table of energy fields, e.g. anneal.tau = {{kind = ...}}, got {anneal!r}"
+        )
     allowed = list(inspect.signature(schedules.REGISTRY[kind]).parameters)
     for key, value in table.items():
         if key not in allowed:
@@ -297,8 +300,10 @@ def loads(text: str) -> Config:
     energy_fields = {f.name for f in dataclasses.fields(energies.REGISTRY[kind])}
     unused = sorted(k for k in table if k in ("tau", "symmetric", "t", "gamma") and k not in energy_fields)
     if unused:
-        raise ConfigError(f"energy.{unused[0]} is not a parameter of a {kind} energy (its parameters: "
-                          f"{', '.join(sorted(energy_fields))})")
+        raise ConfigError(
+            f"energy.{unused[0]} is not a parameter of a {kind} energy (its parameters: "
+            f"{', '.join(sorted(energy_fields))})"
+        )
     extra = {k: table.pop(k) for k in list(table) if k not in own and k in energy_fields}
     if "params" in table:
         raise ConfigError(f"unknown key energy.params (allowed in [energy]: {', '.join(sorted(own | energy_fields))})")
@@ -315,7 +320,7 @@ def loads(text: str) -> Config:
     if energy.frozen_anchors and energy.anchors == "regular" and optima.optimum_source(energy.M, energy.d) is None:
         raise ConfigError(
             'energy.anchors = "regular" needs a known optimum: M <= d + 1 (simplex), d = 2 (polygon) or M = 2d '
-            '(cross-polytope), '
+            "(cross-polytope), "
             f'got energy.M={energy.M}, energy.d={energy.d}; use anchors = "random"'
         )
 
@@ -325,12 +330,15 @@ def loads(text: str) -> Config:
     for key in ("step_size", "t_max"):
         _positive(f"run.{key}", getattr(run, key))
     if abs(run.n_steps * run.step_size - run.t_max) > 1e-9 * run.t_max or run.n_steps < 1:
-        raise ConfigError(f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}")
+        raise ConfigError(
+            f"run.t_max / run.step_size must be a whole number of steps, got {run.t_max} / {run.step_size}"
+        )
     if run.layout not in ("auto", "chains", "lanes"):
         raise ConfigError(f"run.layout must be one of auto, chains, lanes, got run.layout={run.layout!r}")
     if run.integrator not in integrators.REGISTRY:
-        raise ConfigError(f"run.integrator must be one of {', '.join(integrators.REGISTRY)}, "
-                          f"got run.integrator={run.integrator!r}")
+        raise ConfigError(
+            f"run.integrator must be one of {', '.join(integrators.REGISTRY)}, got run.integrator={run.integrator!r}"
+        )
     if run.n_steps % run.record_every:
         raise ConfigError(
             f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, got {run.record_every}"
@@ -349,7 +357,9 @@ def loads(text: str) -> Config:
     _positive("analysis.window", analysis.window)
     for key in ("basin_starts", "quench_every"):
         if getattr(analysis, key) < 0:
-            raise ConfigError(f"analysis.{key} must be an integer >= 0 (0: off), got analysis.{key}={getattr(analysis, key)}")
+            raise ConfigError(
+                f"analysis.{key} must be an integer >= 0 (0: off), got analysis.{key}={getattr(analysis, key)}"
+            )
     n_records = run.n_steps // run.record_every
     if analysis.quench_every and n_records % analysis.quench_every:
         raise ConfigError(
@@ -358,8 +368,9 @@ def loads(text: str) -> Config:
         )
     if analysis.sweep:
         if analysis.sweep not in schedules.SWEEPS:
-            raise ConfigError(f"analysis.sweep must be one of {', '.join(schedules.SWEEPS)} (or empty), "
-                              f"got {analysis.sweep!r}")
+            raise ConfigError(
+                f"analysis.sweep must be one of {', '.join(schedules.SWEEPS)} (or empty), got {analysis.sweep!r}"
+            )
         swept = schedules.SWEEPS[analysis.sweep].kind
         for s in scheds:
             if s.kind != swept and s.kind != "constant":

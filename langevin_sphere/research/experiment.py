@@ -35,11 +35,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import config as config_lib
 from .. import landscape
 from ..core import io, sphere
-from ..landscape import diagnostics, optima, symmetries
 from ..core.simulate import simulate
+from ..landscape import diagnostics, optima, symmetries
+from . import config as config_lib
 
 __all__ = ["run"]
 
@@ -64,8 +64,12 @@ def _critical_depth(cfg: config_lib.Config) -> dict | None:
     cached = _best_known(cfg)
     if cached is None or cached.get("c_star") is None:
         return None
-    return {"c_star": cached["c_star"], "c_star_is": cached["c_star_is"], "strings": cached["c_star_strings"],
-            "source": cached["provenance"].split(":")[0]}
+    return {
+        "c_star": cached["c_star"],
+        "c_star_is": cached["c_star_is"],
+        "strings": cached["c_star_strings"],
+        "source": cached["provenance"].split(":")[0],
+    }
 
 
 def _optimum(cfg: config_lib.Config) -> tuple[float | None, str]:
@@ -93,8 +97,9 @@ def _basin_starts(cfg: config_lib.Config, energy, out: Path, e_star: float | Non
     if path.exists():
         return io.load_npz(path)
     start = time.perf_counter()
-    tab = landscape.basin_table(energy, cfg.basin_starts(), e_star=e_star, eps=cfg.analysis.eps,
-                                swap_views=cfg.energy.swap_views)
+    tab = landscape.basin_table(
+        energy, cfg.basin_starts(), e_star=e_star, eps=cfg.analysis.eps, swap_views=cfg.energy.swap_views
+    )
     arrays = {k: tab[k] for k in ("start_energy", "start_label", "start_grad_norm")}
     arrays["wall_time"] = time.perf_counter() - start
     if _lead():
@@ -158,22 +163,39 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
         log(f"[{sched.label}] {n_chains} chains x {cfg.run.n_steps} steps{resumed}")
         start = time.perf_counter()
         res = simulate(
-            energy, x0, key_noise, schedule=sched.build(), anneal=sched.build_anneal(),
-            integrator=cfg.run.build_integrator(), step_size=cfg.run.step_size, n_steps=cfg.run.n_steps,
-            record_every=cfg.run.record_every, chunk_records=cfg.run.chunk_records, progress=progress,
-            checkpoint=ckpt, quench_every=quench_every, layout=cfg.run.layout,
+            energy,
+            x0,
+            key_noise,
+            schedule=sched.build(),
+            anneal=sched.build_anneal(),
+            integrator=cfg.run.build_integrator(),
+            step_size=cfg.run.step_size,
+            n_steps=cfg.run.n_steps,
+            record_every=cfg.run.record_every,
+            chunk_records=cfg.run.chunk_records,
+            progress=progress,
+            checkpoint=ckpt,
+            quench_every=quench_every,
+            layout=cfg.run.layout,
         )
         sim_time = time.perf_counter() - start
         quenched = quench(jnp.asarray(res.final))
         record = {
-            "t": res.t, "beta": res.beta, "energy": res.energy, "grad_norm": res.grad_norm, "final": res.final,
-            "failed_step": res.failed_step, "quench_energy": np.asarray(quenched.energy),
-            "quench_grad_norm": np.asarray(quenched.grad_norm), "wall_time": time.perf_counter() - start,
+            "t": res.t,
+            "beta": res.beta,
+            "energy": res.energy,
+            "grad_norm": res.grad_norm,
+            "final": res.final,
+            "failed_step": res.failed_step,
+            "quench_energy": np.asarray(quenched.energy),
+            "quench_grad_norm": np.asarray(quenched.grad_norm),
+            "wall_time": time.perf_counter() - start,
             "sim_time": sim_time,
         }
         if quench_every:
-            record.update(quench_t=res.quench_t, quench_energies=res.quench_energy,
-                          quench_grad_norms=res.quench_grad_norm)
+            record.update(
+                quench_t=res.quench_t, quench_energies=res.quench_energy, quench_grad_norms=res.quench_grad_norm
+            )
         if _lead():
             io.save_npz(path, record)
             ckpt.unlink(missing_ok=True)
@@ -191,21 +213,27 @@ def run(cfg: config_lib.Config, text: str, out: str | Path, *, progress: bool = 
     summary = _summarise(cfg, runs, ends, e_star, source)
     if basins is not None:
         table = landscape.tabulate_basins(basins["start_energy"], basins["start_label"], e_star, cfg.analysis.eps)
-        table.update(name=cfg.name, e_star_source=source, quench_tol=1e-5,
-                     not_converged=int(np.sum(~(basins["start_grad_norm"] < 1e-5))),
-                     wall_time_s=float(basins["wall_time"]),
-                     outcomes=diagnostics.outcomes(basin_ends.kind, basin_ends.energy, e_star, cfg.analysis.eps),
-                     outcomes_of="the same starts classified: float64 quench to resolution, Hessian off the "
-                                 "symmetry modes (landscape.classify); the rows above are float32 quenches to 1e-5",
-                     end_state_levels=_final_basins(basin_ends, e_star, cfg.analysis.eps))
+        table.update(
+            name=cfg.name,
+            e_star_source=source,
+            quench_tol=1e-5,
+            not_converged=int(np.sum(~(basins["start_grad_norm"] < 1e-5))),
+            wall_time_s=float(basins["wall_time"]),
+            outcomes=diagnostics.outcomes(basin_ends.kind, basin_ends.energy, e_star, cfg.analysis.eps),
+            outcomes_of="the same starts classified: float64 quench to resolution, Hessian off the "
+            "symmetry modes (landscape.classify); the rows above are float32 quenches to 1e-5",
+            end_state_levels=_final_basins(basin_ends, e_star, cfg.analysis.eps),
+        )
         if _lead():
             io.save_json(out / "basins.json", table)
         summary["basin_table"] = {k: table[k] for k in ("n_starts", "global", "trapped", "not_converged", "outcomes")}
         summary["basin_table"]["gaps"] = [b["gap"] for b in table["end_state_levels"] if b["gap"] > cfg.analysis.eps]
     events = {s["label"]: s.pop("events") for s in summary["schedules"]}
     if _lead():  # one process writes; the others computed the same numbers
-        io.save_json(out / "trapping_events.json", {"window": cfg.analysis.window, "eps": cfg.analysis.eps,
-                                                      "E_star": e_star, "events": events})
+        io.save_json(
+            out / "trapping_events.json",
+            {"window": cfg.analysis.window, "eps": cfg.analysis.eps, "E_star": e_star, "events": events},
+        )
         io.save_json(out / "summary.json", summary)
         _save_traces(out / "traces.csv", cfg, runs)
     return summary
@@ -221,8 +249,14 @@ def _final_basins(states: landscape.EndStates, e_star: float, eps: float) -> lis
         labels = landscape.energy_levels(np.where(mine, energy, np.nan))
         for k in np.unique(labels[labels >= 0]):
             count = int(np.sum(labels == k))
-            out.append({"gap": float(np.min(energy[labels == k]) - e_star), "kind": kind, "count": count,
-                        "fraction": count / len(energy)})
+            out.append(
+                {
+                    "gap": float(np.min(energy[labels == k]) - e_star),
+                    "kind": kind,
+                    "count": count,
+                    "fraction": count / len(energy),
+                }
+            )
     return sorted(out, key=lambda b: (b["gap"], b["kind"]))
 
 
@@ -235,17 +269,24 @@ def _hitting(cfg, r: dict, e_star: float) -> dict | None:
     times, observed = diagnostics.first_hitting_time(gap, t, cfg.analysis.eps)
     km = diagnostics.kaplan_meier(times, observed)
     below = np.flatnonzero(km["survival"] <= 0.5)
-    return {"based_on": what, "hit_fraction": float(np.mean(observed)),
-            "median": float(km["t"][below[0]]) if below.size else None,
-            "km_t": km["t"], "km_survival": km["survival"], "km_lo": km["lo"], "km_hi": km["hi"]}
+    return {
+        "based_on": what,
+        "hit_fraction": float(np.mean(observed)),
+        "median": float(km["t"][below[0]]) if below.size else None,
+        "km_t": km["t"],
+        "km_survival": km["survival"],
+        "km_lo": km["lo"],
+        "km_hi": km["hi"],
+    }
 
 
 def _events(cfg, r: dict, e_star: float) -> list[dict]:
     if "quench_energies" not in r:
         return []
     labels = landscape.energy_levels(r["quench_energies"])
-    return diagnostics.trapping_events(labels, r["quench_energies"], r["quench_t"], e_star, cfg.analysis.eps,
-                                       cfg.analysis.window)
+    return diagnostics.trapping_events(
+        labels, r["quench_energies"], r["quench_t"], e_star, cfg.analysis.eps, cfg.analysis.window
+    )
 
 
 def _distance(cfg, r: dict) -> dict | None:
@@ -256,45 +297,71 @@ def _distance(cfg, r: dict) -> dict | None:
     if known is None:
         return None
     dist = symmetries.distance_to_optimum(r["final"], known[1], swap_views=e.symmetric)
-    return {"of": "final states (not quenched), radians on (S^{d-1})^n",
-            **{f"q{q:02d}": float(np.nanpercentile(dist, q)) for q in (5, 25, 50, 75, 95)}}
+    return {
+        "of": "final states (not quenched), radians on (S^{d-1})^n",
+        **{f"q{q:02d}": float(np.nanpercentile(dist, q)) for q in (5, 25, 50, 75, 95)},
+    }
 
 
 def _summarise(cfg, runs, ends, e_star: float, source: str) -> dict:
     per_schedule = []
     for sched, r, states in zip(cfg.schedules, runs, ends):
         out = diagnostics.outcomes(states.kind, states.energy, e_star, cfg.analysis.eps)
-        stats = {"n": len(states.kind), "success": out["success"]["fraction"], "success_lo": out["success"]["lo"],
-                 "success_hi": out["success"]["hi"], "trapped": out["minimum"]["fraction"],
-                 "trapped_lo": out["minimum"]["lo"], "trapped_hi": out["minimum"]["hi"],
-                 "plateau": out["plateau"]["fraction"], "plateau_lo": out["plateau"]["lo"],
-                 "plateau_hi": out["plateau"]["hi"], "unconverged": out["unconverged"]["fraction"]}
+        stats = {
+            "n": len(states.kind),
+            "success": out["success"]["fraction"],
+            "success_lo": out["success"]["lo"],
+            "success_hi": out["success"]["hi"],
+            "trapped": out["minimum"]["fraction"],
+            "trapped_lo": out["minimum"]["lo"],
+            "trapped_hi": out["minimum"]["hi"],
+            "plateau": out["plateau"]["fraction"],
+            "plateau_lo": out["plateau"]["lo"],
+            "plateau_hi": out["plateau"]["hi"],
+            "unconverged": out["unconverged"]["fraction"],
+        }
         events = _events(cfg, r, e_star)
-        per_schedule.append({
-            "label": sched.label, "kind": sched.kind, "params": sched.params, **stats, "outcomes": out,
-            "speed": sched.speed(cfg.analysis.sweep) if cfg.analysis.sweep else None,
-            "final_energy_median": float(np.nanmedian(r["energy"][:, -1])),
-            "final_beta": float(r["beta"][-1]),
-            "final_basins": _final_basins(states, e_star, cfg.analysis.eps),
-            "ends_hot": bool(r["beta"][-1] * cfg.analysis.eps < 1.0),
-            "first_hitting_time": _hitting(cfg, r, e_star),
-            "distance_to_optimum": _distance(cfg, r),
-            "trapping_events": {
-                "window": cfg.analysis.window, "count": len(events),
-                "chains": len({e["chain"] for e in events}),
-                "escaped": sum(e["escaped"] for e in events),
-                "still_trapped": sum(not e["escaped"] for e in events),
-            } if "quench_energies" in r else None,
-            "events": events,
-            "quench_grad_norm_max": float(np.nanmax(r["quench_grad_norm"])),
-            "failed_chains": np.flatnonzero(r["failed_step"] >= 0).tolist(),
-            "wall_time_s": float(r["wall_time"]),
-            "config_steps_per_s": float(cfg.run.n_chains * cfg.run.n_steps / r["sim_time"]),
-        })
+        per_schedule.append(
+            {
+                "label": sched.label,
+                "kind": sched.kind,
+                "params": sched.params,
+                **stats,
+                "outcomes": out,
+                "speed": sched.speed(cfg.analysis.sweep) if cfg.analysis.sweep else None,
+                "final_energy_median": float(np.nanmedian(r["energy"][:, -1])),
+                "final_beta": float(r["beta"][-1]),
+                "final_basins": _final_basins(states, e_star, cfg.analysis.eps),
+                "ends_hot": bool(r["beta"][-1] * cfg.analysis.eps < 1.0),
+                "first_hitting_time": _hitting(cfg, r, e_star),
+                "distance_to_optimum": _distance(cfg, r),
+                "trapping_events": {
+                    "window": cfg.analysis.window,
+                    "count": len(events),
+                    "chains": len({e["chain"] for e in events}),
+                    "escaped": sum(e["escaped"] for e in events),
+                    "still_trapped": sum(not e["escaped"] for e in events),
+                }
+                if "quench_energies" in r
+                else None,
+                "events": events,
+                "quench_grad_norm_max": float(np.nanmax(r["quench_grad_norm"])),
+                "failed_chains": np.flatnonzero(r["failed_step"] >= 0).tolist(),
+                "wall_time_s": float(r["wall_time"]),
+                "config_steps_per_s": float(cfg.run.n_chains * cfg.run.n_steps / r["sim_time"]),
+            }
+        )
     return {
-        "name": cfg.name, "landscape": cfg.energy.describe(), "seed": cfg.seed, "config": cfg.to_dict(),
-        "E_star": e_star, "E_star_source": source, "critical_depth": _critical_depth(cfg),
-        "eps": cfg.analysis.eps, "sweep": cfg.analysis.sweep, "schedules": per_schedule,
+        "name": cfg.name,
+        "landscape": cfg.energy.describe(),
+        "seed": cfg.seed,
+        "config": cfg.to_dict(),
+        "E_star": e_star,
+        "E_star_source": source,
+        "critical_depth": _critical_depth(cfg),
+        "eps": cfg.analysis.eps,
+        "sweep": cfg.analysis.sweep,
+        "schedules": per_schedule,
         "provenance": io.provenance(),
     }
 

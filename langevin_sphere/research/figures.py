@@ -14,14 +14,29 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from . import atlas as atlas_lib
 from ..core import io, schedules
 from ..landscape import diagnostics
+from . import atlas as atlas_lib
 
-__all__ = ["energy_traces", "success_curves", "final_basins", "trapped_vs_speed", "success_vs_c", "from_runs",
-           "critical_depth_profiles", "kramers_escape", "c_sweep", "tails", "escape_mechanism",
-           "from_studies", "bench_sweep", "experiment_traces", "weak_order", "atlas",
-           "schedules_vs_c_star"]
+__all__ = [
+    "energy_traces",
+    "success_curves",
+    "final_basins",
+    "trapped_vs_speed",
+    "success_vs_c",
+    "from_runs",
+    "critical_depth_profiles",
+    "kramers_escape",
+    "c_sweep",
+    "tails",
+    "escape_mechanism",
+    "from_studies",
+    "bench_sweep",
+    "experiment_traces",
+    "weak_order",
+    "atlas",
+    "schedules_vs_c_star",
+]
 
 
 def _subplots(*args, figsize=None, **kwargs):
@@ -77,8 +92,15 @@ def _colour(i: int):
     return colours[i % len(colours)]
 
 
-def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: float, path: str | Path,
-                   title: str = "", final: list[dict] | None = None) -> list[Path]:
+def success_curves(
+    labels: list[str],
+    runs: list[dict],
+    e_star: float,
+    eps: float,
+    path: str | Path,
+    title: str = "",
+    final: list[dict] | None = None,
+) -> list[Path]:
     """(F2) Success against diffusion time t, per schedule, from quenched states only, with Wilson 95% bands.
 
     A run with quench records (``analysis.quench_every``) is drawn as the curve P(quenched E_t - E* <= eps) at those
@@ -98,8 +120,16 @@ def success_curves(labels: list[str], runs: list[dict], e_star: float, eps: floa
         elif final is not None:
             only_final = True
             s = final[i]
-            _errorbar(ax, [r["t"][-1]], [(s["success"], s["success_lo"], s["success_hi"])], color=c, marker="o",
-                      ms=5, ls="none", label=f"{label} ({n} chains), final state only")
+            _errorbar(
+                ax,
+                [r["t"][-1]],
+                [(s["success"], s["success_lo"], s["success_hi"])],
+                color=c,
+                marker="o",
+                ms=5,
+                ls="none",
+                label=f"{label} ({n} chains), final state only",
+            )
     ax.set_xlabel("diffusion time $t$")
     ax.set_ylabel(rf"P(quenched $E_t - E^* \leq {eps:g}$) over chains")
     ax.set_ylim(-0.02, 1.02)
@@ -130,21 +160,20 @@ def final_basins(summary: dict, path: str | Path) -> list[Path]:
             frac[key(b)] += b["fraction"]
         x = np.arange(len(keys)) + (i - (len(scheds) - 1) / 2) * width
         ax.bar(x, [frac[k] for k in keys], width, color=_colour(i), label=f"{s['label']} ({s['n']} chains)")
-    names = ["$E^*$" if g == 0.0 and k == "minimum" else f"{g:.2f}" + {"minimum": "", "plateau": " P"}.get(k, " S")
-             for g, k in keys]
+    names = [
+        "$E^*$" if g == 0.0 and k == "minimum" else f"{g:.2f}" + {"minimum": "", "plateau": " P"}.get(k, " S")
+        for g, k in keys
+    ]
     ax.set_xticks(np.arange(len(keys)), names, rotation=60, fontsize=7)
     ax.set_yscale("log")
     ax.set_ylim(0.5 / max(s["n"] for s in scheds), 1.5)
-    ax.set_xlabel(r"$E - E^*$ of the classified final state (rounded to 0.01; P: plateau, else a minimum)",
-                  fontsize=8)
+    ax.set_xlabel(r"$E - E^*$ of the classified final state (rounded to 0.01; P: plateau, else a minimum)", fontsize=8)
     ax.set_ylabel("fraction of chains")
     ax.grid(alpha=0.3, axis="y", lw=0.5)
     ax.legend(fontsize=7, loc="upper right")
     ax.set_title(f"{summary['name']}: classified final states per schedule", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
-
-
 
 
 def _landscapes(summaries: list[dict]) -> dict[str, int]:
@@ -176,21 +205,35 @@ def trapped_vs_speed(summaries: list[dict], path: str | Path) -> list[Path]:
         for name in sorted({_landscape(s) for s in sweeps if s["sweep"] == kind}):
             group = [s for s in sweeps if s["sweep"] == kind and _landscape(s) == name]
             c = _colour(colour[name])
-            rows = sorted(((x["speed"], x) for s in group for x in s["schedules"] if x["speed"] is not None),
-                          key=lambda p: p[0])
+            rows = sorted(
+                ((x["speed"], x) for s in group for x in s["schedules"] if x["speed"] is not None), key=lambda p: p[0]
+            )
             chains = " / ".join(map(str, sorted({x["n"] for _, x in rows})))
             for outcome, style in (("minimum", dict(ls="-", mfc=c)), ("plateau", dict(ls=":", mfc="none"))):
                 pts = [(v, _share(x, outcome)) for v, x in rows if _share(x, outcome) is not None]
                 if not pts or (outcome == "plateau" and not any(p[1][0] > 0 for p in pts)):
                     continue
                 what = "in a minimum" if outcome == "minimum" else "on a plateau"
-                _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=c, marker="o", ms=4, **style,
-                          label=f"{name}: {what} ({chains} chains)")
+                _errorbar(
+                    ax,
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    color=c,
+                    marker="o",
+                    ms=4,
+                    **style,
+                    label=f"{name}: {what} ({chains} chains)",
+                )
             table = next((s["basin_table"] for s in group if s.get("basin_table")), None)
             if table:
                 q = table.get("outcomes", {}).get("minimum", table["trapped"])
-                ax.axhline(q["fraction"], color=c, ls="--", lw=1,
-                           label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f} in a minimum")
+                ax.axhline(
+                    q["fraction"],
+                    color=c,
+                    ls="--",
+                    lw=1,
+                    label=f"quench of {table['n_starts']} uniform starts: {q['fraction']:.2f} in a minimum",
+                )
                 ax.axhspan(q["lo"], q["hi"], color=c, alpha=0.1, lw=0)
         ax.set_xscale("log")
         ax.set_xlabel(schedules.SWEEPS[kind].label)
@@ -219,13 +262,23 @@ def success_vs_c(summaries: list[dict], path: str | Path) -> list[Path]:
     colour = _landscapes(summaries)
     markers = "osD^v"
     for i, s in enumerate(s for s in summaries if any(x["kind"] == "logarithmic" for x in s["schedules"])):
-        pts = sorted((x["params"]["c"], (x["success"], x["success_lo"], x["success_hi"]))
-                     for x in s["schedules"] if x["kind"] == "logarithmic")
+        pts = sorted(
+            (x["params"]["c"], (x["success"], x["success_lo"], x["success_hi"]))
+            for x in s["schedules"]
+            if x["kind"] == "logarithmic"
+        )
         t_max = s.get("config", {}).get("run", {}).get("t_max")
         n = s["schedules"][0]["n"]
-        _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=_colour(colour[_landscape(s)]),
-                  marker=markers[i % len(markers)], ms=4, ls="-",
-                  label=f"{_landscape(s)}, t = {t_max:g} ({n} chains)" if t_max else f"{_landscape(s)} ({n} chains)")
+        _errorbar(
+            ax,
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            color=_colour(colour[_landscape(s)]),
+            marker=markers[i % len(markers)],
+            ms=4,
+            ls="-",
+            label=f"{_landscape(s)}, t = {t_max:g} ({n} chains)" if t_max else f"{_landscape(s)} ({n} chains)",
+        )
     ax.set_xscale("log")
     ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + t_0) / c$  (larger = slower cooling)")
     ax.set_ylabel("success probability (final quench at $E^*$)")
@@ -264,12 +317,19 @@ def from_runs(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
         files = [folder / f"schedule_{i}.npz" for i in range(len(labels))]
         if all(f.exists() for f in files):
             runs = [io.load_npz(f) for f in files]
-            written += energy_traces(labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces",
-                                     title=summary["name"])
+            written += energy_traces(
+                labels, runs, summary["E_star"], out_dir / f"{summary['name']}_energy_traces", title=summary["name"]
+            )
             if any("quench_energies" in r for r in runs):  # success curves need quench records
-                written += success_curves(labels, runs, summary["E_star"], summary["eps"],
-                                          out_dir / f"{summary['name']}_success_curves", title=summary["name"],
-                                          final=summary["schedules"])
+                written += success_curves(
+                    labels,
+                    runs,
+                    summary["E_star"],
+                    summary["eps"],
+                    out_dir / f"{summary['name']}_success_curves",
+                    title=summary["name"],
+                    final=summary["schedules"],
+                )
         if "final_basins" in summary["schedules"][0]:
             written += final_basins(summary, out_dir / f"{summary['name']}_final_basins")
         summaries.append(summary)
@@ -293,14 +353,31 @@ def schedules_vs_c_star(summary: dict, path: str | Path) -> list[Path]:
     others = [x for x in summary["schedules"] if x["kind"] != "logarithmic"]
     fig = Figure(figsize=(9.0 if others else 6.0, 4.6), layout="constrained")
     ax, ax_o = fig.subplots(1, 2, width_ratios=(1.4, 1), sharey=True) if others else (fig.subplots(), None)
-    for outcome, label, marker, colour in (("success", "success (global minimum)", "o", 2),
-                                           ("minimum", "trapped in a non-global minimum", "s", 3)):
+    for outcome, label, marker, colour in (
+        ("success", "success (global minimum)", "o", 2),
+        ("minimum", "trapped in a non-global minimum", "s", 3),
+    ):
         pts = [(x["params"]["c"] / c_star, _share(x, outcome)) for x in logs]
-        _errorbar(ax, [p[0] for p in pts], [p[1] for p in pts], color=_colour(colour), marker=marker, ms=4, ls="-",
-                  label=label)
+        _errorbar(
+            ax,
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            color=_colour(colour),
+            marker=marker,
+            ms=4,
+            ls="-",
+            label=label,
+        )
         if others:
-            _errorbar(ax_o, np.arange(len(others)), [_share(x, outcome) for x in others], color=_colour(colour),
-                      marker=marker, ms=5, ls="none")
+            _errorbar(
+                ax_o,
+                np.arange(len(others)),
+                [_share(x, outcome) for x in others],
+                color=_colour(colour),
+                marker=marker,
+                ms=5,
+                ls="none",
+            )
     ax.axvline(1.0, color="black", ls="--", lw=1, label=f"c = c* = {c_star:.3g}")
     ax.set_xscale("log")
     ax.set_xlabel(r"$c / c^*$ of $\beta(t) = \log(t + e) / c$")
@@ -313,10 +390,17 @@ def schedules_vs_c_star(summary: dict, path: str | Path) -> list[Path]:
         ax_o.set_title("other schedules, same compute", fontsize=9)
         ax_o.grid(alpha=0.3, lw=0.5)
     t_max = summary["config"]["run"]["t_max"]
-    fig.suptitle("\n".join(textwrap.wrap(
-        f"{summary['landscape']}: outcomes of {summary['schedules'][0]['n']} chains after t = {t_max:g} against "
-        f"the logarithmic constant c in units of c* (c* from the landscape atlas, "
-        f"{summary['critical_depth']['strings']})", 110)), fontsize=10)
+    fig.suptitle(
+        "\n".join(
+            textwrap.wrap(
+                f"{summary['landscape']}: outcomes of {summary['schedules'][0]['n']} chains after t = {t_max:g} against "
+                f"the logarithmic constant c in units of c* (c* from the landscape atlas, "
+                f"{summary['critical_depth']['strings']})",
+                110,
+            )
+        ),
+        fontsize=10,
+    )
     return _save(fig, path)
 
 
@@ -345,15 +429,29 @@ def critical_depth_profiles(study: dict, paths: dict, path: str | Path) -> list[
         if i == glob:  # the path runs from i to k: draw it from the minimum j to the global one
             prof, s = prof[::-1], 1.0 - s[::-1]
         depth, done = study["depth"][j], study["converged"][i][k]
-        ax.plot(s, prof - e[glob], color=_colour(j), marker=".", ms=3, lw=1.2, ls="-" if done else "--",
-                label=f"minimum {j}: $E - E^*$ = {e[j] - e[glob]:.4f}, depth = {depth:.2g}"
-                      + ("" if done else " (string not converged)"))
-    ax.set_xlabel("fraction of geodesic arc length along the path (minimum $\\to$ global minimum)\n"
-                  "depth = lowest saddle over all the paths between minima to a lower one, minus E", fontsize=8)
+        ax.plot(
+            s,
+            prof - e[glob],
+            color=_colour(j),
+            marker=".",
+            ms=3,
+            lw=1.2,
+            ls="-" if done else "--",
+            label=f"minimum {j}: $E - E^*$ = {e[j] - e[glob]:.4f}, depth = {depth:.2g}"
+            + ("" if done else " (string not converged)"),
+        )
+    ax.set_xlabel(
+        "fraction of geodesic arc length along the path (minimum $\\to$ global minimum)\n"
+        "depth = lowest saddle over all the paths between minima to a lower one, minus E",
+        fontsize=8,
+    )
     ax.set_ylabel(r"$E - E^*$ along the minimum-energy path")
     land = study["landscape"]
-    ax.set_title(f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}: c* = {study['c_star']:.3g} "
-                 f"({study['n_minima']} minima)", fontsize=9)
+    ax.set_title(
+        f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}: c* = {study['c_star']:.3g} "
+        f"({study['n_minima']} minima)",
+        fontsize=9,
+    )
     return _finish(fig, ax, path, dict(fontsize=6.5, loc="best"))
 
 
@@ -365,19 +463,40 @@ def kramers_escape(study: dict, path: str | Path) -> list[Path]:
     tau = np.array([r["mean_escape_time"] for r in rows])
     se = np.array([r["se_log"] for r in rows])
     fig, ax = _subplots(figsize=(6.5, 4.3))
-    ax.errorbar(beta, tau, yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau], fmt="o",
-                color=_colour(0), ms=4, capsize=2,
-                label=f"simulated mean escape time ({rows[0]['n_chains']} chains per $\\beta$)")
+    ax.errorbar(
+        beta,
+        tau,
+        yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau],
+        fmt="o",
+        color=_colour(0),
+        ms=4,
+        capsize=2,
+        label=f"simulated mean escape time ({rows[0]['n_chains']} chains per $\\beta$)",
+    )
     grid = np.linspace(beta.min(), beta.max(), 50)
-    ax.plot(grid, np.exp(study["intercept"] + study["slope"] * grid), color=_colour(0), lw=1,
-            label=f"fit: slope = {study['slope']:.3f} $\\pm$ {study['slope_se']:.3f}")
-    ax.plot(beta, [r["kramers_time"] for r in rows], color=_colour(1), ls="--", lw=1,
-            label=f"Eyring-Kramers, barrier = {study['barrier_string']:.4f} (string method)")
+    ax.plot(
+        grid,
+        np.exp(study["intercept"] + study["slope"] * grid),
+        color=_colour(0),
+        lw=1,
+        label=f"fit: slope = {study['slope']:.3f} $\\pm$ {study['slope_se']:.3f}",
+    )
+    ax.plot(
+        beta,
+        [r["kramers_time"] for r in rows],
+        color=_colour(1),
+        ls="--",
+        lw=1,
+        label=f"Eyring-Kramers, barrier = {study['barrier_string']:.4f} (string method)",
+    )
     ax.set_yscale("log")
     ax.set_xlabel(r"inverse temperature $\beta$")
     ax.set_ylabel("mean escape time from the trap (diffusion time)")
-    ax.set_title(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}: slope / barrier - 1 = "
-                 f"{100 * study['relative_error']:+.1f}%", fontsize=9)
+    ax.set_title(
+        f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}: slope / barrier - 1 = "
+        f"{100 * study['relative_error']:+.1f}%",
+        fontsize=9,
+    )
     return _finish(fig, ax, path, dict(fontsize=7, loc="upper left"))
 
 
@@ -387,11 +506,25 @@ def c_sweep(study: dict, path: str | Path) -> list[Path]:
     rows = study["rows"]
     c = np.array([r["c"] for r in rows])
     fig, ax = _subplots(figsize=(6.5, 4.3))
-    _errorbar(ax, c, [(r["success"], r["success_lo"], r["success_hi"]) for r in rows], color=_colour(0), marker="o",
-              ms=4, ls="-", label=f"simulated ({rows[0]['n']} chains per c, start: {study.get('start', 'the trap')})")
+    _errorbar(
+        ax,
+        c,
+        [(r["success"], r["success_lo"], r["success_hi"]) for r in rows],
+        color=_colour(0),
+        marker="o",
+        ms=4,
+        ls="-",
+        label=f"simulated ({rows[0]['n']} chains per c, start: {study.get('start', 'the trap')})",
+    )
     if rows[0].get("predicted") is not None:
-        ax.plot(c, [r["predicted"] for r in rows], color=_colour(1), ls="--", lw=1,
-                label=r"two-state master equation, Eyring-Kramers rates at $\beta(t)$")
+        ax.plot(
+            c,
+            [r["predicted"] for r in rows],
+            color=_colour(1),
+            ls="--",
+            lw=1,
+            label=r"two-state master equation, Eyring-Kramers rates at $\beta(t)$",
+        )
     ax.axvline(study["c_star"], color="k", lw=1, ls=":", label=f"$c^*$ = {study['c_star']:.4f} (string method)")
     ax.set_xscale("log")
     ax.set_xlabel(r"constant $c$ of $\beta(t) = \log(t + e) / c$  (energy units)")
@@ -412,8 +545,14 @@ def tails(study: dict, arrays: dict, path: str | Path) -> list[Path]:
         t = arrays[f"t_{i}"]
         for j, x in enumerate(study["eps"]):
             colour, ls = _colour(j), ("-", "--", ":")[i % 3]
-            ax_p.plot(t[1:], np.maximum(arrays[f"p_{i}_{j}"][1:], 1e-4), color=colour, ls=ls, lw=1.2,
-                      label=f"c = {f:g} c*, eps = {x:g}")
+            ax_p.plot(
+                t[1:],
+                np.maximum(arrays[f"p_{i}_{j}"][1:], 1e-4),
+                color=colour,
+                ls=ls,
+                lw=1.2,
+                label=f"c = {f:g} c*, eps = {x:g}",
+            )
             ax_p.plot(t[t >= lo], arrays[f"p_eq_{i}_{j}"], color=colour, ls=ls, lw=3, alpha=0.3)
     ax_p.axvline(lo, color="k", lw=0.8, ls=":")
     ax_p.set_xscale("log")
@@ -422,19 +561,36 @@ def tails(study: dict, arrays: dict, path: str | Path) -> list[Path]:
     ax_p.set_ylabel(r"$P(E_t - E^* > \varepsilon)$ (thin: simulated; thick: Gibbs at $\beta(t)$)")
     rows = study["rows"]
     ratio = np.array([r["eps_over_c"] for r in rows])
-    ax_a.errorbar(ratio, [r["alpha"] for r in rows], yerr=[1.96 * r["alpha_se"] for r in rows], fmt="o", ms=4,
-                  capsize=2, color=_colour(0), label=f"fitted on t in [{lo:g}, {study['t_max']:g}] "
-                                                     f"({rows[0]['n_chains']} chains)")
-    ax_a.plot(ratio, [r["alpha_quasi_eq"] for r in rows], "s", ms=4, mfc="none", color=_colour(1),
-              label="Gibbs tail at $\\beta(t)$, same window")
+    ax_a.errorbar(
+        ratio,
+        [r["alpha"] for r in rows],
+        yerr=[1.96 * r["alpha_se"] for r in rows],
+        fmt="o",
+        ms=4,
+        capsize=2,
+        color=_colour(0),
+        label=f"fitted on t in [{lo:g}, {study['t_max']:g}] ({rows[0]['n_chains']} chains)",
+    )
+    ax_a.plot(
+        ratio,
+        [r["alpha_quasi_eq"] for r in rows],
+        "s",
+        ms=4,
+        mfc="none",
+        color=_colour(1),
+        label="Gibbs tail at $\\beta(t)$, same window",
+    )
     grid = np.linspace(0, ratio.max() * 1.1, 10)
     ax_a.plot(grid, grid, color="k", lw=1, ls="--", label=r"$\alpha = \varepsilon / c$")
     ax_a.set_xlabel(r"$\varepsilon / c$")
     ax_a.set_ylabel(r"tail exponent $\alpha$ of $P(E_t - E^* > \varepsilon) \sim t^{-\alpha}$")
     ax_p.grid(alpha=0.3, which="both", lw=0.5)
     ax_p.legend(fontsize=6.5, loc="lower left")
-    fig.suptitle(f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}, logarithmic "
-                 f"schedules above c* = {study['c_star']:.4f}", fontsize=9)
+    fig.suptitle(
+        f"{study['energy']['name']} a={study['energy']['a']} b={study['energy']['b']}, logarithmic "
+        f"schedules above c* = {study['c_star']:.4f}",
+        fontsize=9,
+    )
     return _finish(fig, ax_a, path, dict(fontsize=7, loc="upper left"))
 
 
@@ -451,52 +607,101 @@ def escape_mechanism(study: dict, path: str | Path) -> list[Path]:
         beta = np.array([r["beta"] for r in part["rows"]])
         tau = np.array([r["mean_escape_time"] for r in part["rows"]])
         se = np.array([r[se_key] for r in part["rows"]])
-        ax.errorbar(beta, tau, yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau], fmt="o",
-                    color=colour, ms=4, capsize=2, label=label)
+        ax.errorbar(
+            beta,
+            tau,
+            yerr=[tau - tau * np.exp(-1.96 * se), tau * np.exp(1.96 * se) - tau],
+            fmt="o",
+            color=colour,
+            ms=4,
+            capsize=2,
+            label=label,
+        )
         return beta, tau, se
 
     ax = axes[0]
     land = m["landscape"]
     chains = sorted({r["n_chains"] for r in m["rows"]})
-    beta, tau, se = points(ax, m, "se_log", _colour(0), f"simulated, 95% bars ({min(chains)}-{max(chains)} chains\n"
-                                                         f"per $\\beta$, censored at $t_{{max}}$)")
+    beta, tau, se = points(
+        ax,
+        m,
+        "se_log",
+        _colour(0),
+        f"simulated, 95% bars ({min(chains)}-{max(chains)} chains\nper $\\beta$, censored at $t_{{max}}$)",
+    )
     grid = np.linspace(beta.min(), beta.max(), 50)
-    ax.plot(grid, np.exp(m["intercept"] + m["slope"] * grid), color=_colour(0), lw=1.2,
-            label=f"weighted fit: slope = {m['slope']:.4f} $\\pm$ {m['slope_se']:.4f}, $\\chi^2$ = {m['chi2']:.2g} / "
-                  f"{m['dof']}")
+    ax.plot(
+        grid,
+        np.exp(m["intercept"] + m["slope"] * grid),
+        color=_colour(0),
+        lw=1.2,
+        label=f"weighted fit: slope = {m['slope']:.4f} $\\pm$ {m['slope_se']:.4f}, $\\chi^2$ = {m['chi2']:.2g} / "
+        f"{m['dof']}",
+    )
     w = 1.0 / se**2
     anchor = np.sum(w * (np.log(tau) - m["barrier"] * beta)) / np.sum(w)  # the barrier's slope, best intercept
-    ax.plot(grid, np.exp(anchor + m["barrier"] * grid), color=_colour(1), ls="--", lw=1.2,
-            label=f"slope = string barrier {m['barrier']:.4f} (lowest saddle\nout of the basin); "
-                  f"fitted slope {100 * m['relative_error']:+.1f}% from it")
+    ax.plot(
+        grid,
+        np.exp(anchor + m["barrier"] * grid),
+        color=_colour(1),
+        ls="--",
+        lw=1.2,
+        label=f"slope = string barrier {m['barrier']:.4f} (lowest saddle\nout of the basin); "
+        f"fitted slope {100 * m['relative_error']:+.1f}% from it",
+    )
     ax.set_yscale("log")
     ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
     ax.set_ylabel("mean escape time (diffusion time)")
     depth = f" (depth {m['start_depth']:.3f})" if m.get("start_depth") is not None else ""
-    ax.set_title(f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}{depth}\n"
-                 f"leaves its basin over its lowest saddle (Arrhenius), semi-log", fontsize=9)
+    ax.set_title(
+        f"{land['energy']} M={land['M']} tau={land['tau']}: minimum at $E - E^*$ = {m['start_gap']:.3f}{depth}\n"
+        f"leaves its basin over its lowest saddle (Arrhenius), semi-log",
+        fontsize=9,
+    )
     ax.legend(fontsize=7, loc="lower right")
 
     lp = p["landscape"]
-    fits = (("power law", p["power_law"]["exponent"], p["power_law"]["exponent_se"], p["power_law"]["chi2"],
-             lambda b: np.exp(p["power_law"]["log_prefactor"]) * b ** p["power_law"]["exponent"],
-             r"$\tau \propto \beta^{%.2f \pm %.2f}$"),
-            ("exponential", p["exponential"]["rate"], p["exponential"]["rate_se"], p["exponential"]["chi2"],
-             lambda b: np.exp(p["exponential"]["log_prefactor"] + p["exponential"]["rate"] * b),
-             r"$\tau \propto e^{(%.2g \pm %.1g)\,\beta}$"))
+    fits = (
+        (
+            "power law",
+            p["power_law"]["exponent"],
+            p["power_law"]["exponent_se"],
+            p["power_law"]["chi2"],
+            lambda b: np.exp(p["power_law"]["log_prefactor"]) * b ** p["power_law"]["exponent"],
+            r"$\tau \propto \beta^{%.2f \pm %.2f}$",
+        ),
+        (
+            "exponential",
+            p["exponential"]["rate"],
+            p["exponential"]["rate_se"],
+            p["exponential"]["chi2"],
+            lambda b: np.exp(p["exponential"]["log_prefactor"] + p["exponential"]["rate"] * b),
+            r"$\tau \propto e^{(%.2g \pm %.1g)\,\beta}$",
+        ),
+    )
     for ax, xscale, kind in ((axes[1], "log", "log-log"), (axes[2], "linear", "semi-log")):
-        beta, _, _ = points(ax, p, "se_log_sample", _colour(2),
-                            f"simulated, 95% bars ({p['rows'][0]['n_chains']} chains per $\\beta$)")
+        beta, _, _ = points(
+            ax, p, "se_log_sample", _colour(2), f"simulated, 95% bars ({p['rows'][0]['n_chains']} chains per $\\beta$)"
+        )
         grid = np.geomspace(beta.min(), beta.max(), 100)
         for j, (name, value, value_se, chi2, curve, fmt) in enumerate(fits):
-            ax.plot(grid, curve(grid), color=_colour(3 + j), ls=("-", "--")[j], lw=1.2,
-                    label=f"{name} fit: {fmt % (value, value_se)}, $\\chi^2$ = {chi2:.3g} / {p['power_law']['dof']}")
+            ax.plot(
+                grid,
+                curve(grid),
+                color=_colour(3 + j),
+                ls=("-", "--")[j],
+                lw=1.2,
+                label=f"{name} fit: {fmt % (value, value_se)}, $\\chi^2$ = {chi2:.3g} / {p['power_law']['dof']}",
+            )
         ax.set_xscale(xscale)
         ax.set_yscale("log")
         ax.set_xlabel(r"inverse temperature $\beta$ (1 / energy)")
         ax.set_ylabel("mean time to leave the plateau (diffusion time)")
-        ax.set_title(f"{lp['energy']} M={lp['M']} tau={lp['tau']}: plateau at $E - E^*$ = {p['level_gap']:.3f} "
-                     f"(collapsed pairs)\nleaves it by diffusion, no barrier, {kind}", fontsize=9)
+        ax.set_title(
+            f"{lp['energy']} M={lp['M']} tau={lp['tau']}: plateau at $E - E^*$ = {p['level_gap']:.3f} "
+            f"(collapsed pairs)\nleaves it by diffusion, no barrier, {kind}",
+            fontsize=9,
+        )
         ax.legend(fontsize=7, loc="upper left")
     for ax in axes:
         ax.grid(alpha=0.3, which="both", lw=0.5)
@@ -511,14 +716,16 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
         study = io.load_json(file)
         if study.get("n_minima", 0) > 1 and (file.parent / "paths.npz").exists():
             Path(out_dir).mkdir(parents=True, exist_ok=True)
-            written += critical_depth_profiles(study, io.load_npz(file.parent / "paths.npz"),
-                                               Path(out_dir) / f"catalogue_{file.parent.name}_profiles")
+            written += critical_depth_profiles(
+                study, io.load_npz(file.parent / "paths.npz"), Path(out_dir) / f"catalogue_{file.parent.name}_profiles"
+            )
     for file in sorted(Path(runs_dir).rglob("study.json")):
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         study, name = io.load_json(file), file.parent.name
         if study.get("kind") == "critical_depth":
-            written += critical_depth_profiles(study, io.load_npz(file.parent / "paths.npz"),
-                                               Path(out_dir) / f"{name}_profiles")
+            written += critical_depth_profiles(
+                study, io.load_npz(file.parent / "paths.npz"), Path(out_dir) / f"{name}_profiles"
+            )
         elif study.get("kind") == "kramers":
             written += kramers_escape(study, Path(out_dir) / name)
         elif study.get("kind") == "c_sweep":
@@ -532,12 +739,17 @@ def from_studies(runs_dir: str | Path, out_dir: str | Path) -> list[Path]:
     return written
 
 
-_SCHEMES = {"euler_maruyama": ("geodesic Euler-Maruyama", "o", 0), "leimkuhler_matthews":
-            ("geodesic Leimkuhler-Matthews", "s", 1), "leimkuhler_matthews_uncorrected":
-            ("the same, c = 0 (no curvature correction)", "D", 7), "mala": ("MALA (|bias| + 2 SE shown)", "v", 2)}
-_CASES = {"vmf_bk2": r"von Mises-Fisher on $S^2$, $\beta\kappa = 2$: $E[\mu\cdot x]$",
-          "vmf_bk8": r"von Mises-Fisher on $S^2$, $\beta\kappa = 8$: $E[\mu\cdot x]$",
-          "pair_bk8": r"coupled pair, $E = -\kappa\, x_1\cdot x_2$, $\beta\kappa = 8$: $E[x_1\cdot x_2]$"}
+_SCHEMES = {
+    "euler_maruyama": ("geodesic Euler-Maruyama", "o", 0),
+    "leimkuhler_matthews": ("geodesic Leimkuhler-Matthews", "s", 1),
+    "leimkuhler_matthews_uncorrected": ("the same, c = 0 (no curvature correction)", "D", 7),
+    "mala": ("MALA (|bias| + 2 SE shown)", "v", 2),
+}
+_CASES = {
+    "vmf_bk2": r"von Mises-Fisher on $S^2$, $\beta\kappa = 2$: $E[\mu\cdot x]$",
+    "vmf_bk8": r"von Mises-Fisher on $S^2$, $\beta\kappa = 8$: $E[\mu\cdot x]$",
+    "pair_bk8": r"coupled pair, $E = -\kappa\, x_1\cdot x_2$, $\beta\kappa = 8$: $E[x_1\cdot x_2]$",
+}
 
 
 def weak_order(study: dict, path: str | Path) -> list[Path]:
@@ -562,13 +774,24 @@ def weak_order(study: dict, path: str | Path) -> list[Path]:
                 ax.plot(hh, fit["coefficient"] * hh ** fit["slope"], "-", color=_colour(colour), lw=1, alpha=0.7)
             for sel, face in ((bias >= 0, _colour(colour)), (bias < 0, "white")):  # bias < 0: open markers
                 if sel.any():
-                    ax.errorbar(h[sel], np.abs(bias[sel]), yerr=2 * se[sel], fmt=marker, color=_colour(colour), ms=5,
-                                capsize=2, mfc=face, label=label)
+                    ax.errorbar(
+                        h[sel],
+                        np.abs(bias[sel]),
+                        yerr=2 * se[sel],
+                        fmt=marker,
+                        color=_colour(colour),
+                        ms=5,
+                        capsize=2,
+                        mfc=face,
+                        label=label,
+                    )
                     label = None
         ax.set_xscale("log")
         ax.set_yscale("log")
-        lo, hi = min(r["h"] for r in study["rows"] if r["case"] == case), max(r["h"] for r in study["rows"]
-                                                                              if r["case"] == case)
+        lo, hi = (
+            min(r["h"] for r in study["rows"] if r["case"] == case),
+            max(r["h"] for r in study["rows"] if r["case"] == case),
+        )
         ax.set_xticks([t for t in (0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2) if lo <= t <= hi * 1.01])
         ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.xaxis.set_minor_formatter(NullFormatter())
@@ -577,8 +800,10 @@ def weak_order(study: dict, path: str | Path) -> list[Path]:
         ax.set_title(_CASES[case], fontsize=9)
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below the axes: no data hidden
-    fig.suptitle("Weak order: |bias| of the stationary average against the step size h (float32; open markers: "
-                 "bias < 0)", fontsize=10)
+    fig.suptitle(
+        "Weak order: |bias| of the stationary average against the step size h (float32; open markers: bias < 0)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return _save(fig, path)
 
@@ -592,8 +817,13 @@ def bench_sweep(rows: list[dict], path: str | Path, device: str) -> list[Path]:
         for name, style in (("ls.simulate, lanes", "-^"), ("ls.simulate, chains", ":o"), ("baseline", "--s")):
             sel = sorted((r for r in rows if r["d"] == d and r["implementation"] == name), key=lambda r: r["M"])
             if sel:
-                ax.plot([r["M"] for r in sel], [r["config_steps_per_s"] for r in sel], style, color=colours[i],
-                        label=f"{name}, d = {d}")
+                ax.plot(
+                    [r["M"] for r in sel],
+                    [r["config_steps_per_s"] for r in sel],
+                    style,
+                    color=colours[i],
+                    label=f"{name}, d = {d}",
+                )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("pairs M (n = 2M unit vectors)")
@@ -621,8 +851,9 @@ def _loss_name(loss: str) -> str:
     return atlas_lib.LOSS_NAMES[loss] + (" (t = 1/(2 tau))" if loss == "kcl" else "")
 
 
-def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, bar_label: str, log: bool,
-                   cmap: str) -> list[Path]:
+def _atlas_heatmap(
+    rows: list[dict], value, text, path: str | Path, title: str, bar_label: str, log: bool, cmap: str
+) -> list[Path]:
     """One heat map per (loss, d) over (tau, M): colour ``value(row)`` (None: grey), cell text ``text(row)``."""
     from matplotlib.colors import LogNorm, Normalize
 
@@ -647,8 +878,15 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
             if v is not None and (v > 0 or not log):
                 grid[i, j] = v
                 shade = norm(v)
-            ax.text(j, i, text(r), ha="center", va="center", fontsize=7,
-                    color="white" if shade is not None and shade < 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                text(r),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if shade is not None and shade < 0.5 else "black",
+            )
         surveyed = {(r["M"], r["tau"]) for r in rs}
         for i, m in enumerate(ms):
             for j, tau in enumerate(taus):
@@ -665,10 +903,10 @@ def _atlas_heatmap(rows: list[dict], value, text, path: str | Path, title: str, 
         ax.set_xlabel(r"loss temperature $\tau$")
         ax.set_ylabel("pairs M")
         ax.set_title(f"{_loss_name(loss)}, $S^{{{d - 1}}}$ (d = {d})", fontsize=10)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.remove()
     if image is not None:
-        fig.colorbar(image, ax=list(axes.flat)[:len(panels)], label=bar_label, shrink=0.8)
+        fig.colorbar(image, ax=list(axes.flat)[: len(panels)], label=bar_label, shrink=0.8)
     fig.suptitle("\n".join(textwrap.wrap(title, 130)), fontsize=10)
     return _save(fig, path)
 
@@ -705,17 +943,29 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         return "-"
 
     written = _atlas_heatmap(
-        rows, lambda r: None if r["flat"] else r["trapped"], trapped_text, out / "atlas_trapped",
+        rows,
+        lambda r: None if r["flat"] else r["trapped"],
+        trapped_text,
+        out / "atlas_trapped",
         f"Fraction of {n} uniform random starts whose gradient-flow quench ends in a non-global minimum "
         "(cell: that %, distinct minima up to symmetry; framed: closed-form optimum; grey, flat: E* < 1e-9, one "
         "energy level at float64 resolution; grey, not surveyed: outside the stored grid)",
-        "fraction of starts trapped in a non-global minimum", log=False, cmap="viridis")
+        "fraction of starts trapped in a non-global minimum",
+        log=False,
+        cmap="viridis",
+    )
     written += _atlas_heatmap(
-        rows, lambda r: r["c_star"], c_text, out / "atlas_c_star",
+        rows,
+        lambda r: r["c_star"],
+        c_text,
+        out / "atlas_c_star",
         "Critical depth c* (energy units of each loss) from minimum-energy paths between all pairs of minima "
         "(up to 6 minima) or between nearest minima (7-32 minima: (bound)) (-: no non-global minimum; 'not run': "
         "more than 32 minima; (bound): also where a string that sets a depth did not converge)",
-        "c* (energy units)", log=True, cmap="magma")
+        "c* (energy units)",
+        log=True,
+        cmap="magma",
+    )
     by_loss: dict[str, list[dict]] = {}
     for r in rows:
         by_loss.setdefault(r["loss"], []).append(r)
@@ -731,8 +981,15 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         for (d, tau), pts in sorted(series.items()):
             pts.sort()
             dodge = 0.08 * (taus.index(tau) - (len(taus) - 1) / 2)  # equal counts side by side, not on top
-            ax.plot([m + dodge for m, _ in pts], [k for _, k in pts], marker="osD^v"[ds.index(d) % 5],
-                    color=_colour(taus.index(tau)), lw=1, ms=4, label=f"d = {d}, tau = {tau:g}")
+            ax.plot(
+                [m + dodge for m, _ in pts],
+                [k for _, k in pts],
+                marker="osD^v"[ds.index(d) % 5],
+                color=_colour(taus.index(tau)),
+                lw=1,
+                ms=4,
+                label=f"d = {d}, tau = {tau:g}",
+            )
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FormatStrFormatter("%d"))
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -741,7 +998,14 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         ax.set_title(_loss_name(loss), fontsize=10)
         ax.grid(alpha=0.3, which="both", lw=0.5)
         ax.legend(fontsize=6, ncol=2)
-    fig.suptitle("\n".join(textwrap.wrap(
-        f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} uniform "
-        "starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)", 110)), fontsize=10)
+    fig.suptitle(
+        "\n".join(
+            textwrap.wrap(
+                f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} uniform "
+                "starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)",
+                110,
+            )
+        ),
+        fontsize=10,
+    )
     return written + _save(fig, out / "atlas_minima")

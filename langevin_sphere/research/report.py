@@ -29,9 +29,9 @@ import math
 import textwrap
 from pathlib import Path
 
-from . import atlas
 from ..core import io
 from ..landscape import optima
+from . import atlas
 
 __all__ = [
     "SOURCES",
@@ -106,13 +106,17 @@ def load_sources(runs: str | Path = "experiments", bench: str | Path | None = No
     paths["bench"] = Path(bench) if bench is not None else (runs if runs.name else runs.absolute()).parent / BENCH
     missing = [f"{p} ({name})" for name, p in paths.items() if not p.is_file()]
     if missing:
-        raise FileNotFoundError(f"the report needs stored results that are missing: {', '.join(missing)}; "
-                                "experiments/run_all.sh and `langevin-sphere bench --out` write them")
+        raise FileNotFoundError(
+            f"the report needs stored results that are missing: {', '.join(missing)}; "
+            "experiments/run_all.sh and `langevin-sphere bench --out` write them"
+        )
     src = {name: io.load_json(p) for name, p in paths.items()}
     src["atlas"] = atlas.table(runs / "atlas")
     if not src["atlas"]:
-        raise FileNotFoundError(f"the report needs the stored atlas, and {runs / 'atlas'} holds no landscape; "
-                                "`langevin-sphere atlas experiments/atlas/<part>.toml` writes it")
+        raise FileNotFoundError(
+            f"the report needs the stored atlas, and {runs / 'atlas'} holds no landscape; "
+            "`langevin-sphere atlas experiments/atlas/<part>.toml` writes it"
+        )
     src["best_known"] = optima.best_known_entries()
     return src
 
@@ -182,8 +186,10 @@ def _final_beta(final_beta: float, eps: float) -> str:
     return _beta(final_beta) + (" (hot)" if ends_hot(final_beta, eps) else "")
 
 
-_HOT_RULE = ("1 / beta(t_end) > eps, a thermal energy above the success threshold, so the final state is a thermal "
-             "one and its quench decides success.")
+_HOT_RULE = (
+    "1 / beta(t_end) > eps, a thermal energy above the success threshold, so the final state is a thermal "
+    "one and its quench decides success."
+)
 _HOT = "Final beta marked (hot): " + _HOT_RULE
 
 
@@ -192,8 +198,12 @@ def _source_short(source: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------------- end states
-_KINDS = (("minimum", "trapped in a minimum"), ("plateau", "on a plateau"), ("saddle", "at a saddle"),
-          ("unconverged", "unconverged"))
+_KINDS = (
+    ("minimum", "trapped in a minimum"),
+    ("plateau", "on a plateau"),
+    ("saddle", "at a saddle"),
+    ("unconverged", "unconverged"),
+)
 
 
 def _has_outcomes(entries: list[dict]) -> bool:
@@ -202,8 +212,11 @@ def _has_outcomes(entries: list[dict]) -> bool:
 
 def _outcome_kinds(entries: list[dict]) -> list[tuple[str, str]]:
     """The failure kinds shown: minimum, plateau, unconverged always; saddle only where some entry has one."""
-    return [(k, label) for k, label in _KINDS
-            if k != "saddle" or any(e["outcomes"].get("saddle", {}).get("count", 0) for e in entries)]
+    return [
+        (k, label)
+        for k, label in _KINDS
+        if k != "saddle" or any(e["outcomes"].get("saddle", {}).get("count", 0) for e in entries)
+    ]
 
 
 def _trapped_count(entry: dict) -> int:
@@ -217,8 +230,14 @@ def _basin_outcomes(basins: dict) -> dict | None:
 # ------------------------------------------------------------------------------------------------- schedule tables
 def _levels(levels: list[dict], eps: float) -> str:
     """Energy levels above E* with their counts, "P" marking plateaus: "1.099 P (1), 1.412 (2)"."""
-    return ", ".join(f"{x['gap']:.3f}{' P' if x.get('kind') == 'plateau' else ''} ({x['count']})" for x in levels
-                     if x["gap"] > eps) or "-"
+    return (
+        ", ".join(
+            f"{x['gap']:.3f}{' P' if x.get('kind') == 'plateau' else ''} ({x['count']})"
+            for x in levels
+            if x["gap"] > eps
+        )
+        or "-"
+    )
 
 
 def _final_basins(entry: dict, eps: float) -> str:
@@ -270,9 +289,11 @@ def _schedule_table(summary: dict, basins: dict | None, with_final_basins: bool)
 def _run_sentence(summary: dict) -> str:
     run, analysis = summary["config"]["run"], summary["config"]["analysis"]
     quench = f", quenches every {analysis['quench_every']} records" if analysis.get("quench_every") else ""
-    return (f"{summary['landscape']}; {run['n_chains']} chains from uniform starts, t = {run['t_max']:g}, "
-            f"step {run['step_size']:g}{quench}; success: quenched final energy within {summary['eps']:g} of "
-            f"E* = {summary['E_star']:.6g} ({_source_short(summary['E_star_source'])}).")
+    return (
+        f"{summary['landscape']}; {run['n_chains']} chains from uniform starts, t = {run['t_max']:g}, "
+        f"step {run['step_size']:g}{quench}; success: quenched final energy within {summary['eps']:g} of "
+        f"E* = {summary['E_star']:.6g} ({_source_short(summary['E_star_source'])})."
+    )
 
 
 def _failed_sentence(summary: dict) -> str:
@@ -288,16 +309,21 @@ def default_experiment(summary: dict, basins: dict) -> str:
     wall = sum(s["wall_time_s"] for s in entries)
     rates = [s["config_steps_per_s"] for s in entries]
     devices = summary.get("provenance", {}).get("devices", "?")
-    misses = basins.get("trapped") or {k: 1 - basins["global"][j] for k, j in (("fraction", "fraction"),
-                                                                               ("lo", "hi"), ("hi", "lo"))}
+    misses = basins.get("trapped") or {
+        k: 1 - basins["global"][j] for k, j in (("fraction", "fraction"), ("lo", "hi"), ("hi", "lo"))
+    }
     notes = _notes(
         _run_sentence(summary),
         f"Simulation wall time {wall:.1f} s for the {len(entries)} schedules, {_sci(min(rates))} - {_sci(max(rates))}"
         f" config-steps/s (JAX devices: {devices}).",
         f"A float32 quench of the {basins['n_starts']} uniform starts of the basin table stops above E* from "
         f"{_pct_ci(misses['fraction'], misses['lo'], misses['hi'])} of them"
-        + (f"; classified, {basins['outcomes']['plateau']['count']} of them are on a plateau and "
-           f"{basins['outcomes']['minimum']['count']} in a non-global minimum." if "outcomes" in basins else "."),
+        + (
+            f"; classified, {basins['outcomes']['plateau']['count']} of them are on a plateau and "
+            f"{basins['outcomes']['minimum']['count']} in a non-global minimum."
+            if "outcomes" in basins
+            else "."
+        ),
         _failed_sentence(summary),
         _HOT if hot else "",
     )
@@ -336,13 +362,18 @@ def basin_tables(named: list[tuple[str, dict, dict]]) -> str:
     float32 = "; ".join(f"{name} {b['trapped']['count']} / {b['n_starts']}" for name, _, b in named)
     notes = _notes(
         "Uniform random starts drawn from each experiment's seed. "
-        + ("Classified end states (landscape.classify: float64 quench to the resolution of the energy, Hessian off "
-           "the symmetry modes); levels: energies of the classified end states above E*, P marking a plateau; "
-           if split else f"Quenched to a gradient norm below {', '.join(f'{t:g}' for t in tols)}; a level is an "
-           "energy of the quenched states, labelled up to symmetry; ")
+        + (
+            "Classified end states (landscape.classify: float64 quench to the resolution of the energy, Hessian off "
+            "the symmetry modes); levels: energies of the classified end states above E*, P marking a plateau; "
+            if split
+            else f"Quenched to a gradient norm below {', '.join(f'{t:g}' for t in tols)}; a level is an "
+            "energy of the quenched states, labelled up to symmetry; "
+        )
         + f"global basin: a minimum within {', '.join(f'{e:g}' for e in eps)} of E*.",
         f"The float32 quench alone (to |grad| < {', '.join(f'{t:g}' for t in tols)}) stops above E* from: {float32}."
-        if split else "")
+        if split
+        else "",
+    )
     return _block("trap landscapes: basin tables", _table(header, rows), notes)
 
 
@@ -364,8 +395,11 @@ def _not_success(s: dict) -> tuple[float, float, float]:
 def _sweep_row(name: str, summaries: list[dict]) -> list[str]:
     kind = summaries[0]["sweep"]
     eps = summaries[0]["eps"]
-    swept = sorted(((s["speed"], s, summ) for summ in summaries for s in summ["schedules"] if s["speed"] is not None),
-                   key=lambda x: x[0], reverse=kind in _SLOWER_IS_LARGER)
+    swept = sorted(
+        ((s["speed"], s, summ) for summ in summaries for s in summ["schedules"] if s["speed"] is not None),
+        key=lambda x: x[0],
+        reverse=kind in _SLOWER_IS_LARGER,
+    )
     cells = []
     for i, (v, s, _) in enumerate(swept):
         f, lo, hi = _not_success(s)
@@ -392,11 +426,12 @@ def _sweep_row(name: str, summaries: list[dict]) -> list[str]:
                 shown = f"{_value(vals[0])} ... {_value(vals[-1])}"
             parts.append(f"{r['t_max']:g} ({shown})")
         t = "t = " + ", ".join(parts)
-    setting = (f"{'/'.join(str(c) for c in chains)} chains, step {'/'.join(f'{h:g}' for h in steps)}, {t}")
+    setting = f"{'/'.join(str(c) for c in chains)} chains, step {'/'.join(f'{h:g}' for h in steps)}, {t}"
     entries = [s for summ in summaries for s in summ["schedules"]]
     if all("outcomes" in s for s in entries):
-        totals = {k: sum(s["outcomes"][k]["count"] for s in entries) for k in ("minimum", "plateau", "saddle",
-                                                                                 "unconverged")}
+        totals = {
+            k: sum(s["outcomes"][k]["count"] for s in entries) for k in ("minimum", "plateau", "saddle", "unconverged")
+        }
         where = ", ".join(f"{k} ({v})" for k, v in totals.items() if v) or "-"
     else:
         where = "not classified"
@@ -406,17 +441,28 @@ def _sweep_row(name: str, summaries: list[dict]) -> list[str]:
 def speed_sweeps(named: list[tuple[str, list[dict]]]) -> str:
     """Trapped fraction against schedule speed: one row per (landscape, swept parameter), slowest value first."""
     rows = [_sweep_row(name, summaries) for name, summaries in named]
-    hot = any(ends_hot(s["final_beta"], summ["eps"]) for _, group in named for summ in group for s in summ["schedules"]
-              if s["speed"] is not None)
-    header = ["sweep", "runs", "fraction not at E* [95% CI] (value), slowest first", "constant beta",
-              "where those chains end (chains, all runs of the row)"]
+    hot = any(
+        ends_hot(s["final_beta"], summ["eps"])
+        for _, group in named
+        for summ in group
+        for s in summ["schedules"]
+        if s["speed"] is not None
+    )
+    header = [
+        "sweep",
+        "runs",
+        "fraction not at E* [95% CI] (value), slowest first",
+        "constant beta",
+        "where those chains end (chains, all runs of the row)",
+    ]
     eps = sorted({summ["eps"] for _, group in named for summ in group})
     notes = _notes(
         "Not at E*: classified final state not a minimum within "
         f"{', '.join(f'{e:g}' for e in eps)} of E* (in a non-global minimum, on a plateau or unconverged: the last "
         "column says which); Wilson 95% intervals at both ends of each sweep and for the constant schedule (the same "
         "starts, constant beta for the whole run).",
-        "Values marked hot: " + _HOT_RULE if hot else "")
+        "Values marked hot: " + _HOT_RULE if hot else "",
+    )
     return _block("speed sweeps", _table(header, rows), notes)
 
 
@@ -444,10 +490,26 @@ def catalogues(named: list[tuple[str, str, dict]]) -> str:
         strings = f"{cat['strings_converged']} / {cat['strings_total']}"
         if cat.get("depth_setting_strings"):
             strings += f"; {cat['depth_setting_converged']} / {cat['depth_setting_strings']} that set a depth"
-        rows.append([f"{landscape} ({name})", f"{cat['kinds']['minimum']} / {cat['kinds']['plateau']}", gaps,
-                     plateaus, f"{c_cell} ({strings})", deepest, agree])
-    header = ["landscape", "minima / plateaus", "minima above E* (E - E*)", "plateaus (E - E*)",
-              "c* (strings converged / all)", "deepest minimum (E - E*)", "kinds of the 512 basin-table starts"]
+        rows.append(
+            [
+                f"{landscape} ({name})",
+                f"{cat['kinds']['minimum']} / {cat['kinds']['plateau']}",
+                gaps,
+                plateaus,
+                f"{c_cell} ({strings})",
+                deepest,
+                agree,
+            ]
+        )
+    header = [
+        "landscape",
+        "minima / plateaus",
+        "minima above E* (E - E*)",
+        "plateaus (E - E*)",
+        "c* (strings converged / all)",
+        "deepest minimum (E - E*)",
+        "kinds of the 512 basin-table starts",
+    ]
     notes = _notes(
         "Catalogues in experiments/landscapes/<name>/ (minima.npz, c_star.json): every end state seen (the "
         "basin-table starts, every chain's final state of every stored run, string images) classified by "
@@ -455,35 +517,51 @@ def catalogues(named: list[tuple[str, str, dict]]) -> str:
         "minimum-energy paths between all minima (float64); an unconverged string is still a path, so where one "
         "sets a depth c* is an upper bound; where every string that sets a depth converged, c* is exact up to their "
         "convergence. Kinds of the basin-table starts: classified after a float32 quench to "
-        "|grad| < 1e-5 and after a float64 quench to |grad| < 1e-8, each with tolerance 1e-5 and 1e-8.")
+        "|grad| < 1e-5 and after a float64 quench to |grad| < 1e-8, each with tolerance 1e-5 and 1e-8."
+    )
     return _block("landscape catalogues", _table(header, rows), notes)
 
 
 def escape_minimum(study: dict) -> str:
     """(F7) Mean escape time from the deepest minimum of B against beta, and the Arrhenius slope against the barrier."""
     m = study["minimum"]
-    rows = [[f"{r['beta']:.1f}", f"{r['beta_barrier']:.2g}", str(r["n_chains"]), str(r["escaped"]),
-             f"{r['mean_escape_time']:.4g}"] for r in m["rows"]]
+    rows = [
+        [
+            f"{r['beta']:.1f}",
+            f"{r['beta_barrier']:.2g}",
+            str(r["n_chains"]),
+            str(r["escaped"]),
+            f"{r['mean_escape_time']:.4g}",
+        ]
+        for r in m["rows"]
+    ]
     header = ["beta", "beta x barrier", "chains", "escaped", "mean escape time"]
-    target = m["paths"][[p["target"] for p in m["paths"]].index(m["barrier_to"])]["target_above_start"] \
-        if any(p["target"] == m["barrier_to"] for p in m["paths"]) else None
+    target = (
+        m["paths"][[p["target"] for p in m["paths"]].index(m["barrier_to"])]["target_above_start"]
+        if any(p["target"] == m["barrier_to"] for p in m["paths"])
+        else None
+    )
     notes = _notes(
         f"{m['landscape']['describe']}: chains start at the deepest minimum of its catalogue (E - E* = "
         f"{m['start_gap']:.3f}, depth {m['start_depth']:.3g}), equilibrated in its basin; escape: {m['escape']}; "
         f"h = {m['step_size']:g}.",
         f"The lowest saddle out of the basin (strings to every other minimum, float64) is {m['barrier']:.5f} above it, "
-        f"towards the minimum {target:+.3f} from it." if target is not None else "",
+        f"towards the minimum {target:+.3f} from it."
+        if target is not None
+        else "",
         f"Slope of log(mean escape time) against beta: {m['slope']:.5f} ± {m['slope_se']:.5f} (chi2 {m['chi2']:.1f} "
         f"on {m['dof']} dof), {100 * m['relative_error']:+.1f}% from the barrier; without the lowest beta "
-        f"{m['fit_without_first_beta']['slope']:.5f} ± {m['fit_without_first_beta']['slope_se']:.5f}.")
+        f"{m['fit_without_first_beta']['slope']:.5f} ± {m['fit_without_first_beta']['slope_se']:.5f}.",
+    )
     return _block("escape from a minimum of B (F7)", _table(header, rows), notes)
 
 
 def escape_plateau(study: dict) -> str:
     """(F7) Mean escape time from a plateau of A against beta: a power law, not Arrhenius."""
     p = study["plateau"]
-    rows = [[f"{r['beta']:g}", str(r["n_chains"]), str(r["escaped"]), f"{r['mean_escape_time']:.4g}"]
-            for r in p["rows"]]
+    rows = [
+        [f"{r['beta']:g}", str(r["n_chains"]), str(r["escaped"]), f"{r['mean_escape_time']:.4g}"] for r in p["rows"]
+    ]
     header = ["beta", "chains", "escaped", "mean escape time"]
     pl, ex = p["power_law"], p["exponential"]
     notes = _notes(
@@ -491,7 +569,8 @@ def escape_plateau(study: dict) -> str:
         f"float32 quench stops (E - E* = {p['level_gap']:.3f}, collapsed pairs {p['clusters']}); escape: "
         f"{p['escape']}; h = {p['step_size']:g}.",
         f"Power law: mean escape time ~ beta^({pl['exponent']:.3f} ± {pl['exponent_se']:.3f}), chi2 {pl['chi2']:.1f} "
-        f"on {pl['dof']} dof; exponential (Arrhenius): chi2 {ex['chi2']:.0f} on {ex['dof']} dof.")
+        f"on {pl['dof']} dof; exponential (Arrhenius): chi2 {ex['chi2']:.0f} on {ex['dof']} dof.",
+    )
     return _block("escape from a plateau of A (F7)", _table(header, rows), notes)
 
 
@@ -501,8 +580,16 @@ def kramers(study: dict) -> str:
     for r in study["rows"]:
         ratio = r["mean_escape_time"] / r["kramers_time"]
         ratios.append(ratio)
-        rows.append([f"{r['beta']:g}", str(r["n_chains"]), str(r["escaped"]), f"{r['mean_escape_time']:.4g}",
-                     f"{r['kramers_time']:.4g}", f"{ratio:.3f}"])
+        rows.append(
+            [
+                f"{r['beta']:g}",
+                str(r["n_chains"]),
+                str(r["escaped"]),
+                f"{r['mean_escape_time']:.4g}",
+                f"{r['kramers_time']:.4g}",
+                f"{ratio:.3f}",
+            ]
+        )
     header = ["beta", "chains", "escaped by t_max", "mean escape time", "Eyring-Kramers time", "ratio"]
     e = study["energy"]
     notes = _notes(
@@ -513,7 +600,8 @@ def kramers(study: dict) -> str:
         f"string method (closed form {study['barrier_closed_form']:g}, difference "
         f"{abs(study['barrier_string'] - study['barrier_closed_form']):.0e}): relative error "
         f"{100 * study['relative_error']:+.1f}%.",
-        f"Measured times are {min(ratios):.2f} - {max(ratios):.2f} times the Eyring-Kramers times.")
+        f"Measured times are {min(ratios):.2f} - {max(ratios):.2f} times the Eyring-Kramers times.",
+    )
     return _block("Kramers escape times (two-well)", _table(header, rows), notes)
 
 
@@ -531,8 +619,16 @@ def c_sweep_two_well(study: dict) -> str:
         if inside != "yes":
             outside.append(inside.split(", ")[1])
         diffs.append((abs(p - r["success"]), r["c_over_c_star"]))
-        rows.append([f"{r['c_over_c_star']:.3g}", f"{r['c']:.3g}", str(r["n"]),
-                     _ci(r["success"], r["success_lo"], r["success_hi"]), f"{p:.3f}", inside])
+        rows.append(
+            [
+                f"{r['c_over_c_star']:.3g}",
+                f"{r['c']:.3g}",
+                str(r["n"]),
+                _ci(r["success"], r["success_lo"], r["success_hi"]),
+                f"{p:.3f}",
+                inside,
+            ]
+        )
     header = ["c / c*", "c", "chains", "success [95% CI]", "master equation", "prediction inside the CI"]
     n = len(study["rows"])
     sides = sorted(set(outside))
@@ -547,7 +643,10 @@ def c_sweep_two_well(study: dict) -> str:
         f"{n - len(outside)} of {n} values of c and outside for {len(outside)}{side}; the largest difference is "
         f"{worst[0]:.3f} (c = {worst[1]:.3g} c*).",
         f"Success crosses 1/2 at c = {cross:.2f} c* (linear interpolation) and peaks at {best['success']:.3f} at "
-        f"c = {best['c_over_c_star']:.3g} c*." if cross is not None else "")
+        f"c = {best['c_over_c_star']:.3g} c*."
+        if cross is not None
+        else "",
+    )
     return _block("c-sweep (two-well)", _table(header, rows), notes)
 
 
@@ -567,10 +666,26 @@ def tails(study: dict) -> str:
         zi = (r["alpha"] - r["alpha_quasi_eq"]) / r["alpha_se"]
         z.append((abs(zi), zi, r["c_over_c_star"], r["eps"]))
         rel.append((r["alpha"] - r["alpha_quasi_eq"]) / r["alpha_quasi_eq"])
-        rows.append([f"{r['c_over_c_star']:g}", f"{r['eps']:g}", f"{r['alpha']:.4f} ± {r['alpha_se']:.4f}",
-                     f"{r['alpha_quasi_eq']:.4f}", f"{zi:+.2f}", f"{r['eps_over_c']:.4f}", f"{r['p_at_t_max']:.3f}"])
-    header = ["c / c*", "eps", "fitted alpha ± SE", "Gibbs-tail slope", "difference (SE)", "eps / c",
-              "P(E - E* > eps) at t_max"]
+        rows.append(
+            [
+                f"{r['c_over_c_star']:g}",
+                f"{r['eps']:g}",
+                f"{r['alpha']:.4f} ± {r['alpha_se']:.4f}",
+                f"{r['alpha_quasi_eq']:.4f}",
+                f"{zi:+.2f}",
+                f"{r['eps_over_c']:.4f}",
+                f"{r['p_at_t_max']:.3f}",
+            ]
+        )
+    header = [
+        "c / c*",
+        "eps",
+        "fitted alpha ± SE",
+        "Gibbs-tail slope",
+        "difference (SE)",
+        "eps / c",
+        "P(E - E* > eps) at t_max",
+    ]
     n = len(rows)
     within = sum(a <= 3 for a, *_ in z)
     worst = max(z)
@@ -582,7 +697,8 @@ def tails(study: dict) -> str:
         f"{max(r['alpha'] for r in study['rows']):.3f}; it matches the slope of the Gibbs tail at beta(t) on the same "
         f"window within 3 SE for {within} of {n} (c, eps); the largest deviation is {worst[1]:+.2f} SE "
         f"(c = {worst[2]:g} c*, eps = {worst[3]:g}); relative differences from {100 * min(rel):+.1f}% to "
-        f"{100 * max(rel):+.1f}%.")
+        f"{100 * max(rel):+.1f}%.",
+    )
     return _block("finite-time tails (two-well)", _table(header, rows), notes)
 
 
@@ -592,8 +708,16 @@ def c_sweep_dhel(study: dict, catalogue: dict) -> str:
     rows, hot = [], False
     for r in study["rows"]:
         hot |= ends_hot(r["final_beta"], eps)
-        rows.append([f"{r['c_over_c_star']:.3g}", f"{r['c']:.3g}", _final_beta(r["final_beta"], eps), str(r["n"]),
-                     _ci(r["success"], r["success_lo"], r["success_hi"]), str(r.get("quench_not_converged", 0))])
+        rows.append(
+            [
+                f"{r['c_over_c_star']:.3g}",
+                f"{r['c']:.3g}",
+                _final_beta(r["final_beta"], eps),
+                str(r["n"]),
+                _ci(r["success"], r["success_lo"], r["success_hi"]),
+                str(r.get("quench_not_converged", 0)),
+            ]
+        )
     header = ["c / c*", "c", "final beta", "chains", "success [95% CI]", "quench not converged"]
     half = max((r["success_hi"] - r["success_lo"]) / 2 for r in study["rows"])
     notes = _notes(
@@ -603,15 +727,18 @@ def c_sweep_dhel(study: dict, catalogue: dict) -> str:
         f"The catalogue of B ({catalogue['n_minima']} minima, every pair joined) gives c* = "
         f"{catalogue['c_star']:.4g}: on its scale the values of c / c* above are {catalogue['c_star'] / study['c_star']:.4f}"
         " times smaller.",
-        _HOT if hot else "")
+        _HOT if hot else "",
+    )
     return _block("c-sweep (DHEL, landscape B)", _table(header, rows), notes)
 
 
 # ------------------------------------------------------------------------------------------------------ performance
 _IMPLEMENTATIONS = {
     "baseline": "baseline (`jit(vmap(lax.scan))`, `jax.grad`)",
-    "ls.simulate": ("`ls.simulate` as called, default layout (closed-form gradient, Threefry noise with d - 1 "
-                    "normals per row, polynomial exp map)"),
+    "ls.simulate": (
+        "`ls.simulate` as called, default layout (closed-form gradient, Threefry noise with d - 1 "
+        "normals per row, polynomial exp map)"
+    ),
     "ls.simulate, chains": '`ls.simulate(..., layout="chains")`, one chain at a time',
     "ls.simulate, lanes": '`ls.simulate(..., layout="lanes")`, chains-last',
     "ls.simulate, autodiff": "`ls.simulate` with the energy as a plain callable (`jax.grad`)",
@@ -642,8 +769,12 @@ def _fraction_of_limit(rate: float, M: int, d: int, limits: dict) -> float:
 
 
 _LAWS = {"vmf_bk2": "vMF, beta kappa = 2", "vmf_bk8": "vMF, beta kappa = 8", "pair_bk8": "coupled pair, beta kappa = 8"}
-_SCHEMES = {"euler_maruyama": "geodesic Euler-Maruyama", "leimkuhler_matthews": "geodesic Leimkuhler-Matthews",
-            "leimkuhler_matthews_uncorrected": "the same without its curvature correction (c = 0)", "mala": "MALA"}
+_SCHEMES = {
+    "euler_maruyama": "geodesic Euler-Maruyama",
+    "leimkuhler_matthews": "geodesic Leimkuhler-Matthews",
+    "leimkuhler_matthews_uncorrected": "the same without its curvature correction (c = 0)",
+    "mala": "MALA",
+}
 
 
 def weak_order(study: dict) -> str:
@@ -662,8 +793,19 @@ def weak_order(study: dict) -> str:
             if name == "mala":
                 z = max(abs(r["bias"]) / r["se"] for r in got)
                 acc = ", ".join(f"{r['acceptance']:.2f}" for r in got)
-                rows.append([law, scheme, hs, biases, ses, f"none: all within {z:.1f} SE of 0", "-", "-",
-                             f"any h (acceptance {acc})"])
+                rows.append(
+                    [
+                        law,
+                        scheme,
+                        hs,
+                        biases,
+                        ses,
+                        f"none: all within {z:.1f} SE of 0",
+                        "-",
+                        "-",
+                        f"any h (acceptance {acc})",
+                    ]
+                )
                 continue
             fit = study["fits"][f"{case}/{name}"]
             slope = f"{fit['slope']:.2f} ± {fit['slope_se']:.2f}" if "slope" in fit else "(bias changes sign)"
@@ -678,10 +820,20 @@ def weak_order(study: dict) -> str:
             a1 = f"{full['coef']['a1']:+.2e} ± {full['se']['a1']:.1e}"
             if "a1_predicted" in fit:
                 a1 += f" (predicted {fit['a1_predicted']:+.2e})"
-            rows.append([law, scheme, hs, biases, ses, slope, a1,
-                         f"{o1['chi2']:.1f} / {o2['chi2']:.1f} ({o2['dof']})", cost])
-    header = ["law", "integrator", "step sizes h", "bias", "SE", "slope of log abs(bias)", "a1 (all powers)",
-              "chi2: order 1 / order 2 (dof)", "gradients per unit time for abs(bias) <= 1e-3"]
+            rows.append(
+                [law, scheme, hs, biases, ses, slope, a1, f"{o1['chi2']:.1f} / {o2['chi2']:.1f} ({o2['dof']})", cost]
+            )
+    header = [
+        "law",
+        "integrator",
+        "step sizes h",
+        "bias",
+        "SE",
+        "slope of log abs(bias)",
+        "a1 (all powers)",
+        "chi2: order 1 / order 2 (dof)",
+        "gradients per unit time for abs(bias) <= 1e-3",
+    ]
     n = study["n_chains"]
     notes = _notes(
         f"Observable {study['observable']}; beta = 1, so h is in units of diffusion time and beta kappa = kappa. "
@@ -694,7 +846,8 @@ def weak_order(study: dict) -> str:
         "of weak order 2; for the scheme without its correction, predicted -(5/12) kappa Var (d = 3, beta = 1), the "
         "term the correction c = 5 (d-2) / 24 cancels. Cost: 1 / h* with h* where the fitted "
         "power law reaches abs(bias) = 1e-3, one gradient per step (MALA also evaluates the energy, and its "
-        "acceptance falls as the configuration grows: one accept/reject per chain).")
+        "acceptance falls as the configuration grows: one accept/reject per chain).",
+    )
     return _block("weak order of the integrators", _table(header, rows), notes)
 
 
@@ -716,29 +869,43 @@ def performance_p0(bench: dict) -> str:
     for r in p0:
         n = _devices_of(r, bench)
         if n == 1 and r is not base:
-            like.append(f"`{r['implementation'].removesuffix(', 1 device')}` "
-                        f"{r['config_steps_per_s'] / base['config_steps_per_s']:.2f}x")
-        rows.append(row(_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), n,
-                        r["config_steps_per_s"]))
+            like.append(
+                f"`{r['implementation'].removesuffix(', 1 device')}` "
+                f"{r['config_steps_per_s'] / base['config_steps_per_s']:.2f}x"
+            )
+        rows.append(
+            row(_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), n, r["config_steps_per_s"])
+        )
     lanes_one = bench.get("scaling", {}).get("lanes", {}).get("one_device")
     if lanes_one is not None and _n_devices(bench) > 1:
         rows.append(row('`ls.simulate(..., layout="lanes")` on one device (scaling run)', 1, lanes_one))
         like.append(f"the lanes layout {lanes_one / base['config_steps_per_s']:.2f}x")
-    header = [f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})",
-              "CPU devices (torch: threads)" if torch else "CPU devices", "config-steps/s",
-              "vs baseline (1 device)"] + (["vs PyTorch + geoopt"] if torch else []) + ["fraction of limit"]
+    header = (
+        [
+            f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})",
+            "CPU devices (torch: threads)" if torch else "CPU devices",
+            "config-steps/s",
+            "vs baseline (1 device)",
+        ]
+        + (["vs PyTorch + geoopt"] if torch else [])
+        + ["fraction of limit"]
+    )
     n_dev = _n_devices(bench)
     notes = _notes(
         f"The baseline ran on one CPU device (a plain `jit`); the rows on {n_dev} devices compare {n_dev} cores with "
-        f"its one." if n_dev > 1 else "",
+        f"its one."
+        if n_dev > 1
+        else "",
         f"Like with like, on one device each: {' and '.join(like)} the baseline." if like and n_dev > 1 else "",
         f"PyTorch + geoopt ran on {torch['devices']} torch threads, as many as the library's {n_dev} CPU devices (a "
         "JAX CPU device runs a block's small operations on one thread; large fused ones may use more)."
-        if torch is not None else "",
+        if torch is not None
+        else "",
         f"Limits measured on {lim.get('device', '?')}: {_sci(lim['exp_per_s'])} exp/s, {_sci(lim['flop_per_s'])} "
         f"matmul FLOP/s, {_sci(lim['bytes_per_s'])} B/s copy bandwidth; fraction of limit: the larger of the exp and "
         "FLOP utilisations (M^2 + M exps and about 6 M^2 d + 12 M^2 FLOPs per config-step).",
-        f"JAX devices of the run: {bench.get('provenance', {}).get('devices', '?')}.")
+        f"JAX devices of the run: {bench.get('provenance', {}).get('devices', '?')}.",
+    )
     return _block("performance: P0", _table(header, rows), notes)
 
 
@@ -746,8 +913,11 @@ def performance_devices(bench: dict) -> str:
     """P0 on one device and on every local device (chains sharded), per layout."""
     sc = bench["scaling"]
     n = sc["n_devices"]
-    rows = [[label, _sci(sc[k]["one_device"]), _sci(sc[k]["all_devices"]), f"{sc[k]['efficiency_per_device']:.2f}"]
-            for k, label in (("chains", "chains (one chain at a time)"), ("lanes", "lanes (chains-last)")) if k in sc]
+    rows = [
+        [label, _sci(sc[k]["one_device"]), _sci(sc[k]["all_devices"]), f"{sc[k]['efficiency_per_device']:.2f}"]
+        for k, label in (("chains", "chains (one chain at a time)"), ("lanes", "lanes (chains-last)"))
+        if k in sc
+    ]
     header = ["layout (P0)", "1 device", f"{n} devices", "efficiency per device"]
     notes = _notes(f"Config-steps/s; efficiency per device = rate on {n} devices / ({n} x rate on 1 device).")
     return _block("performance: CPU devices", _table(header, rows), notes)
@@ -768,8 +938,11 @@ def performance_sweep(bench: dict) -> str:
             if not c:
                 row.append("-")
                 continue
-            chains, lanes, base = c.get("ls.simulate, chains", c.get("ls.simulate")), c.get("ls.simulate, lanes"), \
-                c["baseline"]
+            chains, lanes, base = (
+                c.get("ls.simulate, chains", c.get("ls.simulate")),
+                c.get("ls.simulate, lanes"),
+                c["baseline"],
+            )
             a = chains["config_steps_per_s"]
             b = lanes["config_steps_per_s"] if lanes else 0.0
             sa, sb = _sci(a), _sci(b) if lanes else "-"
@@ -785,9 +958,11 @@ def performance_sweep(bench: dict) -> str:
         "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
         f"better one in bold, and in parentheses its ratio to the baseline; the library ran on {n} CPU "
         f"device{'s' if n > 1 else ''} and the baseline on one "
-        f"({n} cores against 1: the sweep has no one-device runs of the library)." if n > 1 else
-        "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
-        "better one in bold, and in parentheses its ratio to the baseline, all on one CPU device.")
+        f"({n} cores against 1: the sweep has no one-device runs of the library)."
+        if n > 1
+        else "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
+        "better one in bold, and in parentheses its ratio to the baseline, all on one CPU device."
+    )
     return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
 
 
@@ -820,21 +995,39 @@ def atlas_overview(rows: list[dict]) -> str:
         dev = max((abs(r["E_star"] - r["E_star_closed_form"]) for r in controls), default=None)
         robust = [r for r in rs if r["robust"] is not None]
         seconds += sum(r["seconds"] for r in rs)
-        table_rows.append([
-            f"{_LOSS[loss]}, S^{d - 1}", _span(r["M"] for r in rs), _span(r["tau"] for r in rs), str(len(rs)),
-            str(sum(bool(r["flat"]) for r in rs)), str(len(traps)),
-            "-" if worst is None else f"{_pct_ci(worst['trapped'], worst['trapped_lo'], worst['trapped_hi'])} "
-                                      f"(M = {worst['M']}, tau = {worst['tau']:g})",
-            "-" if deep is None else f"{deep['c_star']:.3g} (M = {deep['M']}, tau = {deep['tau']:g}; "
-                                     f"strings {deep['strings']})",
-            "-" if dev is None else f"{len(controls)}: {_sci(dev)}",
-            "-" if not robust else f"{sum(bool(r['robust']) for r in robust)} / {len(robust)}",
-            f"{sum(r['seconds'] for r in rs):.0f}",
-        ])
-    header = ["loss, sphere", "M", "tau", "landscapes", "flat (E* < 1e-9)", "with non-global minima",
-              "most starts trapped [95% CI]",
-              "largest c*", "closed-form controls: max abs(E* - formula)", "robust (4 variants agree)",
-              "wall time (s)"]
+        table_rows.append(
+            [
+                f"{_LOSS[loss]}, S^{d - 1}",
+                _span(r["M"] for r in rs),
+                _span(r["tau"] for r in rs),
+                str(len(rs)),
+                str(sum(bool(r["flat"]) for r in rs)),
+                str(len(traps)),
+                "-"
+                if worst is None
+                else f"{_pct_ci(worst['trapped'], worst['trapped_lo'], worst['trapped_hi'])} "
+                f"(M = {worst['M']}, tau = {worst['tau']:g})",
+                "-"
+                if deep is None
+                else f"{deep['c_star']:.3g} (M = {deep['M']}, tau = {deep['tau']:g}; strings {deep['strings']})",
+                "-" if dev is None else f"{len(controls)}: {_sci(dev)}",
+                "-" if not robust else f"{sum(bool(r['robust']) for r in robust)} / {len(robust)}",
+                f"{sum(r['seconds'] for r in rs):.0f}",
+            ]
+        )
+    header = [
+        "loss, sphere",
+        "M",
+        "tau",
+        "landscapes",
+        "flat (E* < 1e-9)",
+        "with non-global minima",
+        "most starts trapped [95% CI]",
+        "largest c*",
+        "closed-form controls: max abs(E* - formula)",
+        "robust (4 variants agree)",
+        "wall time (s)",
+    ]
     n = rows[0]["starts"] if rows else 0
     descent = [r for r in rows if r["descent_steps"]]
 
@@ -855,35 +1048,55 @@ def atlas_overview(rows: list[dict]) -> str:
         "a landscape has at most 6 minima, and between each minimum and its 3 nearest and its nearest lower one "
         "where it has 7 to 32 (an upper bound); strings converged / all. Controls: the regular simplex "
         "(M <= d + 1) and the cross-polytope (M = 2d) for symmetric InfoNCE. "
-        + (f"On {spheres}, where a configuration has up to {max(2 * r['M'] * (r['d'] - 1) for r in descent)} tangent "
-           f"directions, each start first takes {max(r['descent_steps'] for r in descent)} steps of Riemannian "
-           "gradient descent (landscape.descend), also in the robustness variants, and the quench decomposes the "
-           "Hessian only near the minimum. " if descent else "")
+        + (
+            f"On {spheres}, where a configuration has up to {max(2 * r['M'] * (r['d'] - 1) for r in descent)} tangent "
+            f"directions, each start first takes {max(r['descent_steps'] for r in descent)} steps of Riemannian "
+            "gradient descent (landscape.descend), also in the robustness variants, and the quench decomposes the "
+            "Hessian only near the minimum. "
+            if descent
+            else ""
+        )
         + "Wall time: the sum over the landscapes "
         f"of one survey each, {seconds / 60:.0f} minutes in all, measured on 2 cores that two or three surveys "
         "(and at times a schedule comparison) shared; every row in experiments/atlas/atlas.csv (`langevin-sphere atlas "
-        "experiments/atlas/<part>.toml` rebuilds or extends it).")
+        "experiments/atlas/<part>.toml` rebuilds or extends it)."
+    )
     return _block("landscape atlas: where the losses have non-global minima", _table(header, table_rows), notes)
 
 
 def atlas_traps(rows: list[dict]) -> str:
     """Every atlas landscape with non-global minima: the minima, the trapped fraction, the gaps and c*."""
     table_rows = []
-    for r in sorted((r for r in rows if _traps(r)),
-                    key=lambda r: (list(_LOSS).index(r["loss"]), r["d"], r["M"], r["tau"])):
-        c = "-" if r["c_star"] is None else (
-            f"{r['c_star']:.3g} ({r['strings']}{'' if str(r['c_star_is']).startswith('exact') else ', bound'})")
+    for r in sorted(
+        (r for r in rows if _traps(r)), key=lambda r: (list(_LOSS).index(r["loss"]), r["d"], r["M"], r["tau"])
+    ):
+        c = (
+            "-"
+            if r["c_star"] is None
+            else (f"{r['c_star']:.3g} ({r['strings']}{'' if str(r['c_star_is']).startswith('exact') else ', bound'})")
+        )
         if r["c_star"] is None and r["n_minima"] > 6:
             c = f"not run ({r['c_star_is']})"  # the survey's reason: more minima than its settings join
-        table_rows.append([
-            f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}", _sci(r["E_star"]),
-            f"{r['n_minima']} ({r['n_non_global']})",
-            _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
-            "-" if r["runner_up_gap"] is None else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}", c,
-            "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
-        ])
-    header = ["landscape", "E*", "minima (non-global)", "starts trapped [95% CI]",
-              "gap of the runner-up / of the highest minimum", "c* (strings converged / all)", "robust"]
+        table_rows.append(
+            [
+                f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}",
+                _sci(r["E_star"]),
+                f"{r['n_minima']} ({r['n_non_global']})",
+                _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
+                "-" if r["runner_up_gap"] is None else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}",
+                c,
+                "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
+            ]
+        )
+    header = [
+        "landscape",
+        "E*",
+        "minima (non-global)",
+        "starts trapped [95% CI]",
+        "gap of the runner-up / of the highest minimum",
+        "c* (strings converged / all)",
+        "robust",
+    ]
     notes = _notes(
         "Gaps and c* in the loss's energy units (KCL: t = 1 / (2 tau), gamma = 16). A minimum here has a positive "
         "Riemannian Hessian off the symmetry modes in float64; the trapped fraction is that of uniform random "
@@ -895,7 +1108,8 @@ def atlas_traps(rows: list[dict]) -> str:
         "own probes found no way down (KCL at tau = 0.05: a pair left antipodal among aligned ones, which a path "
         "around the other rows realigns over a rise below 1e-4). Robust no: the kinds agree, "
         "but float32 and float64 quenches send some of the first 32 starts to different minima (basin boundaries "
-        "too flat for the float32 flow), so that trapped fraction depends on the quench's float width.")
+        "too flat for the float32 flow), so that trapped fraction depends on the quench's float width."
+    )
     return _block("landscape atlas: the landscapes with non-global minima", _table(header, table_rows), notes)
 
 
@@ -906,8 +1120,11 @@ def best_known_infonce(entries: list[dict]) -> str:
     """The best-known table of symmetric InfoNCE at tau = 0.1, 0.2, 0.5 (:func:`langevin_sphere.optima.best_known`'s
     entries): per (d, M) and tau, the lowest float64 minimum found, how many starts reached it and the runner-up's
     gap."""
-    cells = {(e["d"], e["M"], e["tau"]): e for e in entries
-             if e["kind"] == "infonce" and e["symmetric"] and e["tau"] in BEST_KNOWN_TAUS}
+    cells = {
+        (e["d"], e["M"], e["tau"]): e
+        for e in entries
+        if e["kind"] == "infonce" and e["symmetric"] and e["tau"] in BEST_KNOWN_TAUS
+    }
     table_rows = []
     for d, m in sorted({(d, m) for d, m, _ in cells}):
         row = [f"S^{d - 1}", str(m)]
@@ -921,8 +1138,12 @@ def best_known_infonce(entries: list[dict]) -> str:
         closed = any(e["closed_form"] is not None for (dd, mm, _), e in cells.items() if (dd, mm) == (d, m))
         row.append(("simplex" if m <= d + 1 else "cross-polytope") if closed else "-")
         table_rows.append(row)
-    header = ["sphere", "M", *(f"tau = {tau:g}: E* (starts reaching it; runner-up gap)" for tau in BEST_KNOWN_TAUS),
-              "closed form"]
+    header = [
+        "sphere",
+        "M",
+        *(f"tau = {tau:g}: E* (starts reaching it; runner-up gap)" for tau in BEST_KNOWN_TAUS),
+        "closed form",
+    ]
     notes = _notes(
         "Symmetric InfoNCE on (S^{d-1})^{2M}: the lowest minimum found from the atlas's uniform starts, in float64 "
         "(quench converged to abs(grad) < 1e-11, Hessian positive off the O(d) modes), to 1e-9; the starts that "
@@ -932,22 +1153,28 @@ def best_known_infonce(entries: list[dict]) -> str:
         "experiments/best_known/ (gradient descent before the quench). Where a landscape has more than one "
         "minimum, the start counts were checked on its first 32 or 64 starts, quenched in float32 and float64 and "
         "classified with tolerances 1e-5 and 1e-8 (catalogue.robustness): "
-        + _robust_cells(list(cells.values())) + " The configurations are in "
-        "langevin_sphere/best_known.json (ls.optima.best_known(\"infonce\", M, d, tau)); -: not surveyed.")
+        + _robust_cells(list(cells.values()))
+        + " The configurations are in "
+        'langevin_sphere/best_known.json (ls.optima.best_known("infonce", M, d, tau)); -: not surveyed.'
+    )
     return _block("best-known minima of symmetric InfoNCE", _table(header, table_rows), notes)
 
 
 def _robust_cells(entries: list[dict]) -> str:
     """Which best-known cells with several minima failed or lack the robustness check of their start counts."""
+
     def name(e):
         return f"S^{e['d'] - 1} M = {e['M']} tau = {e['tau']:g}"
 
     several = [e for e in entries if (e["n_minima"] or 1) > 1]
     failed = [name(e) for e in several if e.get("robust") and not e["robust"]["agree"]]
     missing = [name(e) for e in several if not e.get("robust")]
-    return (f"the four variants agree in {len(several) - len(failed) - len(missing)} of {len(several)} such cells"
-            + (f"; they differ in {', '.join(failed)} (counts there depend on the quench)" if failed else "")
-            + (f"; not checked: {', '.join(missing)}" if missing else "") + ".")
+    return (
+        f"the four variants agree in {len(several) - len(failed) - len(missing)} of {len(several)} such cells"
+        + (f"; they differ in {', '.join(failed)} (counts there depend on the quench)" if failed else "")
+        + (f"; not checked: {', '.join(missing)}" if missing else "")
+        + "."
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------- report
@@ -955,16 +1182,32 @@ def blocks(src: dict) -> list[str]:
     """Every block of the report (heading, table, notes), in README order, from :func:`load_sources`' dict."""
     return [
         default_experiment(src["default"], src["default_basins"]),
-        basin_tables([("default", src["default"], src["default_basins"]), ("A", src["A"], src["A_basins"]),
-                      ("B", src["B"], src["B_basins"]), ("benign", src["benign"], src["benign_basins"])]),
+        basin_tables(
+            [
+                ("default", src["default"], src["default_basins"]),
+                ("A", src["A"], src["A_basins"]),
+                ("B", src["B"], src["B_basins"]),
+                ("benign", src["benign"], src["benign_basins"]),
+            ]
+        ),
         schedule_comparison(src["A"], src["A_basins"], "landscape A"),
         schedule_comparison(src["B"], src["B_basins"], "landscape B"),
         schedule_comparison(src["benign"], src["benign_basins"], "benign simplex"),
-        speed_sweeps([("A", [src["sweep_rate_A"]]), ("A", [src["sweep_slope_A"]]), ("A", [src["sweep_c_A"]]),
-                      ("B", [src["sweep_rate_B_slowest"], src["sweep_rate_B_slow"], src["sweep_rate_B"]])]),
-        catalogues([("default", "InfoNCE, circle, M = 8, tau = 0.05", src["catalogue_default"]),
-                    ("A", "InfoNCE, circle, M = 6, tau = 0.05", src["catalogue_A"]),
-                    ("B", "DHEL, circle, M = 8, tau = 0.1", src["catalogue_B"])]),
+        speed_sweeps(
+            [
+                ("A", [src["sweep_rate_A"]]),
+                ("A", [src["sweep_slope_A"]]),
+                ("A", [src["sweep_c_A"]]),
+                ("B", [src["sweep_rate_B_slowest"], src["sweep_rate_B_slow"], src["sweep_rate_B"]]),
+            ]
+        ),
+        catalogues(
+            [
+                ("default", "InfoNCE, circle, M = 8, tau = 0.05", src["catalogue_default"]),
+                ("A", "InfoNCE, circle, M = 6, tau = 0.05", src["catalogue_A"]),
+                ("B", "DHEL, circle, M = 8, tau = 0.1", src["catalogue_B"]),
+            ]
+        ),
         escape_minimum(src["escape"]),
         escape_plateau(src["escape"]),
         kramers(src["kramers"]),

@@ -29,13 +29,26 @@ import numpy as np
 
 from .. import landscape
 from ..core import energies, integrators, io, schedules, sphere
-from ..landscape import barriers, diagnostics, optima
 from ..core.kernel import build_kernel
 from ..core.sde import Langevin
 from ..core.simulate import simulate
+from ..landscape import barriers, diagnostics, optima
 
-__all__ = ["TiltedTwoWell", "critical_depth_study", "escape_times", "kramers_study", "c_sweep_study", "landscape_c_sweep_study", "tails_study",
-           "escape_study", "weak_order_study", "basin_exit", "level_exit", "rotation_distance", "main"]
+__all__ = [
+    "TiltedTwoWell",
+    "critical_depth_study",
+    "escape_times",
+    "kramers_study",
+    "c_sweep_study",
+    "landscape_c_sweep_study",
+    "tails_study",
+    "escape_study",
+    "weak_order_study",
+    "basin_exit",
+    "level_exit",
+    "rotation_distance",
+    "main",
+]
 
 
 _CONTRASTIVE = {"infonce": energies.InfoNCE, "dhel": energies.DHEL}
@@ -59,15 +72,34 @@ def _landscape_minima(kind: str, M: int, d: int, tau: float, n_starts: int, seed
     if known is not None and abs(levels[0] - known[0]) > energy_tol:
         minima = np.concatenate([np.asarray(known[1], minima.dtype)[None], minima])
     counts = [int(np.sum(np.abs(e[ok] - lv) <= energy_tol)) for lv in levels]
-    return energy, minima, {"n_starts": n_starts, "converged_starts": int(ok.sum()), "level_counts": counts,
-                            "E_star": float(levels[0]) if known is None else known[0],
-                            "E_star_source": "lowest quenched energy" if known is None else "closed form"}
+    return (
+        energy,
+        minima,
+        {
+            "n_starts": n_starts,
+            "converged_starts": int(ok.sum()),
+            "level_counts": counts,
+            "E_star": float(levels[0]) if known is None else known[0],
+            "E_star_source": "lowest quenched energy" if known is None else "closed form",
+        },
+    )
 
 
-def critical_depth_study(out: str | Path, *, kind: str = "infonce", M: int = 8, d: int = 2, tau: float = 0.05,
-                         n_starts: int = 256,
-                         seed: int = 0, n_images: int = 32, step: float = 3e-2, max_steps: int = 100_000,
-                         energy_tol: float = 1e-3, log=print) -> dict:
+def critical_depth_study(
+    out: str | Path,
+    *,
+    kind: str = "infonce",
+    M: int = 8,
+    d: int = 2,
+    tau: float = 0.05,
+    n_starts: int = 256,
+    seed: int = 0,
+    n_images: int = 32,
+    step: float = 3e-2,
+    max_steps: int = 100_000,
+    energy_tol: float = 1e-3,
+    log=print,
+) -> dict:
     """c* of a contrastive landscape (``kind`` "infonce", symmetric, or "dhel"; M pairs on S^{d-1}, temperature
     tau), in float64.
 
@@ -86,8 +118,17 @@ def critical_depth_study(out: str | Path, *, kind: str = "infonce", M: int = 8, 
         energy, minima, meta = _landscape_minima(kind, M, d, tau, n_starts, seed, energy_tol)
         minima = jnp.asarray(minima, jnp.float64)
         log(f"{len(minima)} minima, energies {np.round(np.asarray(jax.vmap(energy)(minima)), 6).tolist()}")
-        res = barriers.critical_depth(energy, minima, n_images=n_images, energy_tol=energy_tol, log=log,
-                                      step=step, max_steps=max_steps, tol=1e-5, saddle_tol=1e-6)
+        res = barriers.critical_depth(
+            energy,
+            minima,
+            n_images=n_images,
+            energy_tol=energy_tol,
+            log=log,
+            step=step,
+            max_steps=max_steps,
+            tol=1e-5,
+            saddle_tol=1e-6,
+        )
         grad_norm = np.asarray(jax.vmap(lambda x: landscape.gradient_norm(energy, x))(minima))
     k = len(minima)
     profiles = {f"energies_{i}_{j}": np.asarray(p.energies) for (i, j), p in res["paths"].items()}
@@ -96,19 +137,25 @@ def critical_depth_study(out: str | Path, *, kind: str = "infonce", M: int = 8, 
     summary = {
         "kind": "critical_depth",
         "landscape": {"energy": type(energy).__name__, "M": M, "d": d, "tau": tau},
-        "method": {"minima": f"quench_info of {n_starts} uniform starts (key {seed}), one per energy level "
-                             f"(tolerance {energy_tol}); closed-form optimum added",
-                   "paths": f"string method, {n_images} images, step {step}, velocity tol 1e-5, climbing image to "
-                            f"|grad| < 1e-6, float64; minima aligned by O(d) + pair relabelling + U<->V",
-                   **meta},
-        "energy": res["energy"].tolist(), "gap": (res["energy"] - res["energy"].min()).tolist(),
+        "method": {
+            "minima": f"quench_info of {n_starts} uniform starts (key {seed}), one per energy level "
+            f"(tolerance {energy_tol}); closed-form optimum added",
+            "paths": f"string method, {n_images} images, step {step}, velocity tol 1e-5, climbing image to "
+            f"|grad| < 1e-6, float64; minima aligned by O(d) + pair relabelling + U<->V",
+            **meta,
+        },
+        "energy": res["energy"].tolist(),
+        "gap": (res["energy"] - res["energy"].min()).tolist(),
         "minimum_grad_norm": grad_norm.tolist(),
         "saddle": [[None if not np.isfinite(v) else float(v) for v in row] for row in res["saddle"]],
         "converged": res["converged"].tolist(),
         "depth": [None if not np.isfinite(v) else float(v) for v in res["depth"]],
-        "c_star": res["c_star"], "deepest": res["deepest"], "n_minima": k,
+        "c_star": res["c_star"],
+        "deepest": res["deepest"],
+        "n_minima": k,
         "all_paths_converged": bool(res["converged"][~np.eye(k, dtype=bool)].all()),
-        "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+        "wall_time_s": time.time() - t0,
+        "provenance": io.provenance(),
     }
     io.save_json(out / "study.json", summary)
     log(f"c* = {res['c_star']:.6g} (minimum {res['deepest']}), depths {summary['depth']}")
@@ -143,8 +190,9 @@ class TiltedTwoWell(energies.Energy):
         return math.pi / math.sqrt(curv_well * abs(curv_saddle)) * math.exp(beta * barrier)
 
 
-def escape_times(energy, x0, key, *, beta: float, step_size: float, t_max: float, escaped, integrator=None,
-                 chunk_steps: int = 5000):
+def escape_times(
+    energy, x0, key, *, beta: float, step_size: float, t_max: float, escaped, integrator=None, chunk_steps: int = 5000
+):
     """First time each chain at fixed ``beta`` satisfies ``escaped(x)``; t_max (censored) for those that never do.
 
     Runs ``integrator`` (geodesic Euler-Maruyama by default) on every chain of x0 (B, n, d) with noise key
@@ -178,9 +226,18 @@ def escape_times(energy, x0, key, *, beta: float, step_size: float, t_max: float
     return np.where(done, first * step_size, n_max * step_size), done
 
 
-def kramers_study(out: str | Path, *, betas=(4.0, 5.5, 7.0, 8.5, 10.0), n_chains: int = 512,
-                  step_size: float = 1e-2, a: float = 0.5, b: float = 0.5, t_factor: float = 3.0, seed: int = 0,
-                  log=print) -> dict:
+def kramers_study(
+    out: str | Path,
+    *,
+    betas=(4.0, 5.5, 7.0, 8.5, 10.0),
+    n_chains: int = 512,
+    step_size: float = 1e-2,
+    a: float = 0.5,
+    b: float = 0.5,
+    t_factor: float = 3.0,
+    seed: int = 0,
+    log=print,
+) -> dict:
     """Mean escape time from the trap of :class:`TiltedTwoWell` against beta, and the barrier by the string method.
 
     Chains start at the trap (theta = pi) and escape when they reach the global well (cos theta > 1/2, well past the
@@ -202,15 +259,32 @@ def kramers_study(out: str | Path, *, betas=(4.0, 5.5, 7.0, 8.5, 10.0), n_chains
     rows, arrays = [], {}
     for i, beta in enumerate(betas):
         t_max = t_factor * energy.kramers_time(beta)
-        times, done = escape_times(energy, x0, jax.random.fold_in(jax.random.key(seed), i), beta=beta,
-                                   step_size=step_size, t_max=t_max, escaped=lambda x: x[0, 0] > 0.5)
+        times, done = escape_times(
+            energy,
+            x0,
+            jax.random.fold_in(jax.random.key(seed), i),
+            beta=beta,
+            step_size=step_size,
+            t_max=t_max,
+            escaped=lambda x: x[0, 0] > 0.5,
+        )
         n_esc = int(done.sum())
         tau = float(times.sum() / max(n_esc, 1))
-        rows.append({"beta": beta, "mean_escape_time": tau, "se_log": 1.0 / math.sqrt(max(n_esc, 1)),
-                     "escaped": n_esc, "n_chains": n_chains, "t_max": t_max,
-                     "kramers_time": energy.kramers_time(beta)})
+        rows.append(
+            {
+                "beta": beta,
+                "mean_escape_time": tau,
+                "se_log": 1.0 / math.sqrt(max(n_esc, 1)),
+                "escaped": n_esc,
+                "n_chains": n_chains,
+                "t_max": t_max,
+                "kramers_time": energy.kramers_time(beta),
+            }
+        )
         arrays[f"times_{i}"], arrays[f"escaped_{i}"] = times, done
-        log(f"beta {beta}: tau = {tau:.4g} (Eyring-Kramers {energy.kramers_time(beta):.4g}), {n_esc}/{n_chains} escaped")
+        log(
+            f"beta {beta}: tau = {tau:.4g} (Eyring-Kramers {energy.kramers_time(beta):.4g}), {n_esc}/{n_chains} escaped"
+        )
     beta_arr = np.array([r["beta"] for r in rows])
     y = np.log([r["mean_escape_time"] for r in rows])
     w = 1.0 / np.array([r["se_log"] for r in rows]) ** 2
@@ -220,25 +294,49 @@ def kramers_study(out: str | Path, *, betas=(4.0, 5.5, 7.0, 8.5, 10.0), n_chains
     chi2 = float(np.sum(w * (y - design @ coef) ** 2))
     summary = {
         "kind": "kramers",
-        "energy": {"name": "TiltedTwoWell", "a": a, "b": b, "formula": "a (-cos 2 theta - b cos theta), one row on S^1"},
-        "barrier_string": barrier, "barrier_closed_form": energy.barrier(),
-        "slope": float(coef[1]), "slope_se": float(math.sqrt(cov[1, 1])), "intercept": float(coef[0]),
-        "chi2": chi2, "dof": len(rows) - 2,
+        "energy": {
+            "name": "TiltedTwoWell",
+            "a": a,
+            "b": b,
+            "formula": "a (-cos 2 theta - b cos theta), one row on S^1",
+        },
+        "barrier_string": barrier,
+        "barrier_closed_form": energy.barrier(),
+        "slope": float(coef[1]),
+        "slope_se": float(math.sqrt(cov[1, 1])),
+        "intercept": float(coef[0]),
+        "chi2": chi2,
+        "dof": len(rows) - 2,
         "relative_error": float(coef[1] / barrier - 1.0),
-        "integrator": "GeodesicEulerMaruyama", "step_size": step_size, "seed": seed,
+        "integrator": "GeodesicEulerMaruyama",
+        "step_size": step_size,
+        "seed": seed,
         "escape": "first step with cos(theta) > 1/2, chains started at the trap theta = pi",
-        "rows": rows, "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+        "rows": rows,
+        "wall_time_s": time.time() - t0,
+        "provenance": io.provenance(),
     }
     io.save_npz(out / "escape_times.npz", {"beta": beta_arr, **arrays})
     io.save_json(out / "study.json", summary)
-    log(f"slope {coef[1]:.4f} +- {math.sqrt(cov[1, 1]):.4f} vs barrier {barrier:.4f} "
-        f"({100 * summary['relative_error']:+.1f}%), chi2 {chi2:.2f} / {len(rows) - 2} dof")
+    log(
+        f"slope {coef[1]:.4f} +- {math.sqrt(cov[1, 1]):.4f} vs barrier {barrier:.4f} "
+        f"({100 * summary['relative_error']:+.1f}%), chi2 {chi2:.2f} / {len(rows) - 2} dof"
+    )
     return summary
 
 
-def c_sweep_study(out: str | Path, *, factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)), n_chains: int = 1024,
-                  t_max: float = 2000.0, step_size: float = 2e-2, a: float = 0.5, b: float = 0.5, seed: int = 0,
-                  log=print) -> dict:
+def c_sweep_study(
+    out: str | Path,
+    *,
+    factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)),
+    n_chains: int = 1024,
+    t_max: float = 2000.0,
+    step_size: float = 2e-2,
+    a: float = 0.5,
+    b: float = 0.5,
+    seed: int = 0,
+    log=print,
+) -> dict:
     """Success probability at time t_max of the logarithmic schedule beta(t) = log(t + e) / c against c, around c*.
 
     Landscape: :class:`TiltedTwoWell`, whose only non-global minimum (the trap) has depth c* = its barrier (measured
@@ -255,16 +353,28 @@ def c_sweep_study(out: str | Path, *, factors=tuple(2.0 ** (k / 2) for k in rang
     energy = TiltedTwoWell(a=a, b=b)
     trap = jnp.array([[-1.0, 0.0]])
     path = barriers.minimum_energy_path(energy, trap, jnp.array([[1.0, 0.0]]), n_images=32)
-    c_star = float(barriers.depths(np.array([float(energy(jnp.array([[1.0, 0.0]]))), float(energy(trap))]),
-                                   np.array([[np.nan, float(path.saddle_energy)], [float(path.saddle_energy), np.nan]]))[1])
+    c_star = float(
+        barriers.depths(
+            np.array([float(energy(jnp.array([[1.0, 0.0]]))), float(energy(trap))]),
+            np.array([[np.nan, float(path.saddle_energy)], [float(path.saddle_energy), np.nan]]),
+        )[1]
+    )
     x0 = jnp.broadcast_to(trap, (n_chains, 1, 2))
     n_steps = int(round(t_max / step_size))
     t_grid = np.concatenate([[0.0], np.geomspace(1e-3, t_max, 4000)])
     rows = []
     for i, f in enumerate(factors):
         c = c_star * f
-        res = simulate(energy, x0, jax.random.fold_in(jax.random.key(seed), i), schedule=schedules.logarithmic(c),
-                       step_size=step_size, n_steps=n_steps, record_every=n_steps // 100, chunk_records=100)
+        res = simulate(
+            energy,
+            x0,
+            jax.random.fold_in(jax.random.key(seed), i),
+            schedule=schedules.logarithmic(c),
+            step_size=step_size,
+            n_steps=n_steps,
+            record_every=n_steps // 100,
+            chunk_records=100,
+        )
         ok = int(np.sum(res.final[:, 0, 0] > -b / 4))
         lo, hi = diagnostics.wilson_interval(ok, n_chains)
         p_trap = 1.0
@@ -274,18 +384,41 @@ def c_sweep_study(out: str | Path, *, factors=tuple(2.0 ** (k / 2) for k in rang
             p_eq = k_in / (k_in + k_out)
             p_trap = p_eq + (p_trap - p_eq) * math.exp(-(k_in + k_out) * (t_hi - t_lo))
         predicted = 1.0 - p_trap
-        rows.append({"c": c, "c_over_c_star": f, "success": ok / n_chains, "success_lo": lo, "success_hi": hi,
-                     "n": n_chains, "predicted": predicted})
-        log(f"c = {c:.4f} ({f:.3f} c*): success {ok}/{n_chains} = {ok / n_chains:.3f} [{lo:.3f}, {hi:.3f}], "
-            f"quasi-static prediction {predicted:.3f}")
+        rows.append(
+            {
+                "c": c,
+                "c_over_c_star": f,
+                "success": ok / n_chains,
+                "success_lo": lo,
+                "success_hi": hi,
+                "n": n_chains,
+                "predicted": predicted,
+            }
+        )
+        log(
+            f"c = {c:.4f} ({f:.3f} c*): success {ok}/{n_chains} = {ok / n_chains:.3f} [{lo:.3f}, {hi:.3f}], "
+            f"quasi-static prediction {predicted:.3f}"
+        )
     summary = {
         "kind": "c_sweep",
-        "energy": {"name": "TiltedTwoWell", "a": a, "b": b, "formula": "a (-cos 2 theta - b cos theta), one row on S^1"},
-        "c_star": c_star, "c_star_source": "depth of the trap by the string method (barriers.minimum_energy_path)",
-        "t_max": t_max, "step_size": step_size, "schedule": "logarithmic, beta(t) = log(t + e) / c",
-        "start": "every chain at the trap theta = pi", "success": "cos(theta) > -b/4 at t_max (global basin)",
-        "integrator": "GeodesicEulerMaruyama", "seed": seed, "rows": rows,
-        "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+        "energy": {
+            "name": "TiltedTwoWell",
+            "a": a,
+            "b": b,
+            "formula": "a (-cos 2 theta - b cos theta), one row on S^1",
+        },
+        "c_star": c_star,
+        "c_star_source": "depth of the trap by the string method (barriers.minimum_energy_path)",
+        "t_max": t_max,
+        "step_size": step_size,
+        "schedule": "logarithmic, beta(t) = log(t + e) / c",
+        "start": "every chain at the trap theta = pi",
+        "success": "cos(theta) > -b/4 at t_max (global basin)",
+        "integrator": "GeodesicEulerMaruyama",
+        "seed": seed,
+        "rows": rows,
+        "wall_time_s": time.time() - t0,
+        "provenance": io.provenance(),
     }
     io.save_json(out / "study.json", summary)
     return summary
@@ -306,9 +439,20 @@ def _gibbs_tail(energy: TiltedTwoWell, beta: float, eps, n_grid: int = 20_000) -
     return np.array([w[gap > x].sum() / w.sum() for x in np.atleast_1d(eps)])
 
 
-def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0.3), n_chains: int = 2048,
-                t_max: float = 3000.0, step_size: float = 2e-2, fit_from: float = 50.0, a: float = 0.5,
-                b: float = 0.5, seed: int = 0, log=print) -> dict:
+def tails_study(
+    out: str | Path,
+    *,
+    c_factors=(1.5, 3.0),
+    eps=(0.05, 0.1, 0.2, 0.3),
+    n_chains: int = 2048,
+    t_max: float = 3000.0,
+    step_size: float = 2e-2,
+    fit_from: float = 50.0,
+    a: float = 0.5,
+    b: float = 0.5,
+    seed: int = 0,
+    log=print,
+) -> dict:
     """Finite-time tails of logarithmic annealing: P(E_t - E* > eps) ~ t^(-alpha), alpha against eps / c.
 
     On :class:`TiltedTwoWell` (c* = its trap's depth) with beta(t) = log(t + e) / c for c = c* x ``c_factors``
@@ -331,8 +475,16 @@ def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0
     rows, arrays = [], {}
     for i, f in enumerate(c_factors):
         c = c_star * f
-        res = simulate(energy, x0, jax.random.fold_in(jax.random.key(seed), i + 1), schedule=schedules.logarithmic(c),
-                       step_size=step_size, n_steps=n_steps, record_every=record_every, chunk_records=50)
+        res = simulate(
+            energy,
+            x0,
+            jax.random.fold_in(jax.random.key(seed), i + 1),
+            schedule=schedules.logarithmic(c),
+            step_size=step_size,
+            n_steps=n_steps,
+            record_every=record_every,
+            chunk_records=50,
+        )
         gap = res.energy - e_star
         window = (res.t >= fit_from) & (res.t > 0)
         log_t = np.log(res.t[window])
@@ -346,28 +498,64 @@ def tails_study(out: str | Path, *, c_factors=(1.5, 3.0), eps=(0.05, 0.1, 0.2, 0
             p_eq = np.array([_gibbs_tail(energy, math.log(t + math.e) / c, x)[0] for t in res.t[window]])
             arrays[f"p_eq_{i}_{j}"] = p_eq
             alpha_eq = -np.polyfit(log_t, np.log(p_eq), 1)[0]
-            rows.append({"c": c, "c_over_c_star": f, "eps": x, "alpha": alpha, "alpha_se": alpha_se,
-                         "eps_over_c": x / c, "alpha_quasi_eq": float(alpha_eq),
-                         "p_at_t_max": float(p[-1]), "n_chains": n_chains})
-            log(f"c = {c:.3f}, eps = {x}: alpha = {alpha:.4f} +- {alpha_se:.4f}, eps/c = {x / c:.4f}, "
-                f"quasi-equilibrium fit {alpha_eq:.4f}, P(t_max) = {p[-1]:.4f}")
+            rows.append(
+                {
+                    "c": c,
+                    "c_over_c_star": f,
+                    "eps": x,
+                    "alpha": alpha,
+                    "alpha_se": alpha_se,
+                    "eps_over_c": x / c,
+                    "alpha_quasi_eq": float(alpha_eq),
+                    "p_at_t_max": float(p[-1]),
+                    "n_chains": n_chains,
+                }
+            )
+            log(
+                f"c = {c:.3f}, eps = {x}: alpha = {alpha:.4f} +- {alpha_se:.4f}, eps/c = {x / c:.4f}, "
+                f"quasi-equilibrium fit {alpha_eq:.4f}, P(t_max) = {p[-1]:.4f}"
+            )
     summary = {
         "kind": "tails",
-        "energy": {"name": "TiltedTwoWell", "a": a, "b": b, "formula": "a (-cos 2 theta - b cos theta), one row on S^1"},
-        "c_star": c_star, "E_star": e_star, "t_max": t_max, "fit_window": [fit_from, t_max], "step_size": step_size,
-        "schedule": "logarithmic, beta(t) = log(t + e) / c", "start": "uniform", "integrator": "GeodesicEulerMaruyama",
+        "energy": {
+            "name": "TiltedTwoWell",
+            "a": a,
+            "b": b,
+            "formula": "a (-cos 2 theta - b cos theta), one row on S^1",
+        },
+        "c_star": c_star,
+        "E_star": e_star,
+        "t_max": t_max,
+        "fit_window": [fit_from, t_max],
+        "step_size": step_size,
+        "schedule": "logarithmic, beta(t) = log(t + e) / c",
+        "start": "uniform",
+        "integrator": "GeodesicEulerMaruyama",
         "alpha_se_note": "SE from 8 disjoint groups of chains (std of their fitted alpha / sqrt(8))",
-        "c_factors": list(c_factors), "eps": list(eps), "rows": rows, "seed": seed,
-        "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+        "c_factors": list(c_factors),
+        "eps": list(eps),
+        "rows": rows,
+        "seed": seed,
+        "wall_time_s": time.time() - t0,
+        "provenance": io.provenance(),
     }
     io.save_npz(out / "tails.npz", arrays)
     io.save_json(out / "study.json", summary)
     return summary
 
 
-def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
-                            factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)), n_chains: int = 256, t_max: float = 50.0, step_size: float = 2e-3, eps: float = 1e-3,
-                            seed: int = 0, log=print) -> dict:
+def landscape_c_sweep_study(
+    out: str | Path,
+    *,
+    depth_study: str | Path,
+    factors=tuple(2.0 ** (k / 2) for k in range(-4, 4)),
+    n_chains: int = 256,
+    t_max: float = 50.0,
+    step_size: float = 2e-3,
+    eps: float = 1e-3,
+    seed: int = 0,
+    log=print,
+) -> dict:
     """Success probability at t_max of logarithmic annealing against c, around the c* of a cached critical depth.
 
     The landscape (InfoNCE or DHEL, M, d, tau), c* and E* (its lowest minimum) are read from ``depth_study``: a
@@ -385,8 +573,10 @@ def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
     energy = _CONTRASTIVE[kind](tau=land["tau"])
     c_star, e_star = float(depth["c_star"]), float(min(depth["energy"]))
     if not c_star > 1e-12:
-        raise ValueError(f"landscape_c_sweep_study: the critical depth in {depth_study} is c* = {c_star:g}: there is no "
-                         "scale to sweep c around (every minimum joins a lower one downhill)")
+        raise ValueError(
+            f"landscape_c_sweep_study: the critical depth in {depth_study} is c* = {c_star:g}: there is no "
+            "scale to sweep c around (every minimum joins a lower one downhill)"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -396,23 +586,51 @@ def landscape_c_sweep_study(out: str | Path, *, depth_study: str | Path,
     rows = []
     for i, f in enumerate(factors):
         c = c_star * f
-        res = simulate(energy, x0, jax.random.fold_in(jax.random.key(seed), i), schedule=schedules.logarithmic(c),
-                       step_size=step_size, n_steps=n_steps, record_every=n_steps // 10, chunk_records=10)
+        res = simulate(
+            energy,
+            x0,
+            jax.random.fold_in(jax.random.key(seed), i),
+            schedule=schedules.logarithmic(c),
+            step_size=step_size,
+            n_steps=n_steps,
+            record_every=n_steps // 10,
+            chunk_records=10,
+        )
         q = quench(jnp.asarray(res.final))
         ok = int(np.sum(np.asarray(q.energy, np.float64) - e_star <= eps))
         lo, hi = diagnostics.wilson_interval(ok, n_chains)
-        rows.append({"c": c, "c_over_c_star": f, "success": ok / n_chains, "success_lo": lo, "success_hi": hi,
-                     "n": n_chains, "predicted": None, "final_beta": float(res.beta[-1]),
-                     "quench_not_converged": int(np.sum(~(np.asarray(q.grad_norm) < 1e-5)))})
+        rows.append(
+            {
+                "c": c,
+                "c_over_c_star": f,
+                "success": ok / n_chains,
+                "success_lo": lo,
+                "success_hi": hi,
+                "n": n_chains,
+                "predicted": None,
+                "final_beta": float(res.beta[-1]),
+                "quench_not_converged": int(np.sum(~(np.asarray(q.grad_norm) < 1e-5))),
+            }
+        )
         log(f"c = {c:.4f} ({f:.3f} c*): success {ok}/{n_chains} = {ok / n_chains:.3f} [{lo:.3f}, {hi:.3f}]")
     summary = {
-        "kind": "c_sweep", "title": f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}",
-        "energy": {"name": land["energy"], **land}, "c_star": c_star,
-        "c_star_source": f"critical-depth study {Path(depth_study).name} (minimum-energy paths)", "E_star": e_star,
-        "t_max": t_max, "step_size": step_size, "eps": eps, "schedule": "logarithmic, beta(t) = log(t + e) / c",
-        "start": f"uniform, sphere.uniform(key({seed}))", "success": f"quenched final energy within {eps} of E*",
-        "integrator": "GeodesicEulerMaruyama", "seed": seed, "rows": rows,
-        "wall_time_s": time.time() - t0, "provenance": io.provenance(),
+        "kind": "c_sweep",
+        "title": f"{land['energy']} M={land['M']} d={land['d']} tau={land['tau']}",
+        "energy": {"name": land["energy"], **land},
+        "c_star": c_star,
+        "c_star_source": f"critical-depth study {Path(depth_study).name} (minimum-energy paths)",
+        "E_star": e_star,
+        "t_max": t_max,
+        "step_size": step_size,
+        "eps": eps,
+        "schedule": "logarithmic, beta(t) = log(t + e) / c",
+        "start": f"uniform, sphere.uniform(key({seed}))",
+        "success": f"quenched final energy within {eps} of E*",
+        "integrator": "GeodesicEulerMaruyama",
+        "seed": seed,
+        "rows": rows,
+        "wall_time_s": time.time() - t0,
+        "provenance": io.provenance(),
     }
     io.save_json(out / "study.json", summary)
     return summary
@@ -465,8 +683,7 @@ def rotation_distance(x, ref):
     return jnp.max(sphere.distance(x @ q, ref))
 
 
-def basin_exit(energy, x_min, *, rotations: bool = True, radius: float = 0.1, tol: float = 1e-4,
-               max_steps: int = 200):
+def basin_exit(energy, x_min, *, rotations: bool = True, radius: float = 0.1, tol: float = 1e-4, max_steps: int = 200):
     """Escape criterion "the quench of X leads to another minimum than ``x_min``": returns X (n, d) -> bool.
 
     X is quenched (:func:`langevin_sphere.landscape.quench_info`, the gradient flow to the minimum of its basin); it
@@ -509,9 +726,15 @@ def _mean_escape(times: np.ndarray, done: np.ndarray) -> dict:
     n_esc = int(done.sum())
     tau = float(times.sum() / max(n_esc, 1))
     sample = float(np.std(times, ddof=1) / (np.mean(times) * math.sqrt(len(times)))) if len(times) > 1 else math.inf
-    return {"mean_escape_time": tau, "se_log": 1.0 / math.sqrt(max(n_esc, 1)), "se_log_sample": sample,
-            "escaped": n_esc, "n_chains": int(len(times)), "median_escape_time": float(np.median(times)),
-            "cv": float(np.std(times) / np.mean(times))}
+    return {
+        "mean_escape_time": tau,
+        "se_log": 1.0 / math.sqrt(max(n_esc, 1)),
+        "se_log_sample": sample,
+        "escaped": n_esc,
+        "n_chains": int(len(times)),
+        "median_escape_time": float(np.median(times)),
+        "cv": float(np.std(times) / np.mean(times)),
+    }
 
 
 def _weighted_line(x, y, se) -> dict:
@@ -521,8 +744,14 @@ def _weighted_line(x, y, se) -> dict:
     cov = np.linalg.inv(design.T @ (w[:, None] * design))
     coef = cov @ design.T @ (w * y)
     chi2 = float(np.sum(w * (y - design @ coef) ** 2))
-    return {"intercept": float(coef[0]), "slope": float(coef[1]), "intercept_se": float(math.sqrt(cov[0, 0])),
-            "slope_se": float(math.sqrt(cov[1, 1])), "chi2": chi2, "dof": len(x) - 2}
+    return {
+        "intercept": float(coef[0]),
+        "slope": float(coef[1]),
+        "intercept_se": float(math.sqrt(cov[0, 0])),
+        "slope_se": float(math.sqrt(cov[1, 1])),
+        "chi2": chi2,
+        "dof": len(x) - 2,
+    }
 
 
 def _nonzero_spectrum(energy, x, n_zero: int) -> np.ndarray:
@@ -547,16 +776,26 @@ def _first_exits(out: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return first, runs
 
 
-def _explore(energy, x_start, e_start: float, key, *, beta: float, t: float, n: int, k_rec: int, step_size: float,
-             log) -> tuple[dict, np.ndarray, np.ndarray]:
+def _explore(
+    energy, x_start, e_start: float, key, *, beta: float, t: float, n: int, k_rec: int, step_size: float, log
+) -> tuple[dict, np.ndarray, np.ndarray]:
     """``n`` chains from ``x_start`` at ``beta`` for time ``t``, quenched every ``k_rec`` steps (``simulate`` with
     ``quench_every``). Returns a summary (first-exit destinations, excursions out of the basin that came back, and
     the censored mean first exit when the same trajectories are checked every 1, 2, 4, 8 records), and the energies
     and configurations of the first exits quenched in float64 (from the recorded states)."""
 
     n_rec = int(round(t / (k_rec * step_size)))
-    res = simulate(energy, jnp.broadcast_to(x_start, (n, *x_start.shape)), key, schedule=schedules.constant(beta),
-                   step_size=step_size, n_steps=n_rec * k_rec, record_every=k_rec, record_x=True, quench_every=1)
+    res = simulate(
+        energy,
+        jnp.broadcast_to(x_start, (n, *x_start.shape)),
+        key,
+        schedule=schedules.constant(beta),
+        step_size=step_size,
+        n_steps=n_rec * k_rec,
+        record_every=k_rec,
+        record_x=True,
+        quench_every=1,
+    )
     out = np.abs(res.quench_energy - e_start) > 1e-3  # (B, R): the quench left the start's energy level
     first, excursions = _first_exits(out)
     t_rec = np.asarray(res.quench_t)  # (R,), t = 0 first
@@ -570,33 +809,63 @@ def _explore(energy, x_start, e_start: float, key, *, beta: float, t: float, n: 
         q = jax.jit(jax.vmap(lambda y: landscape.quench_info(energy, y, tol=1e-9, max_steps=3000)))(exits)
         e_exit, x_exit = np.asarray(q.energy), np.asarray(q.x)
     dest, count = np.unique(np.round(e_exit - e_start, 4), return_counts=True)
-    summary = {"beta": beta, "t": t, "n_chains": n, "record_time": k_rec * step_size, "left": int((first >= 0).sum()),
-               "first_destinations_above_start": dest.tolist(), "first_destination_counts": count.tolist(),
-               "excursions_back": len(excursions),
-               "excursions_back_median": float(np.median(excursions) * k_rec * step_size) if excursions else None,
-               "mean_first_exit_by_check_time": by_check}
-    log(f"exploration at beta {beta:.1f}: {summary['left']}/{n} left within t = {t:g}; first destinations "
+    summary = {
+        "beta": beta,
+        "t": t,
+        "n_chains": n,
+        "record_time": k_rec * step_size,
+        "left": int((first >= 0).sum()),
+        "first_destinations_above_start": dest.tolist(),
+        "first_destination_counts": count.tolist(),
+        "excursions_back": len(excursions),
+        "excursions_back_median": float(np.median(excursions) * k_rec * step_size) if excursions else None,
+        "mean_first_exit_by_check_time": by_check,
+    }
+    log(
+        f"exploration at beta {beta:.1f}: {summary['left']}/{n} left within t = {t:g}; first destinations "
         f"(E - E_start) {dict(zip(dest.tolist(), count.tolist()))}; mean first exit (censored) by check interval "
         f"{ {c: round(v, 2) for c, v in by_check.items()} }; {len(excursions)} excursions came back (median "
-        f"{summary['excursions_back_median']})")
+        f"{summary['excursions_back_median']})"
+    )
     return summary, e_exit, x_exit
 
 
 def _string_from(energy, x_a, x_b, n_zero: int, initial=None) -> tuple[dict, np.ndarray, barriers.MinimumEnergyPath]:
     """String from x_a to x_b (float64, the settings of the critical-depth study) and its saddle's spectrum."""
-    p = barriers.minimum_energy_path(energy, x_a, x_b, 32, step=3e-2, tol=1e-5, saddle_tol=1e-6, max_steps=100_000,
-                                     initial=initial)
+    p = barriers.minimum_energy_path(
+        energy, x_a, x_b, 32, step=3e-2, tol=1e-5, saddle_tol=1e-6, max_steps=100_000, initial=initial
+    )
     lam = _nonzero_spectrum(energy, p.saddle, n_zero)
     e_a = float(energy(x_a))
-    row = {"target_above_start": float(energy(x_b)) - e_a, "barrier": float(p.saddle_energy) - e_a,
-           "path_max_above_start": float(np.max(np.asarray(p.energies))) - e_a, "converged": bool(p.converged),
-           "residual": float(p.residual), "saddle_grad_norm": float(p.saddle_grad_norm),
-           "saddle_index": int(np.sum(lam < -1e-6 * np.max(np.abs(lam)))), "saddle_hessian_head": lam[:3].tolist()}
+    row = {
+        "target_above_start": float(energy(x_b)) - e_a,
+        "barrier": float(p.saddle_energy) - e_a,
+        "path_max_above_start": float(np.max(np.asarray(p.energies))) - e_a,
+        "converged": bool(p.converged),
+        "residual": float(p.residual),
+        "saddle_grad_norm": float(p.saddle_grad_norm),
+        "saddle_index": int(np.sum(lam < -1e-6 * np.max(np.abs(lam)))),
+        "saddle_hessian_head": lam[:3].tolist(),
+    }
     return row, lam, p
 
 
-def _minimum_escape(catalogue, *, minimum, beta_barrier, n_chains, step_size, check_time, t_equilibrate,
-                    t_factor, n_explore, explore_time, radius, seed, log) -> tuple[dict, dict]:
+def _minimum_escape(
+    catalogue,
+    *,
+    minimum,
+    beta_barrier,
+    n_chains,
+    step_size,
+    check_time,
+    t_equilibrate,
+    t_factor,
+    n_explore,
+    explore_time,
+    radius,
+    seed,
+    log,
+) -> tuple[dict, dict]:
     """Part 1 of :func:`escape_study`: the barrier out of a minimum by strings, and its mean escape time vs beta."""
 
     meta = io.load_json(Path(catalogue) / "c_star.json")
@@ -615,12 +884,24 @@ def _minimum_escape(catalogue, *, minimum, beta_barrier, n_chains, step_size, ch
 
     # 1. where do chains go first? Quenches every check_time / 4, at the first beta (from the catalogue's lowest
     # barrier out of the start, which only sets this beta)
-    cached = min(p["barrier_from_i"] if p["i"] == start else p["barrier_from_j"] for p in meta["pairs"]
-                 if start in (p["i"], p["j"]))
+    cached = min(
+        p["barrier_from_i"] if p["i"] == start else p["barrier_from_j"]
+        for p in meta["pairs"]
+        if start in (p["i"], p["j"])
+    )
     explore_beta = beta_barrier[0] / cached
-    exploration, e_exit, x_exit = _explore(energy, x_start, e_cat[start], jax.random.fold_in(key, 10_000),
-                                           beta=explore_beta, t=explore_time, n=n_explore, k_rec=max(1, k // 4),
-                                           step_size=step_size, log=log)
+    exploration, e_exit, x_exit = _explore(
+        energy,
+        x_start,
+        e_cat[start],
+        jax.random.fold_in(key, 10_000),
+        beta=explore_beta,
+        t=explore_time,
+        n=n_explore,
+        k_rec=max(1, k // 4),
+        step_size=step_size,
+        log=log,
+    )
     new = []
     for i in np.argsort(e_exit):
         if np.all(np.abs(e_cat - e_exit[i]) > 1e-4) and all(abs(e_exit[i] - e) > 1e-4 for e, _ in new):
@@ -647,24 +928,31 @@ def _minimum_escape(catalogue, *, minimum, beta_barrier, n_chains, step_size, ch
                 init = sphere.normalize(init + 0.05 * bump * jax.random.normal(jax.random.key(j), init.shape))
                 row2, lam2, p2 = _string_from(energy, xs, xj, n_zero, initial=init)
                 first_try = {k2: row[k2] for k2 in ("barrier", "converged", "saddle_index")}
-                if row2["converged"] and row2["saddle_index"] == 1 and (
-                        row2["barrier"] <= row["barrier"] or not row["converged"]):
+                if (
+                    row2["converged"]
+                    and row2["saddle_index"] == 1
+                    and (row2["barrier"] <= row["barrier"] or not row["converged"])
+                ):
                     row, lam_s, p = row2, lam2, p2
                 row["symmetry_broken_retry"] = {"first": first_try, "kept": "retry" if p is p2 else "first"}
             paths.append({"target": name, **row})
             saddles.append(lam_s)
             arrays[f"path_energies_{j}"] = np.asarray(p.energies) - e_start
             arrays[f"path_arc_{j}"] = np.asarray(p.arc_length)
-            log(f"string to {name}: barrier {row['barrier']:.6f}, converged {row['converged']}, saddle "
+            log(
+                f"string to {name}: barrier {row['barrier']:.6f}, converged {row['converged']}, saddle "
                 f"index {row['saddle_index']} (Hessian head {np.round(lam_s[:3], 4).tolist()})"
-                + (f", first try {row['symmetry_broken_retry']['first']}" if "symmetry_broken_retry" in row else ""))
+                + (f", first try {row['symmetry_broken_retry']['first']}" if "symmetry_broken_retry" in row else "")
+            )
     usable = [j for j, r in enumerate(paths) if r["converged"] and r["saddle_index"] == 1]
     j_best = min(usable, key=lambda j: paths[j]["barrier"])
     barrier, lam_saddle = paths[j_best]["barrier"], saddles[j_best]
     # harmonic Eyring-Kramers time over that saddle, SO(d) zero modes removed at both points
     prefactor = float(2 * math.pi / abs(lam_saddle[0]) * math.sqrt(np.prod(lam_saddle[1:]) / np.prod(lam_start)))
-    log(f"lowest barrier out of the basin: {barrier:.6f} (to {paths[j_best]['target']}); harmonic Eyring-Kramers "
-        f"prefactor {prefactor:.4g}")
+    log(
+        f"lowest barrier out of the basin: {barrier:.6f} (to {paths[j_best]['target']}); harmonic Eyring-Kramers "
+        f"prefactor {prefactor:.4g}"
+    )
 
     # 3. mean escape time against beta, from chains equilibrated in the basin (the quasi-stationary start)
     check = basin_exit(energy, x_start, radius=radius)
@@ -675,56 +963,110 @@ def _minimum_escape(catalogue, *, minimum, beta_barrier, n_chains, step_size, ch
         n = n_chains[i] if isinstance(n_chains, (list, tuple)) else n_chains
         t0 = time.time()
         n_eq = int(round(t_equilibrate / step_size))
-        warm = simulate(energy, jnp.broadcast_to(x_start, (n, *x_start.shape)), jax.random.fold_in(key, 20_000 + i),
-                        schedule=schedules.constant(beta), step_size=step_size, n_steps=n_eq, record_every=n_eq)
+        warm = simulate(
+            energy,
+            jnp.broadcast_to(x_start, (n, *x_start.shape)),
+            jax.random.fold_in(key, 20_000 + i),
+            schedule=schedules.constant(beta),
+            step_size=step_size,
+            n_steps=n_eq,
+            record_every=n_eq,
+        )
         x0 = jnp.asarray(warm.final)
         home = ~np.asarray(jax.jit(jax.vmap(check))(x0))
         # t_max: t_factor x the escape time extrapolated with the string barrier from the previous beta (from the
         # exploration's censored mean first exit at the first beta); only the censoring depends on it
         by_check = exploration["mean_first_exit_by_check_time"]
-        beta_prev, tau_prev = (explore_beta, by_check[min(by_check, key=lambda c: abs(float(c) - check_time))]) \
-            if not rows else (rows[-1]["beta"], rows[-1]["mean_escape_time"])
+        beta_prev, tau_prev = (
+            (explore_beta, by_check[min(by_check, key=lambda c: abs(float(c) - check_time))])
+            if not rows
+            else (rows[-1]["beta"], rows[-1]["mean_escape_time"])
+        )
         t_max = t_factor * tau_prev * math.exp((beta - beta_prev) * barrier)
-        times, done = escape_times(energy, x0[home], jax.random.fold_in(key, i), beta=beta,
-                                   step_size=check_time, t_max=t_max, escaped=check, integrator=integrator,
-                                   chunk_steps=max(1, int(t_max / check_time / 10)))
-        row = {"beta": beta, "beta_barrier": float(bb), **_mean_escape(times, done), "t_max": t_max,
-               "started": n, "left_while_equilibrating": int(n - home.sum()),
-               "kramers_time_harmonic": prefactor * math.exp(bb), "wall_time_s": time.time() - t0}
+        times, done = escape_times(
+            energy,
+            x0[home],
+            jax.random.fold_in(key, i),
+            beta=beta,
+            step_size=check_time,
+            t_max=t_max,
+            escaped=check,
+            integrator=integrator,
+            chunk_steps=max(1, int(t_max / check_time / 10)),
+        )
+        row = {
+            "beta": beta,
+            "beta_barrier": float(bb),
+            **_mean_escape(times, done),
+            "t_max": t_max,
+            "started": n,
+            "left_while_equilibrating": int(n - home.sum()),
+            "kramers_time_harmonic": prefactor * math.exp(bb),
+            "wall_time_s": time.time() - t0,
+        }
         rows.append(row)
         arrays[f"times_{i}"], arrays[f"escaped_{i}"] = times, done
-        log(f"beta {beta:.1f} (beta x barrier {bb}): tau = {row['mean_escape_time']:.4g} +- "
+        log(
+            f"beta {beta:.1f} (beta x barrier {bb}): tau = {row['mean_escape_time']:.4g} +- "
             f"{100 * row['se_log']:.0f}% (harmonic Eyring-Kramers {row['kramers_time_harmonic']:.4g}), "
-            f"{row['escaped']}/{int(home.sum())} escaped by t = {t_max:.4g}, {row['wall_time_s']:.0f} s")
-    fit = _weighted_line([r["beta"] for r in rows], np.log([r["mean_escape_time"] for r in rows]),
-                         [r["se_log"] for r in rows])
+            f"{row['escaped']}/{int(home.sum())} escaped by t = {t_max:.4g}, {row['wall_time_s']:.0f} s"
+        )
+    fit = _weighted_line(
+        [r["beta"] for r in rows], np.log([r["mean_escape_time"] for r in rows]), [r["se_log"] for r in rows]
+    )
 
     # 4. does the check interval bias the slope? The same trajectories checked every check_time / 2 .. 4 check_time,
     # at the second-highest beta (the first beta's comparison is in the exploration)
     i_s = max(0, len(rows) - 2)
-    sensitivity, _, _ = _explore(energy, x_start, e_cat[start], jax.random.fold_in(key, 10_001),
-                                 beta=rows[i_s]["beta"], t=1.5 * rows[i_s]["mean_escape_time"], n=n_explore * 3 // 2,
-                                 k_rec=max(1, k // 2), step_size=step_size, log=log)
+    sensitivity, _, _ = _explore(
+        energy,
+        x_start,
+        e_cat[start],
+        jax.random.fold_in(key, 10_001),
+        beta=rows[i_s]["beta"],
+        t=1.5 * rows[i_s]["mean_escape_time"],
+        n=n_explore * 3 // 2,
+        k_rec=max(1, k // 2),
+        step_size=step_size,
+        log=log,
+    )
     summary = {
-        "landscape": {**land, "catalogue": Path(catalogue).name}, "start_minimum": start,
-        "start_energy": e_start, "start_gap": e_start - float(meta["E_star"]), "start_depth": meta["depth"][start],
+        "landscape": {**land, "catalogue": Path(catalogue).name},
+        "start_minimum": start,
+        "start_energy": e_start,
+        "start_gap": e_start - float(meta["E_star"]),
+        "start_depth": meta["depth"][start],
         "start_hessian_head": lam_start[:3].tolist(),
         "exploration": {**exploration, "found_minima_above_start": [e - e_start for e, _ in new]},
         "check_time_sensitivity": sensitivity,
-        "paths": paths, "barrier": barrier, "barrier_to": paths[j_best]["target"],
-        "kramers_prefactor_harmonic": prefactor, "step_size": step_size, "check_time": check_time,
-        "t_equilibrate": t_equilibrate, "radius": radius, "t_factor": t_factor,
+        "paths": paths,
+        "barrier": barrier,
+        "barrier_to": paths[j_best]["target"],
+        "kramers_prefactor_harmonic": prefactor,
+        "step_size": step_size,
+        "check_time": check_time,
+        "t_equilibrate": t_equilibrate,
+        "radius": radius,
+        "t_factor": t_factor,
         "escape": f"first check (every {check_time:g} of diffusion time) at which the quench of the chain converges "
-                  f"more than {radius} rad (largest row, up to a rotation) from the start minimum; chains start "
-                  f"equilibrated in the basin (t = {t_equilibrate:g} at the same beta from the minimum)",
-        "rows": rows, **fit, "relative_error": fit["slope"] / barrier - 1.0,
-        "fit_without_first_beta": _weighted_line([r["beta"] for r in rows[1:]],
-                                                 np.log([r["mean_escape_time"] for r in rows[1:]]),
-                                                 [r["se_log"] for r in rows[1:]]) if len(rows) > 2 else None,
+        f"more than {radius} rad (largest row, up to a rotation) from the start minimum; chains start "
+        f"equilibrated in the basin (t = {t_equilibrate:g} at the same beta from the minimum)",
+        "rows": rows,
+        **fit,
+        "relative_error": fit["slope"] / barrier - 1.0,
+        "fit_without_first_beta": _weighted_line(
+            [r["beta"] for r in rows[1:]],
+            np.log([r["mean_escape_time"] for r in rows[1:]]),
+            [r["se_log"] for r in rows[1:]],
+        )
+        if len(rows) > 2
+        else None,
     }
     arrays["start"] = minima[start]
-    log(f"slope {fit['slope']:.5f} +- {fit['slope_se']:.5f} vs barrier {barrier:.5f} "
-        f"({100 * summary['relative_error']:+.1f}%), chi2 {fit['chi2']:.2f} / {fit['dof']} dof")
+    log(
+        f"slope {fit['slope']:.5f} +- {fit['slope_se']:.5f} vs barrier {barrier:.5f} "
+        f"({100 * summary['relative_error']:+.1f}%), chi2 {fit['chi2']:.2f} / {fit['dof']} dof"
+    )
     return summary, arrays
 
 
@@ -735,15 +1077,21 @@ def _clusters(x: np.ndarray, m: int, tol: float = 1e-2) -> list[list[int]]:
     for i in range(m):
         if i in seen:
             continue
-        g = [j for j in range(m) if j not in seen and np.arccos(np.clip(u[i] @ u[j], -1, 1)) < tol
-             and np.arccos(np.clip(v[i] @ v[j], -1, 1)) < tol]
+        g = [
+            j
+            for j in range(m)
+            if j not in seen
+            and np.arccos(np.clip(u[i] @ u[j], -1, 1)) < tol
+            and np.arccos(np.clip(v[i] @ v[j], -1, 1)) < tol
+        ]
         seen.update(g)
         groups.append(g)
     return groups
 
 
-def _plateau_escape(*, M, d, tau, n_starts, betas, n_chains, step_size, tau_first, checks_per_tau, t_factor, drop,
-                    seed, log) -> tuple[dict, dict]:
+def _plateau_escape(
+    *, M, d, tau, n_starts, betas, n_chains, step_size, tau_first, checks_per_tau, t_factor, drop, seed, log
+) -> tuple[dict, dict]:
     """Part 2 of :func:`escape_study`: the mean time to leave a plateau of symmetric InfoNCE, against beta."""
     energy = energies.InfoNCE(tau=tau)
     e_star = optima.infonce_optimum(M, d, tau)[0]
@@ -760,8 +1108,10 @@ def _plateau_escape(*, M, d, tau, n_starts, betas, n_chains, step_size, tau_firs
         lam = np.sort(np.linalg.eigvalsh(np.asarray(landscape.riemannian_hessian(energy, xp64))))
         grad64 = float(landscape.gradient_norm(energy, xp64))
     groups = _clusters(x_p, M)
-    log(f"plateau: start {pick} of {n_starts}, E - E* = {level - e_star:.4f}, clusters of pairs "
-        f"{[g for g in groups if len(g) > 1]}, Hessian head {np.round(lam[:4], 8).tolist()} (float64)")
+    log(
+        f"plateau: start {pick} of {n_starts}, E - E* = {level - e_star:.4f}, clusters of pairs "
+        f"{[g for g in groups if len(g) > 1]}, Hessian head {np.round(lam[:4], 8).tolist()} (float64)"
+    )
     check = level_exit(energy, level, drop=drop)
     key = jax.random.key(seed)
     x0 = jnp.asarray(x_p, jnp.float32)
@@ -773,54 +1123,104 @@ def _plateau_escape(*, M, d, tau, n_starts, betas, n_chains, step_size, tau_firs
         k = max(1, int(round(tau_guess / checks_per_tau / step_size)))
         t_max = t_factor * tau_guess
         t0 = time.time()
-        times, done = escape_times(energy, jnp.broadcast_to(x0, (n, *x0.shape)), jax.random.fold_in(key, i),
-                                   beta=float(beta), step_size=k * step_size, t_max=t_max, escaped=check,
-                                   integrator=_EveryK(integrators.GeodesicEulerMaruyama(), k),
-                                   chunk_steps=max(1, int(t_max / (k * step_size) / 40)))
-        row = {"beta": float(beta), **_mean_escape(times, done), "check_time": k * step_size, "t_max": t_max,
-               "wall_time_s": time.time() - t0}
+        times, done = escape_times(
+            energy,
+            jnp.broadcast_to(x0, (n, *x0.shape)),
+            jax.random.fold_in(key, i),
+            beta=float(beta),
+            step_size=k * step_size,
+            t_max=t_max,
+            escaped=check,
+            integrator=_EveryK(integrators.GeodesicEulerMaruyama(), k),
+            chunk_steps=max(1, int(t_max / (k * step_size) / 40)),
+        )
+        row = {
+            "beta": float(beta),
+            **_mean_escape(times, done),
+            "check_time": k * step_size,
+            "t_max": t_max,
+            "wall_time_s": time.time() - t0,
+        }
         rows.append(row)
         arrays[f"times_{i}"], arrays[f"escaped_{i}"] = times, done
-        log(f"beta {beta:g}: tau = {row['mean_escape_time']:.4g} +- {100 * row['se_log_sample']:.0f}% (sample), "
+        log(
+            f"beta {beta:g}: tau = {row['mean_escape_time']:.4g} +- {100 * row['se_log_sample']:.0f}% (sample), "
             f"median {row['median_escape_time']:.4g}, cv {row['cv']:.2f}, {row['escaped']}/{n} escaped by "
-            f"t = {t_max:.4g}, checks every {k * step_size:.3g}, {row['wall_time_s']:.0f} s")
+            f"t = {t_max:.4g}, checks every {k * step_size:.3g}, {row['wall_time_s']:.0f} s"
+        )
     beta_arr = np.array([r["beta"] for r in rows])
     y = np.log([r["mean_escape_time"] for r in rows])
     se = np.array([r["se_log_sample"] for r in rows])
     power = _weighted_line(np.log(beta_arr), y, se)  # log tau = a + p log beta
     expo = _weighted_line(beta_arr, y, se)  # log tau = a + kappa beta
-    log(f"power law: exponent {power['slope']:.3f} +- {power['slope_se']:.3f}, chi2 {power['chi2']:.1f} / "
+    log(
+        f"power law: exponent {power['slope']:.3f} +- {power['slope_se']:.3f}, chi2 {power['chi2']:.1f} / "
         f"{power['dof']}; exponential: rate {expo['slope']:.3g} +- {expo['slope_se']:.2g}, chi2 {expo['chi2']:.1f} / "
-        f"{expo['dof']}")
+        f"{expo['dof']}"
+    )
     summary = {
-        "landscape": {"energy": "InfoNCE", "symmetric": True, "M": M, "d": d, "tau": tau}, "E_star": e_star,
+        "landscape": {"energy": "InfoNCE", "symmetric": True, "M": M, "d": d, "tau": tau},
+        "E_star": e_star,
         "start": f"quench_info of sphere.uniform(key(0), ({n_starts}, {2 * M}, {d})), the lowest converged level above "
-                 f"E* + 1e-3 (start {pick})",
-        "start_index": pick, "level": level, "level_gap": level - e_star,
-        "clusters": [g for g in groups if len(g) > 1], "hessian_head_float64": lam[:6].tolist(),
-        "grad_norm_float64": grad64, "step_size": step_size, "drop": drop,
+        f"E* + 1e-3 (start {pick})",
+        "start_index": pick,
+        "level": level,
+        "level_gap": level - e_star,
+        "clusters": [g for g in groups if len(g) > 1],
+        "hessian_head_float64": lam[:6].tolist(),
+        "grad_norm_float64": grad64,
+        "step_size": step_size,
+        "drop": drop,
         "escape": f"first check at which the quench (|grad| < 1e-5) of the chain ends more than {drop} below the "
-                  f"plateau's level; checks every ~1/{checks_per_tau} of the expected escape time",
+        f"plateau's level; checks every ~1/{checks_per_tau} of the expected escape time",
         "se_note": "SE(log tau) from the sample (sd / (mean sqrt(n))): the escape times are not exponential",
         "rows": rows,
-        "power_law": {"exponent": power["slope"], "exponent_se": power["slope_se"], "log_prefactor": power["intercept"],
-                      "chi2": power["chi2"], "dof": power["dof"]},
-        "exponential": {"rate": expo["slope"], "rate_se": expo["slope_se"], "log_prefactor": expo["intercept"],
-                        "chi2": expo["chi2"], "dof": expo["dof"]},
+        "power_law": {
+            "exponent": power["slope"],
+            "exponent_se": power["slope_se"],
+            "log_prefactor": power["intercept"],
+            "chi2": power["chi2"],
+            "dof": power["dof"],
+        },
+        "exponential": {
+            "rate": expo["slope"],
+            "rate_se": expo["slope_se"],
+            "log_prefactor": expo["intercept"],
+            "chi2": expo["chi2"],
+            "dof": expo["dof"],
+        },
     }
     arrays["start"] = x_p
     return summary, arrays
 
 
-def escape_study(out: str | Path, *, part: str = "both",
-                 catalogue: str | Path = "experiments/landscapes/dhel-circle-M8-tau0.1",
-                 minimum: int | None = None, beta_barrier=(3.0, 4.0, 5.0, 6.0, 7.0), n_chains=(512, 256, 160, 128, 192),
-                 step_size: float = 2e-2, check_time: float = 1.0, t_equilibrate: float = 50.0, t_factor: float = 0.8,
-                 n_explore: int = 32, explore_time: float = 150.0, radius: float = 0.1,
-                 plateau_M: int = 6, plateau_tau: float = 0.05, plateau_betas=(100, 300, 1000, 3000, 10000, 30000),
-                 plateau_chains=96, plateau_step: float = 5e-3, plateau_tau_first: float = 1.5,
-                 checks_per_tau: int = 25, plateau_t_factor: float = 20.0, drop: float = 0.02, seed: int = 0,
-                 log=print) -> dict:
+def escape_study(
+    out: str | Path,
+    *,
+    part: str = "both",
+    catalogue: str | Path = "experiments/landscapes/dhel-circle-M8-tau0.1",
+    minimum: int | None = None,
+    beta_barrier=(3.0, 4.0, 5.0, 6.0, 7.0),
+    n_chains=(512, 256, 160, 128, 192),
+    step_size: float = 2e-2,
+    check_time: float = 1.0,
+    t_equilibrate: float = 50.0,
+    t_factor: float = 0.8,
+    n_explore: int = 32,
+    explore_time: float = 150.0,
+    radius: float = 0.1,
+    plateau_M: int = 6,
+    plateau_tau: float = 0.05,
+    plateau_betas=(100, 300, 1000, 3000, 10000, 30000),
+    plateau_chains=96,
+    plateau_step: float = 5e-3,
+    plateau_tau_first: float = 1.5,
+    checks_per_tau: int = 25,
+    plateau_t_factor: float = 20.0,
+    drop: float = 0.02,
+    seed: int = 0,
+    log=print,
+) -> dict:
     """What "trapped" means: mean escape time against beta from a minimum of DHEL (barrier) and from a plateau of
     InfoNCE (no barrier). Writes ``study.json`` (kind "escape"), ``minimum.npz`` and ``plateau.npz`` to ``out``.
 
@@ -861,19 +1261,41 @@ def escape_study(out: str | Path, *, part: str = "both",
     summary = {"kind": "escape", **{k: old[k] for k in ("minimum", "plateau") if k in old}}
     if part in ("both", "minimum"):
         t0 = time.time()
-        s, arrays = _minimum_escape(catalogue, minimum=minimum, beta_barrier=beta_barrier, n_chains=n_chains,
-                                    step_size=step_size, check_time=check_time, t_equilibrate=t_equilibrate,
-                                    t_factor=t_factor, n_explore=n_explore, explore_time=explore_time,
-                                    radius=radius, seed=seed, log=log)
+        s, arrays = _minimum_escape(
+            catalogue,
+            minimum=minimum,
+            beta_barrier=beta_barrier,
+            n_chains=n_chains,
+            step_size=step_size,
+            check_time=check_time,
+            t_equilibrate=t_equilibrate,
+            t_factor=t_factor,
+            n_explore=n_explore,
+            explore_time=explore_time,
+            radius=radius,
+            seed=seed,
+            log=log,
+        )
         io.save_npz(out / "minimum.npz", arrays)
         summary["minimum"] = {**s, "seed": seed, "wall_time_s": time.time() - t0, "provenance": io.provenance()}
         io.save_json(out / "study.json", summary)
     if part in ("both", "plateau"):
         t0 = time.time()
-        s, arrays = _plateau_escape(M=plateau_M, d=2, tau=plateau_tau, n_starts=64, betas=plateau_betas,
-                                    n_chains=plateau_chains, step_size=plateau_step, tau_first=plateau_tau_first,
-                                    checks_per_tau=checks_per_tau, t_factor=plateau_t_factor, drop=drop, seed=seed,
-                                    log=log)
+        s, arrays = _plateau_escape(
+            M=plateau_M,
+            d=2,
+            tau=plateau_tau,
+            n_starts=64,
+            betas=plateau_betas,
+            n_chains=plateau_chains,
+            step_size=plateau_step,
+            tau_first=plateau_tau_first,
+            checks_per_tau=checks_per_tau,
+            t_factor=plateau_t_factor,
+            drop=drop,
+            seed=seed,
+            log=log,
+        )
         io.save_npz(out / "plateau.npz", arrays)
         summary["plateau"] = {**s, "seed": seed, "wall_time_s": time.time() - t0, "provenance": io.provenance()}
         io.save_json(out / "study.json", summary)
@@ -919,26 +1341,42 @@ WEAK_ORDER_CASES = {
     # case -> kappa (beta = 1), tau_int of the observable (sets the burn-in, records and run length), and per
     # integrator its step sizes and the SE aimed at (a tenth of its smallest expected |bias| or less, or one per step
     # size; MALA has none). The largest steps stay within simulate's guard (noise sqrt(2 h (d-1) / beta) <= 1 rad).
-    "vmf_bk2": dict(kappa=2.0, tau=0.7, runs={
-        "euler_maruyama": ((0.02, 0.04, 0.07, 0.1, 0.15), 5e-4),
-        "leimkuhler_matthews": ((0.08, 0.11, 0.15, 0.19, 0.24), (1.5e-5, 2e-5, 2e-5, 2e-5, 2e-5)),
-        "mala": ((0.05, 0.1, 0.15, 0.2, 0.24), 5e-5),
-        "leimkuhler_matthews_uncorrected": ((0.04, 0.08, 0.12, 0.16, 0.24), 5e-5)}),
-    "vmf_bk8": dict(kappa=8.0, tau=0.17, runs={
-        "euler_maruyama": ((0.005, 0.01, 0.02, 0.03, 0.05), 2e-4),
-        "leimkuhler_matthews": ((0.02, 0.04, 0.055, 0.07, 0.085, 0.1), (3e-6, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5)),
-        "mala": ((0.02, 0.04, 0.055, 0.07, 0.1), 2e-5),
-        "leimkuhler_matthews_uncorrected": ((0.01, 0.02, 0.04, 0.07, 0.1), 2e-5)}),
-    "pair_bk8": dict(kappa=8.0, tau=0.09, runs={
-        "euler_maruyama": ((0.0025, 0.005, 0.01, 0.015, 0.025), 2e-4),
-        "leimkuhler_matthews": ((0.0125, 0.025, 0.0375, 0.05, 0.075, 0.1), 2e-5),
-        "mala": ((0.0125, 0.025, 0.0375, 0.05, 0.075), 4e-5),
-        "leimkuhler_matthews_uncorrected": ((0.0125, 0.025, 0.0375, 0.05, 0.075), 2e-5)}),
+    "vmf_bk2": dict(
+        kappa=2.0,
+        tau=0.7,
+        runs={
+            "euler_maruyama": ((0.02, 0.04, 0.07, 0.1, 0.15), 5e-4),
+            "leimkuhler_matthews": ((0.08, 0.11, 0.15, 0.19, 0.24), (1.5e-5, 2e-5, 2e-5, 2e-5, 2e-5)),
+            "mala": ((0.05, 0.1, 0.15, 0.2, 0.24), 5e-5),
+            "leimkuhler_matthews_uncorrected": ((0.04, 0.08, 0.12, 0.16, 0.24), 5e-5),
+        },
+    ),
+    "vmf_bk8": dict(
+        kappa=8.0,
+        tau=0.17,
+        runs={
+            "euler_maruyama": ((0.005, 0.01, 0.02, 0.03, 0.05), 2e-4),
+            "leimkuhler_matthews": ((0.02, 0.04, 0.055, 0.07, 0.085, 0.1), (3e-6, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5)),
+            "mala": ((0.02, 0.04, 0.055, 0.07, 0.1), 2e-5),
+            "leimkuhler_matthews_uncorrected": ((0.01, 0.02, 0.04, 0.07, 0.1), 2e-5),
+        },
+    ),
+    "pair_bk8": dict(
+        kappa=8.0,
+        tau=0.09,
+        runs={
+            "euler_maruyama": ((0.0025, 0.005, 0.01, 0.015, 0.025), 2e-4),
+            "leimkuhler_matthews": ((0.0125, 0.025, 0.0375, 0.05, 0.075, 0.1), 2e-5),
+            "mala": ((0.0125, 0.025, 0.0375, 0.05, 0.075), 4e-5),
+            "leimkuhler_matthews_uncorrected": ((0.0125, 0.025, 0.0375, 0.05, 0.075), 2e-5),
+        },
+    ),
 }
 
 
-def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int, se_target: float, seed: int,
-                    t_max: float) -> dict:
+def _weak_order_run(
+    case: str, name: str, h: float, *, rows: int, n_chains: int, se_target: float, seed: int, t_max: float
+) -> dict:
     """One stationary run: per-chain time averages of the observable after burn-in, started from the exact law."""
     spec = WEAK_ORDER_CASES[case]
     k = spec["kappa"]  # beta = 1: beta kappa = kappa
@@ -953,6 +1391,7 @@ def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int,
         def observable(e):
             return -e / (k * rows)
     else:  # rows (2i, 2i + 1) coupled: E = -kappa sum_i x_2i . x_2i+1; x_2i uniform, x_2i+1 | x_2i ~ vMF(x_2i, k)
+
         def energy(x):
             return -k * jnp.sum(x[0::2] * x[1::2])
 
@@ -963,6 +1402,7 @@ def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int,
 
         def observable(e):
             return -e / (k * rows / 2)
+
     independent = rows if case.startswith("vmf") else rows // 2
     t_burn = 10.0 * spec["tau"]
     t_avg = min(t_max, max(20.0, 2.0 * spec["tau"] * var / (se_target**2 * independent * n_chains)))
@@ -970,14 +1410,35 @@ def _weak_order_run(case: str, name: str, h: float, *, rows: int, n_chains: int,
     n_steps = round((t_burn + t_avg) / (h * record_every)) * record_every
     integrator = _WEAK_ORDER_INTEGRATORS[name]()
     start = time.time()
-    res = simulate(energy, jnp.asarray(x0, jnp.float32), jax.random.key(seed), schedule=schedules.constant(1.0),
-                   step_size=h, n_steps=n_steps, record_every=record_every, integrator=integrator)
+    res = simulate(
+        energy,
+        jnp.asarray(x0, jnp.float32),
+        jax.random.key(seed),
+        schedule=schedules.constant(1.0),
+        step_size=h,
+        n_steps=n_steps,
+        record_every=record_every,
+        integrator=integrator,
+    )
     per_chain = observable(res.energy[:, res.t >= t_burn].astype(np.float64)).mean(axis=1)
     mean = float(per_chain.mean())
-    row = {"case": case, "integrator": name, "h": h, "mean": mean, "exact": exact, "bias": mean - exact,
-           "variance": var,
-           "se": float(per_chain.std(ddof=1) / math.sqrt(n_chains)), "t_avg": t_avg, "n_steps": n_steps,
-           "chains": n_chains, "rows": rows, "se_target": se_target, "seed": seed, "wall_time_s": time.time() - start}
+    row = {
+        "case": case,
+        "integrator": name,
+        "h": h,
+        "mean": mean,
+        "exact": exact,
+        "bias": mean - exact,
+        "variance": var,
+        "se": float(per_chain.std(ddof=1) / math.sqrt(n_chains)),
+        "t_avg": t_avg,
+        "n_steps": n_steps,
+        "chains": n_chains,
+        "rows": rows,
+        "se_target": se_target,
+        "seed": seed,
+        "wall_time_s": time.time() - start,
+    }
     if res.n_accepted is not None:
         row["acceptance"] = float(res.n_accepted[:, -1].mean() / n_steps)
     return row
@@ -989,9 +1450,12 @@ def _polynomial(h, bias, se, powers) -> dict:
     w = 1.0 / se**2
     cov = np.linalg.inv(design.T @ (w[:, None] * design))
     coef = cov @ design.T @ (w * bias)
-    return {"coef": {f"a{k}": float(c) for k, c in zip(powers, coef)},
-            "se": {f"a{k}": float(math.sqrt(cov[i, i])) for i, k in enumerate(powers)},
-            "chi2": float(np.sum(w * (bias - design @ coef) ** 2)), "dof": len(h) - len(powers)}
+    return {
+        "coef": {f"a{k}": float(c) for k, c in zip(powers, coef)},
+        "se": {f"a{k}": float(math.sqrt(cov[i, i])) for i, k in enumerate(powers)},
+        "chi2": float(np.sum(w * (bias - design @ coef) ** 2)),
+        "dof": len(h) - len(powers),
+    }
 
 
 def _bias_fits(rows: list[dict]) -> dict:
@@ -1011,8 +1475,15 @@ def _bias_fits(rows: list[dict]) -> dict:
     if np.all(np.sign(bias) == np.sign(bias[0])) and out["min_bias_over_se"] > 3:
         fit = _weighted_line(np.log(h), np.log(np.abs(bias)), se / np.abs(bias))
         a, p = math.exp(fit["intercept"]), fit["slope"]
-        out.update(slope=p, slope_se=fit["slope_se"], chi2=fit["chi2"], dof=fit["dof"], coefficient=a,
-                   sign=int(np.sign(bias[0])), grads_per_time_for_1e_3=1.0 / (1e-3 / a) ** (1.0 / p))
+        out.update(
+            slope=p,
+            slope_se=fit["slope_se"],
+            chi2=fit["chi2"],
+            dof=fit["dof"],
+            coefficient=a,
+            sign=int(np.sign(bias[0])),
+            grads_per_time_for_1e_3=1.0 / (1e-3 / a) ** (1.0 / p),
+        )
     top = 4 if len(h) >= 6 else 3
     out["order1"] = _polynomial(h, bias, se, tuple(range(1, top)))
     out["order2"] = _polynomial(h, bias, se, tuple(range(2, top + 1)))
@@ -1037,8 +1508,16 @@ def weak_order_fits(rows: list[dict]) -> dict:
     return fits
 
 
-def weak_order_study(out: str | Path, *, n_chains: int = 4096, rows: int = 32, t_max: float = 5000.0,
-                     seed: int = 0, cases: str = "vmf_bk2,vmf_bk8,pair_bk8", log=print) -> dict:
+def weak_order_study(
+    out: str | Path,
+    *,
+    n_chains: int = 4096,
+    rows: int = 32,
+    t_max: float = 5000.0,
+    seed: int = 0,
+    cases: str = "vmf_bk2,vmf_bk8,pair_bk8",
+    log=print,
+) -> dict:
     """Bias of E[mu . x] against the step size for every integrator on the von Mises-Fisher law on S^2 (beta kappa
     = 2 and 8) and on a coupled pair of rows (E = -kappa x_1 . x_2, whose E[x_1 . x_2] is the same closed form).
 
@@ -1055,9 +1534,17 @@ def weak_order_study(out: str | Path, *, n_chains: int = 4096, rows: int = 32, t
     rows_out: list[dict] = [r for r in stored if r["case"] not in cases.split(",")]  # other cases: kept as stored
 
     def save():
-        result = {"kind": "weak_order", "observable": "E[mu . x] (vMF, beta = 1) or E[x_1 . x_2] (coupled pair)",
-                  "rows": rows_out, "fits": weak_order_fits(rows_out), "n_chains": n_chains,
-                  "rows_per_chain": rows, "seed": seed, "float": "float32", "provenance": io.provenance()}
+        result = {
+            "kind": "weak_order",
+            "observable": "E[mu . x] (vMF, beta = 1) or E[x_1 . x_2] (coupled pair)",
+            "rows": rows_out,
+            "fits": weak_order_fits(rows_out),
+            "n_chains": n_chains,
+            "rows_per_chain": rows,
+            "seed": seed,
+            "float": "float32",
+            "provenance": io.provenance(),
+        }
         io.save_json(path, result)
         return result
 
@@ -1069,42 +1556,74 @@ def weak_order_study(out: str | Path, *, n_chains: int = 4096, rows: int = 32, t
                 row = done.get((case, name, h))
                 if row is None or row.get("se_target", row["se"]) > 1.5 * target:  # resumable: a stored run kept
                     # when it aimed at this SE (MALA's SE stays above its aim where acceptance slows the chain)
-                    run_seed = seed + round(h * 1e4) + 7 + 100_000 * (list(WEAK_ORDER_CASES).index(case) * 10
-                                                                      + list(_WEAK_ORDER_INTEGRATORS).index(name))
-                    row = _weak_order_run(case, name, h, rows=rows, n_chains=n_chains, se_target=target,
-                                          seed=run_seed, t_max=t_max)
-                    log(f"{case} {name} h={h}: bias {row['bias']:+.3e} +- {row['se']:.1e} "
-                        f"({row['n_steps']} steps, {row['wall_time_s']:.0f} s)")
+                    run_seed = (
+                        seed
+                        + round(h * 1e4)
+                        + 7
+                        + 100_000
+                        * (list(WEAK_ORDER_CASES).index(case) * 10 + list(_WEAK_ORDER_INTEGRATORS).index(name))
+                    )
+                    row = _weak_order_run(
+                        case, name, h, rows=rows, n_chains=n_chains, se_target=target, seed=run_seed, t_max=t_max
+                    )
+                    log(
+                        f"{case} {name} h={h}: bias {row['bias']:+.3e} +- {row['se']:.1e} "
+                        f"({row['n_steps']} steps, {row['wall_time_s']:.0f} s)"
+                    )
                 got.append(row)
                 rows_out.append(row)
                 save()
             if name != "mala":
                 fit = _bias_fits(got)
-                log(f"{case} {name}: slope {fit.get('slope', float('nan')):.2f} +- {fit.get('slope_se', float('nan')):.2f}"
+                log(
+                    f"{case} {name}: slope {fit.get('slope', float('nan')):.2f} +- {fit.get('slope_se', float('nan')):.2f}"
                     f"; chi2 order 1 {fit['order1']['chi2']:.1f}, order 2 {fit['order2']['chi2']:.1f} "
-                    f"(dof {fit['order2']['dof']})")
+                    f"(dof {fit['order2']['dof']})"
+                )
     return save()
 
 
-
 _CLI = {  # study name -> (function, help, {option: (type, default)}); every study takes --out
-    "critical-depth": (critical_depth_study, "c* of a contrastive landscape by minimum-energy paths",
-                       {"kind": (str, "infonce"), "M": (int, 8), "d": (int, 2), "tau": (float, 0.05),
-                        "n_starts": (int, 256)}),
-    "kramers": (kramers_study, "mean escape time vs beta from the trap of a closed-form two-well energy",
-                {"n_chains": (int, 512)}),
-    "c-sweep": (c_sweep_study, "success at a fixed time vs c of the logarithmic schedule, around c* (two-well)",
-                {"n_chains": (int, 1024), "t_max": (float, 2000.0)}),
-    "landscape-c-sweep": (landscape_c_sweep_study, "success vs c around the cached c* of a contrastive landscape",
-                          {"depth_study": (str, None), "n_chains": (int, 256), "t_max": (float, 50.0)}),
-    "tails": (tails_study, "finite-time tails P(E_t - E* > eps) ~ t^-alpha of logarithmic annealing",
-              {"n_chains": (int, 2048)}),
-    "weak-order": (weak_order_study, "bias of a stationary average vs the step size, per integrator (vMF, coupled pair)",
-                   {"n_chains": (int, 4096), "rows": (int, 32), "t_max": (float, 5000.0),
-                    "cases": (str, "vmf_bk2,vmf_bk8,pair_bk8")}),
-    "escape": (escape_study, "mean escape time vs beta: a DHEL minimum (Arrhenius) and an InfoNCE plateau",
-               {"part": (str, "both"), "catalogue": (str, "experiments/landscapes/dhel-circle-M8-tau0.1"),
-                "seed": (int, 0)}),
+    "critical-depth": (
+        critical_depth_study,
+        "c* of a contrastive landscape by minimum-energy paths",
+        {"kind": (str, "infonce"), "M": (int, 8), "d": (int, 2), "tau": (float, 0.05), "n_starts": (int, 256)},
+    ),
+    "kramers": (
+        kramers_study,
+        "mean escape time vs beta from the trap of a closed-form two-well energy",
+        {"n_chains": (int, 512)},
+    ),
+    "c-sweep": (
+        c_sweep_study,
+        "success at a fixed time vs c of the logarithmic schedule, around c* (two-well)",
+        {"n_chains": (int, 1024), "t_max": (float, 2000.0)},
+    ),
+    "landscape-c-sweep": (
+        landscape_c_sweep_study,
+        "success vs c around the cached c* of a contrastive landscape",
+        {"depth_study": (str, None), "n_chains": (int, 256), "t_max": (float, 50.0)},
+    ),
+    "tails": (
+        tails_study,
+        "finite-time tails P(E_t - E* > eps) ~ t^-alpha of logarithmic annealing",
+        {"n_chains": (int, 2048)},
+    ),
+    "weak-order": (
+        weak_order_study,
+        "bias of a stationary average vs the step size, per integrator (vMF, coupled pair)",
+        {
+            "n_chains": (int, 4096),
+            "rows": (int, 32),
+            "t_max": (float, 5000.0),
+            "cases": (str, "vmf_bk2,vmf_bk8,pair_bk8"),
+        },
+    ),
+    "escape": (
+        escape_study,
+        "mean escape time vs beta: a DHEL minimum (Arrhenius) and an InfoNCE plateau",
+        {"part": (str, "both"), "catalogue": (str, "experiments/landscapes/dhel-circle-M8-tau0.1"), "seed": (int, 0)},
+    ),
 }
 
 
@@ -1115,8 +1634,9 @@ def main(argv=None) -> int:
         q = sub.add_parser(name, help=help_text)
         q.add_argument("--out", required=True)
         for option, (kind, default) in options.items():
-            q.add_argument("--" + option.replace("_", "-"), dest=option, type=kind, default=default,
-                           required=default is None)
+            q.add_argument(
+                "--" + option.replace("_", "-"), dest=option, type=kind, default=default, required=default is None
+            )
     args = vars(p.parse_args(argv))
     fn, _, options = _CLI[args.pop("study")]
     if args.get("kind") not in (None, *_CONTRASTIVE):
