@@ -27,7 +27,7 @@ def user_chose_device_count() -> bool:
     return (
         "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
         or "JAX_NUM_CPU_DEVICES" in os.environ
-        or jax.config.jax_num_cpu_devices > 0
+        or jax.config.jax_num_cpu_devices > 0  # type: ignore[attr-defined]
     )
 
 

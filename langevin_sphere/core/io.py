@@ -39,7 +39,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def save_npz(path: str | Path, arrays: dict[str, Any]) -> None:
     """Save named arrays as an uncompressed ``.npz`` (readable with ``numpy.load``)."""
     buf = _io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]  # numpy stubs: allow_pickle
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -91,7 +91,7 @@ def provenance() -> dict[str, str]:
         "jax": jax.__version__,
         "backend": jax.default_backend(),
         "devices": ", ".join(str(d) for d in jax.devices()),
-        "x64": str(jax.config.jax_enable_x64),
+        "x64": str(jax.config.jax_enable_x64),  # type: ignore[attr-defined]
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
