@@ -1,11 +1,14 @@
 """The command line and its config files: validation messages, an end-to-end run, resume, figures."""
 
+import dataclasses
+import inspect
 import json
 import math
 
 import numpy as np
 import pytest
 
+import langevin_sphere as ls
 from langevin_sphere import config
 from langevin_sphere.research import cli
 
@@ -71,6 +74,8 @@ def test_default_config_is_the_documented_trap_landscape():
         (("record_every = 10", "record_every = 7"), "run.record_every must divide"),
         (("record_every = 10", "record_every = 10\nlayout = 'rows'"), "run.layout must be one of auto, chains, lanes"),
         (('kind = "infonce"', 'kind = "hinge"'), "energy.kind must be one of"),
+        (('kind = "infonce"', 'kind = "no_such_module:Energy"'), "cannot import Energy from no_such_module"),
+        (('kind = "infonce"', 'kind = "math:pi"'), "must name an equinox Module class"),
         (('kind = "constant"', 'kind = "exponential"'), "schedule[0].kind must be one of"),
         (("M = 3", "M = 1"), "energy.M"),
         (("tau = 0.2", "tau = 0.2\nanchors = 'fixed'"), "energy.anchors must be one of regular, random"),
@@ -285,3 +290,57 @@ def test_atlas_command_builds_the_table_and_figures_and_refuses_a_bad_grid(tmp_p
     config.write_text(config.read_text().replace("d = 3", "d = 1"))
     code, _, err = _run(["atlas", str(config), "--out", str(tmp_path / "atlas")], capsys)
     assert code == 2 and "d = 1 must be an integer >= 2" in err
+
+
+def test_version_and_the_printed_configs(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"langevin-sphere {ls.__version__}"
+    code, out, _ = _run(["config", "--default"], capsys)
+    assert code == 0 and out == config.default_text()
+    code, out, _ = _run(["config", "--reference"], capsys)
+    assert code == 0 and out == config.reference_text()
+
+
+def test_the_reference_config_holds_every_key_and_runs_as_written():
+    text = config.reference_text()
+    cfg = config.loads(text)  # the reference is a valid config as printed
+    assert [s.kind for s in cfg.schedules] == list(ls.schedules.REGISTRY)  # one schedule per kind
+    keys = {line.removeprefix("# ").split(" = ")[0] for line in text.splitlines() if " = " in line}
+    for section in (config.EnergyConfig, config.RunConfig, config.AnalysisConfig):
+        fields = {f.name for f in dataclasses.fields(section)} - {"params"}
+        assert fields <= keys, f"keys missing from the reference: {sorted(fields - keys)}"
+    for kind, factory in ls.schedules.REGISTRY.items():
+        assert set(inspect.signature(factory).parameters) <= keys, kind
+
+
+THOMSON = """
+import equinox as eqx
+import jax.numpy as jnp
+
+
+class Thomson(eqx.Module):
+    softening: float = 1e-12
+
+    def __call__(self, x):  # Coulomb energy sum_{i<j} 1 / |x_i - x_j| of the rows of x (n, d)
+        diff = x[:, None, :] - x[None, :, :]
+        dist = jnp.sqrt(jnp.sum(diff**2, axis=-1) + self.softening)
+        return jnp.sum(jnp.where(jnp.triu(jnp.ones(dist.shape, bool), k=1), 1.0 / dist, 0.0))
+"""
+
+
+def test_an_energy_of_ones_own_from_a_config(tmp_path, capsys, monkeypatch):
+    """``[energy] kind = "module:Name"`` runs a user's class, built with the table's further keys: six charges on
+    S^2 (M = 3 pairs) quench to the octahedron, E* = 9.985281374 (Thomson problem, n = 6)."""
+    (tmp_path / "my_energies.py").write_text(THOMSON)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = SMALL.replace('kind = "infonce"', 'kind = "my_energies:Thomson"\nsoftening = 1e-10').replace("tau = 0.2", "")
+    cfg = config.loads(text.replace('sweep = "rate"', ""))
+    assert cfg.energy.build().softening == 1e-10
+    path = tmp_path / "thomson.toml"
+    path.write_text(text.replace('sweep = "rate"', "").replace("d = 2", "d = 3"))
+    code, out, err = _run(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert abs(summary["E_star"] - 9.985281374) < 1e-4

@@ -48,7 +48,7 @@ from tqdm.auto import tqdm
 from .. import landscape
 from ..core import energies, io, sphere
 from ..landscape import catalogue, diagnostics, optima
-from .config import ConfigError
+from .config import ENERGY_NAMES, ConfigError
 
 __all__ = [
     "LOSSES",
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 LOSSES = ("infonce", "infonce-onesided", "dhel", "kcl")
-LOSS_NAMES = {"infonce": "InfoNCE", "infonce-onesided": "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}
+LOSS_NAMES = {loss: ENERGY_NAMES.get(loss, "one-sided InfoNCE") for loss in LOSSES}  # in the order of LOSSES
 FLAT = 1e-9  # an E* below this is flat at float64 resolution: every end state is within the level tolerance of it
 CSV_FIELDS = (
     "name",

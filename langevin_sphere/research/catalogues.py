@@ -59,7 +59,7 @@ def build(
         )
         log(f"== {name}: {len(sources)} sources")
         info = {
-            "energy": {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL"}[cfg.energy.kind],
+            "energy": config_lib.energy_name(cfg.energy.kind),
             "M": cfg.energy.M,
             "d": cfg.energy.d,
             "tau": cfg.energy.tau,

@@ -1,4 +1,5 @@
-"""Command line: ``langevin-sphere run | figures | bench | report | catalogue | atlas`` (also ``python -m langevin_sphere``).
+"""Command line: ``langevin-sphere run | figures | bench | report | catalogue | atlas | study | config``
+(also ``python -m langevin_sphere``).
 
 Every command first splits the CPU into one JAX device per core (unless the user chose a count) and, for
 ``run --distributed`` or ``run --coordinator ...``, joins a ``jax.distributed`` run; both before JAX's backends start.
@@ -104,6 +105,28 @@ def _atlas(args) -> int:
     return 0
 
 
+def _study(argv: list[str]) -> int:
+    from . import studies
+
+    return studies.main(argv, prog="langevin-sphere study")
+
+
+def _config(args) -> int:
+    from . import config
+
+    print(config.reference_text() if args.reference else config.default_text(), end="")
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("langevin-sphere")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _join_processes(args) -> None:
     """``jax.distributed.initialize`` for ``--distributed`` / ``--coordinator``, before JAX's backends start."""
     if not (getattr(args, "distributed", False) or getattr(args, "coordinator", None)):
@@ -127,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="langevin-sphere",
         description="Geodesic Langevin dynamics and simulated annealing on products of spheres under InfoNCE.",
     )
+    parser.add_argument("--version", action="version", version=f"langevin-sphere {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a schedule-comparison experiment (default: the embedded one)")
     p.add_argument("config", nargs="?", help="TOML config file (default: the embedded default experiment)")
@@ -153,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sweep", action="store_true", help="only the reference problem, no sweep over M and d")
     p.add_argument("--out", help="folder for bench.json and the sweep plot (default: print only)")
     p.set_defaults(fn=_bench)
-    p = sub.add_parser("report", help="print the README's result tables (markdown) from the stored results")
+    p = sub.add_parser("report", help="print the result tables of the docs (markdown) from the stored results")
     p.add_argument("--runs", default="experiments", help="folder with results/*/ and studies/*/ (default: experiments)")
     p.add_argument("--bench", help="benchmark JSON (default: benchmarks/cpu-2core/bench.json beside the runs folder)")
     p.set_defaults(fn=_report)
@@ -177,6 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_atlas)
+    p = sub.add_parser(
+        "study", add_help=False, help="run one of the cached studies (Kramers, c-sweeps, tails, escape, weak order)"
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER, help="NAME --out FOLDER [options]; `study --help` lists them")
+    p = sub.add_parser("config", help="print the default config, or a reference with every key")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--default", action="store_true", help="the embedded default experiment (`run` without a file)")
+    which.add_argument("--reference", action="store_true", help="every key at its default, with its allowed values")
+    p.set_defaults(fn=_config)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["study"]:  # the studies' own parser takes every option after the name
+        return _study(argv[1:])
     args = parser.parse_args(argv)
     _join_processes(args)
     from .config import ConfigError

@@ -59,6 +59,7 @@ Optional keys (defaults in brackets):
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import math
 import tomllib
@@ -66,14 +67,65 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import equinox as eqx
+
 from ..core import energies, integrators, schedules
 from ..landscape import optima
 
-__all__ = ["ConfigError", "EnergyConfig", "RunConfig", "ScheduleConfig", "Config", "load", "loads", "default_text"]
+__all__ = [
+    "ConfigError",
+    "ENERGY_NAMES",
+    "energy_class",
+    "energy_name",
+    "EnergyConfig",
+    "RunConfig",
+    "ScheduleConfig",
+    "Config",
+    "load",
+    "loads",
+    "default_text",
+    "reference_text",
+]
 
 
 class ConfigError(ValueError):
     """A config file that cannot be run: the message names the key, the value and what is allowed."""
+
+
+# The one map from an energy's config name to its display name (titles, catalogues, atlas, studies); the classes are
+# those of ``energies.REGISTRY``.
+ENERGY_NAMES = {"infonce": "InfoNCE", "dhel": "DHEL", "kcl": "KCL", "siglip": "SigLIP"}
+
+
+def energy_name(kind: str) -> str:
+    """The display name of ``[energy] kind`` (titles, catalogues): "InfoNCE", ... or a user class's name."""
+    return ENERGY_NAMES.get(kind) or energy_class(kind).__name__
+
+
+def energy_class(kind: str) -> type[energies.Energy]:
+    """The energy class of ``[energy] kind``: a name of ``energies.REGISTRY``, or ``"package.module:Name"``, an
+    equinox Module (e.g. a subclass of :class:`langevin_sphere.energies.Energy`) in an importable module of one's own,
+    so no edit of this package is needed; it is built with the ``[energy]`` table's keys that are fields of the
+    class."""
+    if kind in energies.REGISTRY:
+        return energies.REGISTRY[kind]
+    allowed = f"one of {', '.join(energies.REGISTRY)} or 'package.module:Name'"
+    if not isinstance(kind, str) or kind.count(":") != 1:
+        raise ConfigError(f"energy.kind must be {allowed}, got {kind!r}")
+    module, _, name = kind.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise ConfigError(f"energy.kind = {kind!r}: cannot import {name} from {module} ({err})") from None
+    if not (isinstance(cls, type) and issubclass(cls, eqx.Module)):
+        raise ConfigError(
+            f"energy.kind = {kind!r} must name an equinox Module class with __call__(X) -> E (e.g. a subclass of "
+            f"langevin_sphere.energies.Energy), got {cls!r}"
+        )
+    return cls
+
+
+_ENERGY_FIELDS = ("tau", "symmetric", "t", "gamma")  # keys of [energy] passed on to the energy class that has them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,9 +143,9 @@ class EnergyConfig:
 
     def describe(self) -> str:
         """A short name of the landscape, e.g. "InfoNCE, circle, M=6, tau=0.05" (titles and figure legends)."""
-        name = {"infonce": "InfoNCE" if self.symmetric else "one-sided InfoNCE", "dhel": "DHEL", "kcl": "KCL"}.get(
-            self.kind, energies.REGISTRY[self.kind].__name__
-        )
+        name = energy_name(self.kind)
+        if self.kind == "infonce" and not self.symmetric:
+            name = "one-sided InfoNCE"
         space = "circle" if self.d == 2 else f"S^{self.d - 1}"
         temp = f"tau={self.tau:g}" if self.kind != "kcl" else f"t={self.t:g}, gamma={self.gamma:g}"
         frozen = f", frozen {self.anchors} anchors" if self.frozen_anchors else ""
@@ -117,9 +169,9 @@ class EnergyConfig:
 
     def build(self, seed: int = 0):
         """The energy of a chain's configuration; ``seed`` draws the anchors when ``anchors = "random"``."""
-        cls = energies.REGISTRY[self.kind]
+        cls = energy_class(self.kind)
         fields = {f.name for f in dataclasses.fields(cls)}
-        given = {name: getattr(self, name) for name in ("tau", "symmetric", "t", "gamma")} | dict(self.params)
+        given = {name: getattr(self, name) for name in _ENERGY_FIELDS} | dict(self.params)
         base = cls(**{name: value for name, value in given.items() if name in fields})
         if not self.frozen_anchors:
             return base
@@ -273,11 +325,21 @@ def _schedule(table: dict, where: str, *, labelled: bool = True) -> ScheduleConf
 
 
 def loads(text: str) -> Config:
-    """Parse and validate a config from TOML text."""
+    """Parse and validate a config from TOML text: the top level, then [energy], [run], [[schedule]], [analysis]."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"the config is not valid TOML: {err}") from None
+    name, seed = _top_level(raw)
+    energy = _energy(dict(raw.get("energy", {})))
+    run = _run(raw.get("run", {}))
+    scheds = _schedules(raw.get("schedule", []))
+    analysis = _analysis(raw.get("analysis", {}), run, scheds)
+    return Config(name=name, seed=seed, energy=energy, run=run, schedules=scheds, analysis=analysis)
+
+
+def _top_level(raw: dict) -> tuple[str, int]:
+    """The top-level keys: name and seed; the sections must be tables."""
     top = {"name", "seed", "energy", "run", "schedule", "analysis"}
     unknown = sorted(set(raw) - top)
     if unknown:
@@ -291,14 +353,15 @@ def loads(text: str) -> Config:
     for section in ("energy", "run", "analysis"):
         if not isinstance(raw.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table, got {raw[section]!r}")
+    return name, seed
 
-    table = dict(raw.get("energy", {}))
+
+def _energy(table: dict) -> EnergyConfig:
+    """[energy]: the landscape; keys that are fields of the energy class go to its ``params``."""
     kind = table.get("kind", EnergyConfig.kind)
-    if kind not in energies.REGISTRY:
-        raise ConfigError(f"energy.kind must be one of {', '.join(energies.REGISTRY)}, got {kind!r}")
     own = {f.name for f in dataclasses.fields(EnergyConfig)} - {"params"}
-    energy_fields = {f.name for f in dataclasses.fields(energies.REGISTRY[kind])}
-    unused = sorted(k for k in table if k in ("tau", "symmetric", "t", "gamma") and k not in energy_fields)
+    energy_fields = {f.name for f in dataclasses.fields(energy_class(kind))}
+    unused = sorted(k for k in table if k in _ENERGY_FIELDS and k not in energy_fields)
     if unused:
         raise ConfigError(
             f"energy.{unused[0]} is not a parameter of a {kind} energy (its parameters: "
@@ -323,8 +386,12 @@ def loads(text: str) -> Config:
             "(cross-polytope), "
             f'got energy.M={energy.M}, energy.d={energy.d}; use anchors = "random"'
         )
+    return energy
 
-    run = _take(raw.get("run", {}), RunConfig, "run")
+
+def _run(table: dict) -> RunConfig:
+    """[run]: chains, step size, duration, recording, layout and integrator."""
+    run = _take(table, RunConfig, "run")
     for key in ("n_chains", "record_every", "chunk_records"):
         _positive(f"run.{key}", getattr(run, key), integer=True)
     for key in ("step_size", "t_max"):
@@ -341,18 +408,26 @@ def loads(text: str) -> Config:
         )
     if run.n_steps % run.record_every:
         raise ConfigError(
-            f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, got {run.record_every}"
+            f"run.record_every must divide the number of steps t_max / step_size = {run.n_steps}, "
+            f"got {run.record_every}"
         )
+    return run
 
-    tables = raw.get("schedule", [])
+
+def _schedules(tables) -> tuple[ScheduleConfig, ...]:
+    """[[schedule]]: at least one, with distinct labels."""
     if not isinstance(tables, list) or not tables:
         raise ConfigError("the config needs at least one [[schedule]] table")
     scheds = tuple(_schedule(t, f"schedule[{i}]") for i, t in enumerate(tables))
     labels = [s.label for s in scheds]
     if len(set(labels)) != len(labels):
         raise ConfigError(f"schedule labels must be distinct, got {labels}")
+    return scheds
 
-    analysis = _take(raw.get("analysis", {}), AnalysisConfig, "analysis")
+
+def _analysis(table: dict, run: RunConfig, scheds: tuple[ScheduleConfig, ...]) -> AnalysisConfig:
+    """[analysis]: success tolerance, quenches, trapping window and the swept schedule parameter."""
+    analysis = _take(table, AnalysisConfig, "analysis")
     _positive("analysis.eps", analysis.eps)
     _positive("analysis.window", analysis.window)
     for key in ("basin_starts", "quench_every"):
@@ -378,7 +453,7 @@ def loads(text: str) -> Config:
                     f"analysis.sweep = {analysis.sweep!r} sweeps {swept} schedules; "
                     f"schedule {s.label!r} is {s.kind} (only constant references may be added)"
                 )
-    return Config(name=name, seed=seed, energy=energy, run=run, schedules=scheds, analysis=analysis)
+    return analysis
 
 
 def default_text() -> str:
@@ -396,3 +471,90 @@ def load(path: str | Path | None = None) -> tuple[Config, str]:
         except OSError as err:
             raise ConfigError(f"cannot read the config file {path}: {err.strerror}") from None
     return loads(text), text
+
+
+# One line per key of the schema: ``reference_text`` fails on a field without one, so the reference cannot drift.
+_HELP = {
+    "name": "used in file names and titles (no slashes)",
+    "seed": "PRNG seed of the initial states and the noise (integer >= 0)",
+    "energy.kind": f"{' | '.join(energies.REGISTRY)} | 'package.module:Name' (an Energy subclass of one's own)",
+    "energy.M": "pairs (integer >= 2): a chain is [U; V], 2M unit vectors",
+    "energy.d": "ambient dimension (integer >= 2): the sphere S^{d-1}",
+    "energy.tau": "loss temperature (> 0; InfoNCE, DHEL, SigLIP)",
+    "energy.symmetric": "InfoNCE: both directions (U -> V and V -> U) or one",
+    "energy.t": "KCL kernel scale (> 0)",
+    "energy.gamma": "KCL weight of the uniformity term (> 0)",
+    "energy.frozen_anchors": "hold the anchors U fixed and move only the positives V",
+    "energy.anchors": "the fixed U: regular (U of the known optimum) | random (drawn from the seed)",
+    "run.n_chains": "independent chains (integer >= 1)",
+    "run.step_size": "h (> 0); n_steps = t_max / step_size must be whole",
+    "run.t_max": "diffusion time of the run (> 0)",
+    "run.record_every": "steps between records (divides n_steps)",
+    "run.chunk_records": "records per compiled chunk, a checkpoint after each (integer >= 1)",
+    "run.layout": "chains | lanes | auto (simulate's memory layout)",
+    "run.integrator": " | ".join(integrators.REGISTRY),
+    "analysis.eps": "success: quenched final energy within eps of E* (> 0)",
+    "analysis.quench": "quench the final states (end-state kinds, success)",
+    "analysis.basin_starts": "uniform starts quenched for the basin table (0: none)",
+    "analysis.quench_every": "quench every chain every this many records (0: final states only)",
+    "analysis.window": "diffusion time a chain must stay in a non-global basin to count as trapped (> 0)",
+    "analysis.sweep": f"the swept schedule parameter: {' | '.join(schedules.SWEEPS)} | '' (none)",
+}
+
+# Example arguments of each schedule kind in the reference (the keys are the factory's parameters, checked there).
+_SCHEDULE_EXAMPLES: dict[str, dict[str, Any]] = {
+    "constant": {"beta": 1000.0},
+    "logarithmic": {"c": 0.4, "t0": math.e},
+    "geometric": {"beta0": 1.0, "rate": 0.5, "beta_max": 1e5},
+    "linear": {"beta0": 1.0, "beta1": 1000.0, "t1": 20.0},
+    "power": {"beta0": 1.0, "exponent": 1.5, "t_scale": 1.0},
+    "cosine": {"beta0": 1.0, "beta1": 1000.0, "t1": 20.0},
+    "periodic_cosine": {"low": 1.0, "high": 100.0, "period": 5.0},
+    "piecewise_linear": {"times": [0.0, 10.0, 20.0], "values": [1.0, 100.0, 1000.0]},
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def _line(key: str, value: Any, where: str) -> str:
+    return f"{key} = {_toml_value(value)}".ljust(30) + f"# {_HELP[where]}"
+
+
+def reference_text() -> str:
+    """A complete config with every key at its default (``langevin-sphere config --reference``), generated from the
+    dataclasses above and the schedule registry: one ``[[schedule]]`` table per schedule kind."""
+    out = ["# Every key of a langevin-sphere config, at its default (one [[schedule]] per schedule kind)."]
+    out += [_line("name", "experiment", "name"), _line("seed", 0, "seed")]
+    default_fields = {f.name for f in dataclasses.fields(energy_class(EnergyConfig.kind))}
+    for section, cls in (("energy", EnergyConfig), ("run", RunConfig)):
+        out += ["", f"[{section}]"]
+        for f in dataclasses.fields(cls):
+            if f.name == "params":
+                continue
+            line = _line(f.name, f.default, f"{section}.{f.name}")
+            # keys of other energies' classes (KCL's t, gamma) are refused for the default kind: shown commented
+            off = section == "energy" and f.name in _ENERGY_FIELDS and f.name not in default_fields
+            out.append("# " + line if off else line)
+        if section == "energy":
+            out.append("# <field> = ...               # any further field of the energy class of `kind`")
+    for kind in schedules.REGISTRY:
+        example = _SCHEDULE_EXAMPLES[kind]
+        if set(example) != set(inspect.signature(schedules.REGISTRY[kind]).parameters):
+            raise KeyError(f"the reference example of the {kind} schedule does not give exactly its parameters")
+        out += ["", "[[schedule]]", f'label = "{kind}"', f'kind = "{kind}"']
+        out += [f"{key} = {_toml_value(value)}" for key, value in example.items()]
+        if kind == "constant":
+            out.append(
+                '# anneal.tau = {kind = "periodic_cosine", low = 0.1, high = 1.0, period = 40.0}  # an energy field'
+            )
+    out += ["", "[analysis]"]
+    out += [_line(f.name, f.default, f"analysis.{f.name}") for f in dataclasses.fields(AnalysisConfig)]
+    return "\n".join(out) + "\n"

@@ -33,6 +33,7 @@ from ..core.kernel import build_kernel
 from ..core.sde import Langevin
 from ..core.simulate import simulate
 from ..landscape import barriers, diagnostics, optima
+from . import config
 
 __all__ = [
     "TiltedTwoWell",
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 
-_CONTRASTIVE = {"infonce": energies.InfoNCE, "dhel": energies.DHEL}
+_CONTRASTIVE = {kind: config.energy_class(kind) for kind in ("infonce", "dhel")}  # the landscapes of c*
 
 
 def _landscape_minima(kind: str, M: int, d: int, tau: float, n_starts: int, seed: int, energy_tol: float):
@@ -871,7 +872,7 @@ def _minimum_escape(
     meta = io.load_json(Path(catalogue) / "c_star.json")
     stored = io.load_npz(Path(catalogue) / "minima.npz")
     land = meta["landscape"]
-    energy = _CONTRASTIVE[{"InfoNCE": "infonce", "DHEL": "dhel"}[land["energy"]]](tau=land["tau"])
+    energy = _CONTRASTIVE[{name: kind for kind, name in config.ENERGY_NAMES.items()}[land["energy"]]](tau=land["tau"])
     minima = np.asarray(stored["x"], np.float64)
     e_cat = np.asarray(stored["energy"], np.float64)
     is_minimum = np.asarray(stored["kind"]) == "minimum"
@@ -1627,8 +1628,8 @@ _CLI = {  # study name -> (function, help, {option: (type, default)}); every stu
 }
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m langevin_sphere.studies", description=__doc__.split("\n\n")[0])
+def main(argv=None, prog: str = "python -m langevin_sphere.research.studies") -> int:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="study", required=True)
     for name, (_, help_text, options) in _CLI.items():
         q = sub.add_parser(name, help=help_text)
