@@ -1,7 +1,7 @@
-"""``langevin-sphere report``: the README's result tables are the report's output on the stored results.
+"""``langevin-sphere report``: the documentation's result tables are the report's output on the stored results.
 
-- every block of the report (table and notes) stands verbatim in README.md, and every table row of the README comes
-  from the report (the table of output files is documentation, not a result);
+- every block of the report (table and notes) stands verbatim in the docs pages, and every table row of the README
+  and of the docs comes from the report (the table of output files is documentation, not a result);
 - the command line prints the same report, and fails loudly (exit 2, the file named) when a source is missing;
 - end-state kinds (``"outcomes"``) replace the single trapped column where the summaries carry them; schedules that end
   hot are marked; the notes' counts are computed from the study, not written down.
@@ -19,7 +19,12 @@ from langevin_sphere.research import cli, report
 ROOT = Path(__file__).parents[1]
 RUNS = ROOT / "experiments"
 BENCH = ROOT / "benchmarks" / "cpu-2core" / "bench.json"
-DOC_TABLES = ("| file | content |",)  # tables of the README that document files, not results
+DOC_TABLES = ("| file | content |", "| layer | modules | what it is |")  # tables documenting files, not results
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def _pages() -> str:
+    return "\n".join(page.read_text() for page in PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +49,30 @@ def _tables(lines):
     return tables
 
 
-def test_every_block_of_the_report_stands_verbatim_in_the_readme(text):
-    readme = (ROOT / "README.md").read_text()
+def test_every_block_of_the_report_stands_verbatim_in_the_docs(text):
+    readme = _pages()
     blocks = text.strip().split("\n\n### ")
     assert len(blocks) == 22
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
         assert body in readme, (
-            f"README.md does not hold the report's block {heading!r} verbatim (copy it from "
+            f"no docs page holds the report's block {heading!r} verbatim (copy it from "
             "`python -m langevin_sphere report`)"
         )
     rows = [line for line in text.splitlines() if line.startswith("|")]
     missing = [row for row in rows if row not in readme.splitlines()]
-    assert not missing, f"table rows of the report missing from README.md: {missing[:3]}"
+    assert not missing, f"table rows of the report missing from the docs: {missing[:3]}"
 
 
-def test_every_result_table_of_the_readme_comes_from_the_report(text):
+def test_every_result_table_of_the_docs_comes_from_the_report(text):
     printed = set(text.splitlines())
-    for table in _tables((ROOT / "README.md").read_text().splitlines()):
-        if table[0] in DOC_TABLES:
-            continue
-        stale = [row for row in table if row not in printed]
-        assert not stale, f"README table {table[0]!r} has rows the report does not print: {stale[:3]}"
+    for page in PAGES:
+        for table in _tables(page.read_text().splitlines()):
+            if table[0] in DOC_TABLES:
+                continue
+            stale = [row for row in table if row not in printed]
+            assert not stale, f"{page.name}: table {table[0]!r} has rows the report does not print: {stale[:3]}"
 
 
 def test_the_command_line_prints_the_report(text, capsys):

@@ -1,8 +1,9 @@
-"""The README's result tables, printed from stored results (``langevin-sphere report [--runs DIR]``).
+"""The documentation's result tables, printed from stored results (``langevin-sphere report [--runs DIR]``).
 
-Every table of the README's results sections is one block of :func:`report`: a heading line (``### ...``), a markdown
-table, and a notes paragraph that carries the numbers the prose around the table quotes. The README holds each block
-below its heading verbatim (``tests/test_report.py`` checks it), so updating the README after new results is a copy.
+Every table of the results pages (``docs/results/*.md``, ``docs/integrators.md``, ``docs/performance.md``) is one
+block of :func:`report`: a heading line (``### ...``), a markdown table, and a notes paragraph that carries the numbers
+the prose around the table quotes. The pages hold each block below its heading verbatim (``tests/test_report.py``
+checks it), so updating them after new results is a copy.
 
 Sources, all under the runs folder (``experiments/`` in the repository) and beside it:
 
@@ -58,7 +59,7 @@ __all__ = [
     "report",
 ]
 
-# The stored results behind the README, relative to the runs folder: name -> path.
+# The stored results behind the documentation's tables, relative to the runs folder: name -> path.
 SOURCES = {
     "default": "results/default/summary.json",
     "default_basins": "results/default/basins.json",
@@ -90,7 +91,7 @@ SOURCES = {
 }
 BENCH = "benchmarks/cpu-2core/bench.json"  # beside the runs folder, unless given
 
-_WIDTH = 118  # notes are wrapped like the README's prose
+_WIDTH = 118  # notes are wrapped like the pages' prose
 
 
 # ----------------------------------------------------------------------------------------------------------- reading
@@ -1179,7 +1180,7 @@ def _robust_cells(entries: list[dict]) -> str:
 
 # ----------------------------------------------------------------------------------------------------------- report
 def blocks(src: dict) -> list[str]:
-    """Every block of the report (heading, table, notes), in README order, from :func:`load_sources`' dict."""
+    """Every block of the report (heading, table, notes), in the order of the pages, from :func:`load_sources`' dict."""
     return [
         default_experiment(src["default"], src["default_basins"]),
         basin_tables(
@@ -1227,5 +1228,5 @@ def blocks(src: dict) -> list[str]:
 
 
 def report(runs: str | Path = "experiments", bench: str | Path | None = None) -> str:
-    """The whole report (markdown): every README result table under its heading, from the stored results."""
+    """The whole report (markdown): every result table of the documentation under its heading, from the stored results."""
     return "\n\n".join(blocks(load_sources(runs, bench))) + "\n"
