@@ -3,8 +3,8 @@
 # redraw all figures from the saved results and keep the small results in experiments/results/. About 30 minutes on
 # a 2-core CPU.
 # The studies (Kramers, c-sweeps, tails, escape, weak order) are cached in experiments/studies/; to recompute one, see
-# `python -m langevin_sphere.studies --help` (the weak-order study: about 20 minutes on 2 cores,
-# `python -m langevin_sphere.studies weak-order --out experiments/studies/weak_order`).
+# `langevin-sphere study --help` (the weak-order study: about 20 minutes on 2 cores,
+# `langevin-sphere study weak-order --out experiments/studies/weak_order`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # the landscape atlas first (experiments/atlas/; resumable per landscape, it only computes what is missing): the

@@ -18,7 +18,10 @@ def test_two_well_kinds_and_curvatures_are_the_closed_form():
     """E = a (-cos 2 theta - b cos theta) on one circle: E'' = a (4 cos 2 theta + b cos theta) at the trap (theta = pi),
     the global well (0) and the saddle (cos theta = -b / 4); max_steps = 0 keeps the saddle where it is."""
     e = TiltedTwoWell(a=0.5, b=0.5)
-    curv = lambda th: e.a * (4 * np.cos(2 * th) + e.b * np.cos(th))
+
+    def curv(th):
+        return e.a * (4 * np.cos(2 * th) + e.b * np.cos(th))
+
     th_s = np.arccos(-e.b / 4)
     ends = landscape.classify(e, np.stack([_circle(np.pi - 0.3), _circle(0.2)]), symmetries=(), batch=2)
     assert ends.kind.tolist() == ["minimum", "minimum"]
@@ -33,7 +36,8 @@ def test_two_well_kinds_and_curvatures_are_the_closed_form():
     "d, rows, rank", [(3, "generic", 3), (3, "collinear", 2), (2, "generic", 1), (4, "generic", 6)]
 )
 def test_symmetry_projector_has_the_rank_of_the_orbit(rng, d, rows, rank):
-    """so(d) has d (d - 1) / 2 generators; rows all on one axis are fixed by the rotations about it (one fewer in d = 3)."""
+    """so(d) has d (d - 1) / 2 generators; rows all on one axis are fixed by the rotations about it (one fewer in d =
+    3)."""
     x = rng.standard_normal((6, d))
     if rows == "collinear":
         x = np.outer(np.sign(x[:, 0]), np.eye(d)[0])

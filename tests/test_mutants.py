@@ -4,7 +4,8 @@ The geodesic Euler-Maruyama step of the contract is, per row x,
 
     v = -h P_x grad E + sqrt(2h/beta) P_x xi,    x' = Exp_x(v).
 
-A mutant replaces ``GeodesicEulerMaruyama.step`` and its registered ``lanes_step`` (both layouts of ``simulate``, and every other
+A mutant replaces ``GeodesicEulerMaruyama.step`` and its registered ``lanes_step`` (both layouts of ``simulate``, and
+every other
 user of the class) by a step with one fault:
 
 - ``noise_power``: sqrt(h/beta) instead of sqrt(2h/beta) (the temperature halved);

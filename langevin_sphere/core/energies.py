@@ -37,7 +37,7 @@ __all__ = [
 
 def _check_positive(owner: str, name: str, value) -> None:
     """Fail early for a concrete non-positive or non-finite parameter (traced values are left alone)."""
-    if isinstance(value, numbers.Real) and not (value > 0 and value < float("inf")):
+    if isinstance(value, numbers.Real) and not (0 < float(value) < float("inf")):
         raise ValueError(f"{owner}: {name} must be a finite number > 0, got {name}={value!r}")
 
 
@@ -47,7 +47,8 @@ def _split_pairs(owner: str, x: Float[Array, "n d"]) -> tuple[Float[Array, "M d"
     n = x.shape[0]
     if n % 2 or n < 4:
         raise ValueError(
-            f"{owner}: X must hold n = 2M rows (M anchors, then their M positives) with M >= 2, got n={n} (shape {x.shape})"
+            f"{owner}: X must hold n = 2M rows (M anchors, then their M positives) with M >= 2, got n={n} (shape "
+            f"{x.shape})"
         )
     m = n // 2
     return x[:m], x[m:]
@@ -268,7 +269,8 @@ class SigLIP(Energy):
     With logits s_ij = u_i . v_j / tau + b and labels z_ij = +1 on the diagonal, -1 elsewhere,
 
     .. math::
-        E = -\frac{1}{M} \sum_{i,j} \log \sigma(z_{ij} s_{ij}) = \frac{1}{M} \sum_{i,j} \mathrm{softplus}(-z_{ij} s_{ij}).
+        E = -\frac{1}{M} \sum_{i,j} \log \sigma(z_{ij} s_{ij}) = \frac{1}{M} \sum_{i,j} \mathrm{softplus}(-z_{ij}
+        s_{ij}).
 
     No softmax couples the pairs: each negative is pushed apart by its own sigmoid. The paper's initialisation is
     1/tau = 10, b = -10.
@@ -357,7 +359,8 @@ def value_and_grad(energy, x: Float[Array, "n d"]) -> tuple[Float[Array, ""], Fl
     """Energy and Riemannian gradient at X (n, d).
 
     Uses the energy's own ``value_and_grad(x)`` method when it has one (an analytic gradient), else
-    ``jax.value_and_grad`` followed by the tangent projection (:func:`langevin_sphere.sphere.riemannian_value_and_grad`).
+    ``jax.value_and_grad`` followed by the tangent projection
+    (:func:`langevin_sphere.sphere.riemannian_value_and_grad`).
     """
     own = getattr(energy, "value_and_grad", None)
     if own is not None:

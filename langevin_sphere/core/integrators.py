@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import abc
 import functools
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import equinox as eqx
 import jax
@@ -77,8 +77,9 @@ class Integrator(eqx.Module):
         return LangevinState(x=x, energy=e, grad=g)
 
     @abc.abstractmethod
-    def step(self, sde, state: LangevinState, t0, t1, key: PRNGKeyArray) -> tuple[LangevinState, NamedTuple]:
-        """Advance one step from t0 to t1; the new state's cache is computed under the energy at t1."""
+    def step(self, sde, state: Any, t0, t1, key: PRNGKeyArray) -> tuple[Any, NamedTuple]:
+        """Advance one step from t0 to t1; the new state's cache is computed under the energy at t1. ``state`` is the
+        integrator's own state (that of its ``init``: a :class:`LangevinState` or one with more fields)."""
 
 
 class GeodesicEulerMaruyama(Integrator):
@@ -141,7 +142,8 @@ class GeodesicLeimkuhlerMatthews(Integrator):
 
     ``init`` starts the base point at x with no kick (xi_0 = 0 in the R^n form): the first step carries half its
     noise, a transient of one step. ``curvature_correction=False`` sets c = 0 (the weak-order-1 carry-over, kept
-    for the weak-order study that measures the first-order term c cancels). The bias of E[mu . x] against h on the von Mises-Fisher law, with fitted
+    for the weak-order study that measures the first-order term c cancels). The bias of E[mu . x] against h on the
+    von Mises-Fisher law, with fitted
     slopes, is the weak-order study of :mod:`langevin_sphere.studies` (README: "Weak order").
 
     References:

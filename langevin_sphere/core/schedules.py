@@ -1,4 +1,5 @@
-"""Annealing schedules: plain callables of diffusion time t -> value (an inverse temperature beta, or a loss temperature tau).
+"""Annealing schedules: plain callables of diffusion time t -> value (an inverse temperature beta, or a loss
+temperature tau).
 
 Schedules compose: :func:`join` runs one schedule after another at given times, :func:`piecewise_linear` goes
 through given points, and :func:`periodic_cosine` is the periodic loss-temperature schedule of contrastive learning
@@ -51,7 +52,8 @@ Schedule = Callable[[jnp.ndarray], jnp.ndarray]
 
 
 def _finite(where: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
-    """Validate one argument; ``where`` is "factory: name", and messages read "factory: name must be ..., got name=v"."""
+    """Validate one argument; ``where`` is "factory: name", and messages read "factory: name must be ..., got
+    name=v"."""
     owner, name = where.split(": ")
     try:
         value = float(value)

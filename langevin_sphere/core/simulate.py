@@ -129,7 +129,8 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every) -> tuple[float, 
     dev = float(jnp.max(jnp.abs(jnp.linalg.norm(x0, axis=-1) - 1.0)))
     if not dev <= _UNIT_NORM_TOL:  # also catches NaN
         raise ValueError(
-            f"simulate: every row of X0 must be a unit vector (|norm - 1| <= {_UNIT_NORM_TOL}), got max |norm - 1| = {dev:.3g}; "
+            f"simulate: every row of X0 must be a unit vector (|norm - 1| <= {_UNIT_NORM_TOL}), got max |norm - 1| = "
+            f"{dev:.3g}; "
             "normalise with langevin_sphere.sphere.normalize(X0)"
         )
     if isinstance(step_size, bool) or not isinstance(step_size, numbers.Real):
@@ -147,7 +148,8 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every) -> tuple[float, 
     out = jax.eval_shape(energy, jax.ShapeDtypeStruct(x0.shape[1:], x0.dtype))
     if getattr(out, "shape", None) != ():
         raise ValueError(
-            f"simulate: energy must return a scalar for X of shape {x0.shape[1:]}, got shape {getattr(out, 'shape', out)}"
+            f"simulate: energy must return a scalar for X of shape {x0.shape[1:]}, got shape "
+            f"{getattr(out, 'shape', out)}"
         )
     return step_size, n_steps, record_every
 
@@ -447,7 +449,8 @@ def simulate(
             raise ValueError("simulate: give the loss temperature's schedule once, as tau_schedule or anneal['tau']")
         if not hasattr(energy, "tau"):
             raise ValueError(
-                f"simulate: tau_schedule needs an energy with a loss temperature field `tau`, got {type(energy).__name__}"
+                "simulate: tau_schedule needs an energy with a loss temperature field `tau`, got "
+                f"{type(energy).__name__}"
             )
         anneal["tau"] = tau_schedule
     t_max = n_steps * h
@@ -482,7 +485,7 @@ def simulate(
                 f"simulate: quench_every must divide the number of records n_steps / record_every = {n_records}, "
                 f"got quench_every={quench_every}"
             )
-    ckpt = Checkpoint(checkpoint, checkpoint_every) if checkpoint is not None else None
+    ckpt = Checkpoint(Path(checkpoint), checkpoint_every) if checkpoint is not None else None
 
     if devices is None:
         _warn_if_one_cpu_device()
@@ -494,7 +497,9 @@ def simulate(
     failed = jnp.where(jnp.isfinite(states.energy), -1, 0).astype(jnp.int32)
     record0 = jax.jit(lambda s, f: layouts_lib.evaluate(recorded, s, f))(states, failed)
     rec_list = [placement.host(jax.tree.map(lambda a: a[None], record0))]
-    t_of = lambda k: jnp.asarray(k, jnp.int32).astype(dtype) * jnp.asarray(h, dtype)  # as the kernel computes t
+
+    def t_of(k):  # the time of step k, as the kernel computes it
+        return jnp.asarray(k, jnp.int32).astype(dtype) * jnp.asarray(h, dtype)
 
     def quench_now(states, failed, done):
         return placement.host(quench(sde, states, failed, t_of(done * record_every)))

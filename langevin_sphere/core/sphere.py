@@ -12,7 +12,8 @@ Formulas (x a unit vector, v a tangent vector at x, i.e. x . v = 0):
     Gamma_xy u = u - (y . u) / (1 + x . y) (x + y)          parallel transport of u in T_x to T_y along the geodesic
     dist(x, y) = 2 atan2(|x - y|, |x + y|)                  geodesic (great-circle) distance
 
-Reference: P.-A. Absil, R. Mahony, R. Sepulchre, *Optimization Algorithms on Matrix Manifolds* (2008), sec. 3.6, 4.1, 5.4.
+Reference: P.-A. Absil, R. Mahony, R. Sepulchre, *Optimization Algorithms on Matrix Manifolds* (2008), sec. 3.6, 4.1,
+5.4.
 """
 
 from __future__ import annotations

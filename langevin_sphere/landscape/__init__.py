@@ -2,7 +2,8 @@
 optima, barriers and c*, catalogues, and the statistics of end states.
 
 Modules (imports go downward in this order): ``symmetries``, ``diagnostics`` (statistics), ``optima``, ``hessian``,
-``quenching``, ``basins``, ``classification``, ``barriers``, ``catalogue``. They use the simulator core, never the research
+``quenching``, ``basins``, ``classification``, ``barriers``, ``catalogue``. They use the simulator core, never the
+research
 layer. The names of the quench, Hessian, basin and classification modules are re-exported here, so
 ``ls.landscape.quench`` and ``ls.landscape.classify`` are reached as before.
 """

@@ -2,7 +2,8 @@
 
 - :func:`minimum_energy_path`: the simplified string method (E, Ren & Vanden-Eijnden 2007) on the product of spheres,
   with a climbing image on the highest point of the converged string to locate the saddle exactly.
-- :func:`align` (from :mod:`langevin_sphere.symmetries`): the symmetric copy of a configuration of M pairs nearest to another (O(d) by orthogonal
+- :func:`align` (from :mod:`langevin_sphere.symmetries`): the symmetric copy of a configuration of M pairs nearest to
+another (O(d) by orthogonal
   Procrustes, pair relabelling by assignment, U <-> V), so that a path joins the two nearest copies of two minima.
 - :func:`depths` / :func:`critical_depth`: the graph of minima joined by minimum-energy paths (a disconnectivity
   analysis; all pairs, or each minimum with its nearest ones, :func:`neighbour_pairs`), each non-global minimum's
@@ -461,7 +462,8 @@ def critical_depth(
         if log is not None:
             log(
                 f"path {i}-{j}: E_i={e_min[i]:.6f} E_j={e_min[j]:.6f} saddle={s:.6f} converged={bool(path.converged)} "
-                f"residual={float(path.residual):.2e} saddle|g|={float(path.saddle_grad_norm):.2e} steps={int(path.n_steps)}"
+                f"residual={float(path.residual):.2e} saddle|g|={float(path.saddle_grad_norm):.2e} "
+                f"steps={int(path.n_steps)}"
             )
     dep = depths(e_min, saddle, energy_tol=energy_tol)
     finite = np.where(np.isnan(dep), -np.inf, dep)

@@ -1,7 +1,8 @@
 """Catalogues of a landscape's end states: every distinct minimum and plateau seen anywhere, and c* on all of them.
 
 A catalogue is the set of critical points behind a landscape's trap statistics: each end state classified by
-:func:`langevin_sphere.classification.classify` (minimum, plateau, saddle, unconverged) joins it once up to the symmetries,
+:func:`langevin_sphere.classification.classify` (minimum, plateau, saddle, unconverged) joins it once up to the
+symmetries,
 with how often it was seen and where. Its critical depth c* is computed by minimum-energy paths between all its
 minima, and every string image that quenches to a state not yet in the catalogue is added to it, so the set of
 minima behind c* is closed under the searches made (complete by construction, up to what was searched).

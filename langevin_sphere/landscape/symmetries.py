@@ -103,7 +103,8 @@ def align(
 
 
 def aligned(X_ref: Float[Array, "n d"], X: Float[Array, "n d"], symmetries: tuple[str, ...]) -> Float[Array, "n d"]:
-    """The copy of ``X`` nearest to ``X_ref`` under ``symmetries`` (see :func:`langevin_sphere.barriers.critical_depth`; :func:`align` when
+    """The copy of ``X`` nearest to ``X_ref`` under ``symmetries`` (see
+    :func:`langevin_sphere.barriers.critical_depth`; :func:`align` when
     they hold "orthogonal", ``X`` itself otherwise), with unit rows, in ``X``'s dtype: the far end of a string."""
     x = jnp.asarray(X)
     if "orthogonal" in symmetries:

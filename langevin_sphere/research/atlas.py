@@ -572,7 +572,8 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
                     if s["c_star"]
                     else None
                 ),
-                "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: sphere.uniform(jax.random.key("
+                "provenance": f"landscape atlas, {Path(folder).as_posix()}/{cell['name']}: "
+                "sphere.uniform(jax.random.key("
                 f"{s['settings']['seed']}), ({s['settings']['starts']}, {2 * cell['M']}, {cell['d']})), "
                 + (
                     f"{s['settings']['descent_steps']} steps of gradient descent, "

@@ -393,7 +393,8 @@ def schedules_vs_c_star(summary: dict, path: str | Path) -> list[Path]:
     fig.suptitle(
         "\n".join(
             textwrap.wrap(
-                f"{summary['landscape']}: outcomes of {summary['schedules'][0]['n']} chains after t = {t_max:g} against "
+                f"{summary['landscape']}: outcomes of {summary['schedules'][0]['n']} chains after t = {t_max:g} "
+                "against "
                 f"the logarithmic constant c in units of c* (c* from the landscape atlas, "
                 f"{summary['critical_depth']['strings']})",
                 110,
@@ -1001,7 +1002,8 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
     fig.suptitle(
         "\n".join(
             textwrap.wrap(
-                f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} uniform "
+                f"Number of distinct local minima (up to O(d), pair relabelling and view swap) reached from {n} "
+                "uniform "
                 "starts, against the number of pairs M (landscapes flat at E* < 1e-9 left out)",
                 110,
             )

@@ -726,7 +726,8 @@ def c_sweep_dhel(study: dict, catalogue: dict) -> str:
         f"{study['start']}; success: {study['success']}, t_max = {study['t_max']:g}, h = {study['step_size']:g}; "
         f"largest Wilson 95% half-width {half:.3f}.",
         f"The catalogue of B ({catalogue['n_minima']} minima, every pair joined) gives c* = "
-        f"{catalogue['c_star']:.4g}: on its scale the values of c / c* above are {catalogue['c_star'] / study['c_star']:.4f}"
+        f"{catalogue['c_star']:.4g}: on its scale the values of c / c* above are "
+        f"{catalogue['c_star'] / study['c_star']:.4f}"
         " times smaller.",
         _HOT if hot else "",
     )
@@ -961,7 +962,8 @@ def performance_sweep(bench: dict) -> str:
         f"device{'s' if n > 1 else ''} and the baseline on one "
         f"({n} cores against 1: the sweep has no one-device runs of the library)."
         if n > 1
-        else "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
+        else "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not "
+        "run), the "
         "better one in bold, and in parentheses its ratio to the baseline, all on one CPU device."
     )
     return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
@@ -1228,5 +1230,6 @@ def blocks(src: dict) -> list[str]:
 
 
 def report(runs: str | Path = "experiments", bench: str | Path | None = None) -> str:
-    """The whole report (markdown): every result table of the documentation under its heading, from the stored results."""
+    """The whole report (markdown): every result table of the documentation under its heading, from the stored
+    results."""
     return "\n\n".join(blocks(load_sources(runs, bench))) + "\n"

@@ -2,9 +2,10 @@
 c-sweep of the logarithmic schedule. Each study writes its results to a folder (``study.json`` with a ``"kind"``
 field, plus ``.npz`` arrays); :mod:`langevin_sphere.figures` draws them from those files only.
 
-    python -m langevin_sphere.studies kramers --out experiments/studies/kramers_two_well
-    python -m langevin_sphere.studies c-sweep --out experiments/studies/c_sweep_two_well
-    python -m langevin_sphere.studies escape --out experiments/studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05
+    langevin-sphere study kramers --out experiments/studies/kramers_two_well
+    langevin-sphere study c-sweep --out experiments/studies/c_sweep_two_well
+    langevin-sphere study escape \\
+        --out experiments/studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05
     langevin-sphere figures --runs experiments/studies --out figures
 
 The saved results of these commands are kept under ``experiments/studies/``. The critical depth of a studied
@@ -106,7 +107,8 @@ def critical_depth_study(
 
     Minima: converged quenches (|grad| < 1e-5) of ``n_starts`` uniform starts (key ``seed``), one per energy level
     (levels closer than ``energy_tol`` are one minimum up to the symmetries), plus the closed-form optimum. Every
-    pair is joined by :func:`langevin_sphere.barriers.minimum_energy_path` after :func:`~langevin_sphere.barriers.align`;
+    pair is joined by :func:`langevin_sphere.barriers.minimum_energy_path` after
+    :func:`~langevin_sphere.barriers.align`;
     :func:`~langevin_sphere.barriers.critical_depth` gives the depths. Writes ``study.json`` (kind
     "critical_depth") and ``paths.npz`` (the energy profiles) to ``out``.
     """
@@ -561,7 +563,8 @@ def landscape_c_sweep_study(
 
     The landscape (InfoNCE or DHEL, M, d, tau), c* and E* (its lowest minimum) are read from ``depth_study``: a
     landscape catalogue's folder (``c_star.json``, :func:`langevin_sphere.catalogue.build`) or a critical-depth
-    study's (``study.json``, :func:`critical_depth_study`). For each c = c* x ``factors``: ``n_chains`` chains from uniform
+    study's (``study.json``, :func:`critical_depth_study`). For each c = c* x ``factors``: ``n_chains`` chains from
+    uniform
     starts (the same for every c), beta(t) = log(t + e) / c up to t_max, then every final state is quenched
     (:func:`langevin_sphere.landscape.quench_info`); success = quenched energy within ``eps`` of E*. Writes
     ``study.json`` (kind "c_sweep") to ``out``.
@@ -708,7 +711,8 @@ def level_exit(energy, level: float, *, drop: float = 0.02, tol: float = 1e-5, m
     """Escape criterion "the quench of X ends below ``level`` - ``drop``": returns X (n, d) -> bool.
 
     For a plateau (a state that is no minimum, left along exponentially flat directions) the basin is no
-    neighbourhood of a point; what is left is its energy level. The quench (:func:`langevin_sphere.landscape.quench_info`
+    neighbourhood of a point; what is left is its energy level. The quench
+    (:func:`langevin_sphere.landscape.quench_info`
     to |grad| < ``tol``) stops on the plateau as long as the chain has not moved to where the energy visibly falls.
     """
 
@@ -1577,7 +1581,8 @@ def weak_order_study(
             if name != "mala":
                 fit = _bias_fits(got)
                 log(
-                    f"{case} {name}: slope {fit.get('slope', float('nan')):.2f} +- {fit.get('slope_se', float('nan')):.2f}"
+                    f"{case} {name}: slope {fit.get('slope', float('nan')):.2f} +- "
+                    f"{fit.get('slope_se', float('nan')):.2f}"
                     f"; chi2 order 1 {fit['order1']['chi2']:.1f}, order 2 {fit['order2']['chi2']:.1f} "
                     f"(dof {fit['order2']['dof']})"
                 )
