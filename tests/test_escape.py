@@ -56,7 +56,7 @@ def test_rotation_distance_ignores_rotations_only():
 
 def test_every_k_is_k_substeps_of_h_over_k():
     inner = integrators.GeodesicEulerMaruyama()
-    every = studies._EveryK(inner, 5)
+    every = studies.escape._EveryK(inner, 5)
     x = _at(2.0)
     key = jax.random.key(3)
     sde = ls.sde.Langevin(WELL, ls.schedules.constant(4.0))
@@ -97,10 +97,10 @@ def test_escape_time_lies_between_boundary_crossing_and_transition():
         step_size=k * h,
         t_max=200.0,
         escaped=studies.basin_exit(WELL, TRAP, rotations=False),
-        integrator=studies._EveryK(integrators.GeodesicEulerMaruyama(), k),
+        integrator=studies.escape._EveryK(integrators.GeodesicEulerMaruyama(), k),
         chunk_steps=200,
     )
-    est = studies._mean_escape(times, done)
+    est = studies.escape._mean_escape(times, done)
     assert est["escaped"] >= 250
     assert crossing < est["mean_escape_time"] * math.exp(-2 * est["se_log"]), est
     assert est["mean_escape_time"] * math.exp(2 * est["se_log"]) < arrival, est
@@ -108,9 +108,9 @@ def test_escape_time_lies_between_boundary_crossing_and_transition():
 
 def test_censored_mean_and_weighted_line():
     times, done = np.array([1.0, 2.0, 3.0, 4.0]), np.array([True, True, True, False])
-    est = studies._mean_escape(times, done)
+    est = studies.escape._mean_escape(times, done)
     assert est["mean_escape_time"] == 10.0 / 3 and abs(est["se_log"] - 1 / math.sqrt(3)) < 1e-12
-    fit = studies._weighted_line([1.0, 2.0, 4.0], [0.5 + 0.25 * b for b in (1.0, 2.0, 4.0)], [0.1, 0.2, 0.1])
+    fit = studies.escape._weighted_line([1.0, 2.0, 4.0], [0.5 + 0.25 * b for b in (1.0, 2.0, 4.0)], [0.1, 0.2, 0.1])
     assert abs(fit["slope"] - 0.25) < 1e-12 and abs(fit["intercept"] - 0.5) < 1e-12 and fit["chi2"] < 1e-20
 
 

@@ -130,7 +130,7 @@ ORDER_TIME = {0: 10.0, 1: 4.0, 2: 100.0}
 def stationary_mean(integrator, kappa, h, *, chains=1024, rows=64, t_burn=1.7, t_avg=40.0, seed=0):
     """E[mu . x] under vMF(mu, kappa) on S^2 (beta = 1) at step h: (mean, SE) over per-chain time averages, started
     from the exact law (inverse CDF of mu . x), so that the burn-in only removes the step's own O(h^p) offset."""
-    x0 = studies._vmf_sample(np.random.default_rng(seed), (chains, rows), kappa).astype(np.float32)
+    x0 = studies.weak_order._vmf_sample(np.random.default_rng(seed), (chains, rows), kappa).astype(np.float32)
     energy = ls.energies.VonMisesFisher(jnp.array([0.0, 0.0, 1.0]), kappa)
     record_every = max(1, round(0.08 / h))
     n_steps = round((t_burn + t_avg) / (h * record_every)) * record_every
