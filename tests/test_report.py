@@ -183,3 +183,19 @@ def test_speed_ups_say_which_devices_they_compare(sources):
     assert "| `ls.simulate` on one device | 1 | " in p0
     assert f"on one device each: `ls.simulate` {one['config_steps_per_s'] / base['config_steps_per_s']:.2f}x" in p0
     assert "the baseline on one" in report.performance_sweep(sources["bench"])
+
+
+def test_write_pages_fills_the_marked_blocks_and_refuses_a_stale_mark(text, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("figures"))
+    page = docs / "results" / "atlas.md"
+    original = page.read_text()
+    head = "<!-- report: best-known minima of symmetric InfoNCE -->\n"
+    start = original.index(head) + len(head)
+    page.write_text(original[:start] + "| stale |\n" + original[original.index("\n<!-- /report -->", start) :])
+    assert report.write_pages(text, docs) == [page]
+    assert page.read_text() == original  # the stored pages are what the report writes
+    assert report.write_pages(text, docs) == []
+    page.write_text(original.replace(head, "<!-- report: no such table -->\n"))
+    with pytest.raises(ValueError, match="no such table"):
+        report.write_pages(text, docs)

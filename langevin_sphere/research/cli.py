@@ -83,7 +83,12 @@ def _bench(args) -> int:
 def _report(args) -> int:
     from . import report
 
-    sys.stdout.write(report.report(args.runs, args.bench))
+    text = report.report(args.runs, args.bench)
+    if args.write is None:
+        sys.stdout.write(text)
+        return 0
+    for page in report.write_pages(text, args.write):
+        print(f"wrote {page}")
     return 0
 
 
@@ -180,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="print the result tables of the docs (markdown) from the stored results")
     p.add_argument("--runs", default="experiments", help="folder with results/*/ and studies/*/ (default: experiments)")
     p.add_argument("--bench", help="benchmark JSON (default: benchmarks/cpu-2core/bench.json beside the runs folder)")
+    p.add_argument("--write", metavar="DOCS", help="write the tables into the marked blocks of the pages under DOCS")
     p.set_defaults(fn=_report)
     p = sub.add_parser("catalogue", help="build or extend the landscape catalogues (classified end states, c*)")
     p.add_argument("--runs", default="runs", help="folder searched for saved experiments (default: runs)")

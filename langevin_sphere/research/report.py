@@ -27,6 +27,7 @@ state is a thermal one and the quench of that state decides success. Tables mark
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from . import atlas
 
 __all__ = [
     "SOURCES",
+    "write_pages",
     "load_sources",
     "ends_hot",
     "default_experiment",
@@ -1233,3 +1235,35 @@ def report(runs: str | Path = "experiments", bench: str | Path | None = None) ->
     """The whole report (markdown): every result table of the documentation under its heading, from the stored
     results."""
     return "\n\n".join(blocks(load_sources(runs, bench))) + "\n"
+
+
+_MARK = re.compile(r"<!-- report: (?P<heading>.+?) -->\n(?P<body>.*?)\n<!-- /report -->", flags=re.S)
+
+
+def write_pages(text: str, docs: str | Path = "docs") -> list[Path]:
+    """Write the report's blocks into the documentation pages: each block's body replaces what stands between
+    ``<!-- report: <heading> -->`` and ``<!-- /report -->`` in the page that marks it. Returns the pages changed;
+    a block that no page marks, or a mark with no block, is an error (a page would go stale)."""
+    bodies = {}
+    for block in text.strip().split("\n\n### "):
+        heading, _, body = block.removeprefix("### ").partition("\n\n")
+        bodies[heading] = body.strip("\n")
+    seen, changed = set(), []
+    for page in sorted(Path(docs).rglob("*.md")):
+        old = page.read_text()
+
+        def fill(match: re.Match, page: Path = page) -> str:
+            heading = match["heading"]
+            if heading not in bodies:
+                raise ValueError(f"{page}: the report prints no block {heading!r} (headings: {', '.join(bodies)})")
+            seen.add(heading)
+            return f"<!-- report: {heading} -->\n{bodies[heading]}\n<!-- /report -->"
+
+        new = _MARK.sub(fill, old)
+        if new != old:
+            page.write_text(new)
+            changed.append(page)
+    missing = sorted(set(bodies) - seen)
+    if missing:
+        raise ValueError(f"no page under {docs} marks the report's blocks {missing}")
+    return changed
