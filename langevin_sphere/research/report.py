@@ -1160,7 +1160,7 @@ def best_known_infonce(entries: list[dict]) -> str:
         "classified with tolerances 1e-5 and 1e-8 (catalogue.robustness): "
         + _robust_cells(list(cells.values()))
         + " The configurations are in "
-        'langevin_sphere/best_known.json (ls.optima.best_known("infonce", M, d, tau)); -: not surveyed.'
+        'langevin_sphere/landscape/best_known.json (ls.optima.best_known("infonce", M, d, tau)); -: not surveyed.'
     )
     return _block("best-known minima of symmetric InfoNCE", _table(header, table_rows), notes)
 
