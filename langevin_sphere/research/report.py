@@ -1,9 +1,10 @@
 """The documentation's result tables, printed from stored results (``langevin-sphere report [--runs DIR]``).
 
-Every table of the results pages (``docs/results/*.md``, ``docs/integrators.md``, ``docs/performance.md``) is one
-block of :func:`report`: a heading line (``### ...``), a markdown table, and a notes paragraph that carries the numbers
-the prose around the table quotes. The pages hold each block below its heading verbatim (``tests/test_report.py``
-checks it), so updating them after new results is a copy.
+Every table of the results pages (``docs/results/*.md`` and ``docs/integrators.md``) is one block of :func:`report`:
+a heading line (``### ...``), a markdown table, and a notes paragraph that carries the numbers the prose around the
+table quotes. A page holds each block's table and notes between ``<!-- report: <heading> -->`` and
+``<!-- /report -->``; ``langevin-sphere report --write docs`` (:func:`write_pages`) rewrites those regions after new
+results, and ``tests/test_report.py`` checks that the pages hold what the report prints.
 
 Sources, all under the runs folder (``experiments/`` in the repository) and beside it:
 
@@ -12,8 +13,9 @@ Sources, all under the runs folder (``experiments/`` in the repository) and besi
 - ``benchmarks/cpu-2core/bench.json`` beside the runs folder: throughput (``langevin-sphere bench --out``).
 
 A missing source is an error naming the file and the table that needs it. The functions that build tables take the
-loaded JSON (dicts) and return strings; only :func:`load_sources` reads files (through :mod:`langevin_sphere.io`).
-Nothing here simulates, imports JAX arrays or writes files.
+loaded JSON (dicts) and return strings; only :func:`load_sources` reads results (through
+:mod:`langevin_sphere.io`) and only :func:`write_pages` reads and writes the pages. Nothing here simulates or imports
+JAX arrays.
 
 End states: when a schedule entry (or a basin table) carries ``"outcomes"`` (``success``, ``minimum``, ``plateau``,
 ``saddle``, ``unconverged``, each ``{count, fraction, lo, hi}``), the schedule tables split the failures into
