@@ -11,6 +11,8 @@ import os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")  # the suite is a CPU, float32 suite unless the caller says otherwise
 # one CPU device: the command line's one-device-per-core split must not change the suite's device count midway
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", "1")
+# no persistent compilation cache in the user's home from the command lines the tests run (test_cli tests the cache)
+os.environ.setdefault("LANGEVIN_SPHERE_COMPILATION_CACHE", "0")
 
 import jax
 import jax.numpy as jnp

@@ -4,6 +4,9 @@ import dataclasses
 import inspect
 import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -344,3 +347,34 @@ def test_an_energy_of_ones_own_from_a_config(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert abs(summary["E_star"] - 9.985281374) < 1e-4
+
+
+COUNT_COMPILES = """
+import sys
+import jax.monitoring
+events = []
+jax.monitoring.register_event_listener(lambda event, **kwargs: events.append(event))
+from langevin_sphere.research import cli
+assert cli.main(sys.argv[1:]) == 0
+print(events.count("/jax/compilation_cache/cache_misses"), events.count("/jax/compilation_cache/cache_hits"))
+"""
+
+
+def test_a_second_run_of_a_config_compiles_nothing(tmp_path):
+    """The command line keeps JAX's persistent compilation cache (here in tmp_path): the first run compiles and
+    stores every program, a second process running the same config loads all of them (no cache miss)."""
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL.replace("basin_starts = 16", "basin_starts = 0\nquench = false").replace("quench_every = 1", ""))
+    env = {**os.environ, "LANGEVIN_SPHERE_COMPILATION_CACHE": str(tmp_path / "cache")}
+
+    def run(out):
+        argv = [sys.executable, "-c", COUNT_COMPILES, "run", str(path), "--out", str(tmp_path / out), "--quiet"]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return [int(n) for n in done.stdout.split()[-2:]]
+
+    misses, _ = run("first")
+    assert misses > 0 and len(list((tmp_path / "cache").iterdir())) == misses  # every compiled program stored
+    misses, hits = run("second")
+    assert misses == 0 and hits > 0
+    assert ls.devices.enable_compilation_cache() is None  # LANGEVIN_SPHERE_COMPILATION_CACHE=0 (conftest): off

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 
 import jax
 
-__all__ = ["set_host_device_count", "available_cores", "user_chose_device_count", "host_memory_available"]
+__all__ = [
+    "set_host_device_count",
+    "available_cores",
+    "user_chose_device_count",
+    "host_memory_available",
+    "enable_compilation_cache",
+    "CACHE_ENV",
+]
+
+CACHE_ENV = "LANGEVIN_SPHERE_COMPILATION_CACHE"  # a folder, or 0 / off / false to run without the cache
 
 
 def available_cores() -> int:
@@ -93,3 +103,26 @@ def host_memory_available() -> tuple[int, str]:
             pass
         limits.append((max(soft - used, 0), "address-space limit (ulimit -v)"))
     return min(limits) if limits else (2**63 - 1, "unknown")
+
+
+def enable_compilation_cache() -> Path | None:
+    """Turn on JAX's persistent compilation cache, so that a second process running the same computation (a second
+    ``langevin-sphere run`` of a config, a resumed run) loads the compiled programs from disk instead of compiling.
+
+    The folder is ``$LANGEVIN_SPHERE_COMPILATION_CACHE`` when set (``0``, ``off`` or ``false`` disable the cache),
+    else ``$XDG_CACHE_HOME/langevin_sphere/jax`` (``~/.cache/langevin_sphere/jax``). A cache folder the user already
+    gave JAX (``JAX_COMPILATION_CACHE_DIR``) is kept. Every compilation is cached, however short. Returns the folder,
+    or None when disabled. The command line calls it for every command; library users may call it themselves.
+    """
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen is not None and chosen.strip().lower() in ("0", "off", "false", "no", ""):
+        return None
+    current = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]
+    if current and chosen is None:
+        return Path(current)
+    folder = Path(chosen) if chosen else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = folder if chosen else folder / "langevin_sphere" / "jax"
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return folder

@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not devices.user_chose_device_count():  # before anything starts JAX's backends: one CPU device per core
         devices.set_host_device_count()
+    devices.enable_compilation_cache()  # a second run of the same config compiles nothing
     parser = argparse.ArgumentParser(
         prog="langevin-sphere",
         description="Geodesic Langevin dynamics and simulated annealing on products of spheres under InfoNCE.",
