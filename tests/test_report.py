@@ -1,13 +1,16 @@
 """``langevin-sphere report``: the documentation's result tables are the report's output on the stored results.
 
-- every block of the report (table and notes) stands verbatim in the docs pages, and every table row of the README
-  and of the docs comes from the report (the table of output files is documentation, not a result);
-- the command line prints the same report, and fails loudly (exit 2, the file named) when a source is missing;
+- every block of the report (table and notes) stands verbatim in its marked region (``<!-- report: heading -->``) of
+  one page, the results pages (``docs/results/*.md``) and the integrators page hold them all, and every table row of
+  the README and of the docs comes from the report (the tables of files and layers are documentation, not results);
+- the command line prints the same report, writes it into the pages (``--write docs``: nothing to write when they are
+  up to date, a stale row rewritten), and fails loudly (exit 2, the file named) when a source is missing;
 - end-state kinds (``"outcomes"``) replace the single trapped column where the summaries carry them; schedules that end
   hot are marked; the notes' counts are computed from the study, not written down.
 """
 
 import copy
+import re
 import shutil
 from pathlib import Path
 
@@ -50,19 +53,43 @@ def _tables(lines):
 
 
 def test_every_block_of_the_report_stands_verbatim_in_the_docs(text):
-    readme = _pages()
     blocks = text.strip().split("\n\n### ")
     assert len(blocks) == 22
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
-        assert body in readme, (
-            f"no docs page holds the report's block {heading!r} verbatim (copy it from "
-            "`python -m langevin_sphere report`)"
+        region = f"<!-- report: {heading} -->\n{body.strip()}\n<!-- /report -->"
+        holders = [page.relative_to(ROOT) for page in PAGES if region in page.read_text()]
+        assert len(holders) == 1, (
+            f"the report's block {heading!r} stands verbatim in its marked region on {holders or 'no page'}, not on "
+            "exactly one (`langevin-sphere report --write docs` rewrites the regions)"
         )
     rows = [line for line in text.splitlines() if line.startswith("|")]
-    missing = [row for row in rows if row not in readme.splitlines()]
+    lines = set(_pages().splitlines())
+    missing = [row for row in rows if row not in lines]
     assert not missing, f"table rows of the report missing from the docs: {missing[:3]}"
+
+
+def test_the_results_pages_hold_the_report(text):
+    results = {page.name for page in (ROOT / "docs" / "results").glob("*.md")}
+    assert results >= {"schedule-comparisons.md", "critical-depth.md", "atlas.md", "performance.md"}
+    mark = re.compile(r"^<!-- report: .+ -->$", re.M)
+    marked = {str(page.relative_to(ROOT / "docs")) for page in PAGES if mark.search(page.read_text())}
+    assert marked == {f"results/{name}" for name in results} | {"integrators.md"}  # the weak-order table
+
+
+def test_the_command_line_writes_the_pages(text, tmp_path, capsys):
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("figures"))
+    args = ["report", "--runs", str(RUNS), "--bench", str(BENCH), "--write", str(docs)]
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == ""  # the stored pages are up to date: nothing to write
+    page = docs / "results" / "schedule-comparisons.md"
+    row = "| geometric rate=4 | 1e5 | 0.988 [0.966, 0.996] | 0 / 256 | 3 / 256 | 0 / 256 | 1.338 P (1), 1.381 P (2) |"
+    original = page.read_text()
+    page.write_text(original.replace(row, "| geometric rate=4 | stale |"))
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == f"wrote {page}\n" and page.read_text() == original
 
 
 def test_every_result_table_of_the_docs_comes_from_the_report(text):
