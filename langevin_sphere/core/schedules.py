@@ -190,7 +190,7 @@ def periodic_cosine(low: float, high: float, period: float) -> Schedule:
 
 def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule:
     """Run ``schedules[i]`` on [boundaries[i-1], boundaries[i]), each restarted at its own t = 0 (as
-    ``optax.join_schedules``, in diffusion time): v(t) = schedules[i](t - boundaries[i-1]).
+    ``optax.join_schedules``, in diffusion time): ``v(t) = schedules[i](t - boundaries[i-1])``.
 
     Examples:
       >>> s = join([constant(1.0), linear(1.0, 3.0, 2.0)], [5.0])
