@@ -2,7 +2,9 @@
 
 Here: 16 chains of symmetric InfoNCE (M = 4 pairs on S^2, tau = 0.2) under a logarithmic schedule, one
 ``lax.scan`` over steps vmapped over chains, keeping the lowest energy each chain has visited. The same kernel
-drives ``ls.simulate``, and chain b's key is ``fold_in(key, b)`` there too, so the final states agree.
+drives ``ls.simulate``, and chain b's key is ``fold_in(key, b)`` there too, so the final states agree (to float32
+round-off: simulate passes the numbers of the energy and schedule to its compiled run as arguments, so that a second
+call compiles nothing; here they are compiled in as constants).
 
     python examples/own_loop.py
 """

@@ -31,8 +31,10 @@ def test_schedule_comparison_on_a_user_energy_reaches_the_thomson_optimum(name):
 
 
 def test_own_loop_on_the_kernel_equals_simulate():
+    # the same noise and dynamics: equal to float32 round-off (simulate passes tau and the schedule's numbers to its
+    # compiled run as arguments, the loop compiles them in as constants, which XLA may fold differently)
     out = _run("own_loop.py")
-    assert float(re.search(r"final states: (\S+)", out).group(1)) == 0.0
+    assert float(re.search(r"final states: (\S+)", out).group(1)) < 1e-5
 
 
 def test_custom_statistic_is_recorded_at_every_record():

@@ -41,6 +41,39 @@ def test_jit_and_arrays_of_times(name):
     schedules.check(schedule, t_max=100.0)  # finite and > 0 on [0, 100]
 
 
+def test_the_curves_optax_also_has_follow_optax():
+    """constant, linear, cosine and exponential against optax's own schedules (optax counts steps: here t)."""
+    import optax
+
+    ts = jnp.linspace(0.0, 12.0, 97)
+    pairs = [
+        (schedules.constant(5.0), optax.constant_schedule(5.0)),
+        (schedules.linear(1.0, 11.0, 10.0), optax.linear_schedule(1.0, 11.0, transition_steps=10.0)),
+        (schedules.geometric(2.0, 0.3), optax.exponential_decay(2.0, transition_steps=1, decay_rate=math.exp(0.3))),
+        (
+            schedules.geometric(2.0, 0.3, beta_max=9.0),
+            optax.exponential_decay(2.0, transition_steps=1, decay_rate=math.exp(0.3), end_value=9.0),
+        ),
+    ]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours(ts), jax.vmap(theirs)(ts), rtol=2e-6, err_msg=repr(ours))
+    decay = optax.cosine_decay_schedule(1.0, decay_steps=8.0)  # 1 -> 0 on [0, 8]
+    np.testing.assert_allclose(schedules.cosine(1.0, 3.0, 8.0)(ts), 3.0 - 2.0 * jax.vmap(decay)(ts), rtol=2e-6)
+
+
+@pytest.mark.parametrize("name", VALUES)
+def test_numbers_are_fields_that_may_be_arrays(name):
+    """A schedule's numbers are its fields: given as traced arrays (as simulate passes them) the values are the same,
+    and a schedule with other numbers runs through the same compiled function."""
+    import equinox as eqx
+
+    schedule, ts, expected = VALUES[name]
+    traced = eqx.filter_jit(lambda s, t: s(t))
+    as_arrays = jax.tree.map(jnp.asarray, schedule)
+    assert jax.tree.leaves(as_arrays), f"{name}: no numbers among its fields"
+    np.testing.assert_allclose(traced(as_arrays, jnp.asarray(ts)) * jnp.ones(len(ts)), expected, rtol=2e-6)
+
+
 @pytest.mark.parametrize(
     "factory, kwargs, name",
     [

@@ -125,11 +125,11 @@ class InfoNCE(Energy):
         then the tangent projection. The diagonal of A - I is written -sum_{j != i} p_ij / r_i, and the loss
         -log A_ii as log1p(sum_{j != i} p_ij / p_ii), so both keep full relative precision at the optimum.
         One exp serves both softmaxes while exp(-2c) stays a normal float (tau >= 2/80 in float32, >= 2/700 in
-        float64); below that, or when tau is traced (annealed), it falls back to automatic differentiation.
+        float64); below that it falls back to automatic differentiation.
         """
-        c = self._exp_scale(x)
-        if c is None:
-            return sphere.riemannian_value_and_grad(self)(x)
+        return self._closed_or_autodiff(x, self._value_and_grad, sphere.riemannian_value_and_grad(self))
+
+    def _value_and_grad(self, x: Float[Array, "n d"], c) -> tuple[Float[Array, ""], Float[Array, "n d"]]:
         u, v = _split_pairs("InfoNCE", x)
         m = u.shape[0]
         eye = jnp.eye(m, dtype=bool)
@@ -148,9 +148,10 @@ class InfoNCE(Energy):
         multiply-adds over d. On the CPU about twice as fast per chain as ``vmap(value_and_grad)`` for a large
         block of chains (``langevin-sphere bench``); the results agree to float32 round-off.
         """
-        c = self._exp_scale(x)
-        if c is None:
-            return jax.vmap(self.value_and_grad, in_axes=-1, out_axes=-1)(x)
+        autodiff = jax.vmap(sphere.riemannian_value_and_grad(self), in_axes=-1, out_axes=-1)
+        return self._closed_or_autodiff(x, self._lanes_value_and_grad, autodiff)
+
+    def _lanes_value_and_grad(self, x: Float[Array, "n d B"], c) -> tuple[Float[Array, " B"], Float[Array, "n d B"]]:
         n, d = x.shape[:2]
         m = n // 2
         u, v = x[:m], x[m:]  # (M, d, B)
@@ -161,14 +162,18 @@ class InfoNCE(Energy):
         g_v = jnp.stack([jnp.sum(w * u[:, None, k], axis=0) for k in range(d)], axis=1) + diag[:, None] * u
         return energy, sphere.project(x, (c / m) * jnp.concatenate([g_u, g_v]), axis=1)
 
-    def _exp_scale(self, x: Array) -> float | None:
-        """c = 1/tau when one exp of the similarities serves both softmaxes (exp(-2c) a normal float and tau
-        concrete), else None (automatic differentiation)."""
+    def _closed_or_autodiff(self, x: Array, closed, autodiff):
+        """``closed(x, c)`` with c = 1/tau where one exp of the similarities serves both softmaxes (exp(-2c) a normal
+        float: 2c <= 80 in float32, <= 700 in float64), else ``autodiff(x)``. A concrete tau chooses here; a traced
+        tau (a run's array field, an annealed tau) through ``lax.cond``, which stays a branch (one side computed)
+        while tau is not batched."""
+        limit = 80.0 if x.dtype == jnp.float32 else 700.0
         try:
             c = 1.0 / float(self.tau)
-        except (TypeError, jax.errors.ConcretizationTypeError):  # traced tau: no static range check possible
-            return None
-        return c if 2.0 * c <= (80.0 if x.dtype == jnp.float32 else 700.0) else None
+        except (TypeError, jax.errors.ConcretizationTypeError):  # traced tau: choose in the compiled program
+            c_traced = 1.0 / jnp.asarray(self.tau, x.dtype)
+            return jax.lax.cond(2.0 * c_traced <= limit, lambda x: closed(x, c_traced), autodiff, x)
+        return closed(x, c) if 2.0 * c <= limit else autodiff(x)
 
 
 def _infonce_weights(p: Array, suv: Array, c: float, symmetric: bool) -> tuple[Array, Array, Array]:
@@ -380,7 +385,7 @@ def lanes_value_and_grad(energy, x: Float[Array, "n d B"]) -> tuple[Float[Array,
     return jax.vmap(lambda y: value_and_grad(energy, y), in_axes=-1, out_axes=-1)(x)
 
 
-def alignment(x: Float[Array, "n d"], alpha: float = 2.0) -> Float[Array, ""]:
+def alignment(x: Float[Array, "n d"], alpha: float | Array = 2.0) -> Float[Array, ""]:
     r"""Wang-Isola alignment metric: mean over pairs of |u_i - v_i|^alpha (0 = perfectly aligned pairs).
 
     Reference: Wang & Isola, *Understanding Contrastive Representation Learning through Alignment and Uniformity on
@@ -390,7 +395,7 @@ def alignment(x: Float[Array, "n d"], alpha: float = 2.0) -> Float[Array, ""]:
     return jnp.mean(jnp.sum((u - v) ** 2, axis=1) ** (alpha / 2.0))
 
 
-def uniformity(x: Float[Array, "n d"], t: float = 2.0) -> Float[Array, ""]:
+def uniformity(x: Float[Array, "n d"], t: float | Array = 2.0) -> Float[Array, ""]:
     r"""Wang-Isola uniformity metric: log of the mean Gaussian potential over distinct pairs, averaged over U and V.
 
     .. math:: \mathcal{L}_{uniform} = \tfrac12\big[\log \mathrm{mean}_{i<j} e^{-t|u_i-u_j|^2}

@@ -38,9 +38,10 @@ class Kernel(NamedTuple):
     init: Callable[..., Any]  # (x (n, d), chain_key=None) -> state
     step: Callable[[Any, Array, PRNGKeyArray], tuple[Any, Any]]
     lanes_step: Callable[[Any, Array, PRNGKeyArray], tuple[Any, Any]] | None
-    step_size: float
+    step_size: float | Array  # as given: a float, or an array inside a compiled run
     sde: Langevin
     integrator: integrators_lib.Integrator
+    dtype: Any = jnp.float32  # the float type of configurations and times
 
 
 def build_kernel(
@@ -48,7 +49,9 @@ def build_kernel(
 ) -> Kernel:
     """The kernel of ``integrator`` (default geodesic Euler-Maruyama) on ``sde`` with step h = ``step_size``.
 
-    Times are computed as t_k = k * h in ``dtype`` (the configurations' float type), t_{k+1} = t_k + h.
+    Times are computed as t_k = k * h in ``dtype`` (the configurations' float type), t_{k+1} = t_k + h. The step
+    size, like the numbers inside ``sde`` and ``integrator``, may be a traced array (as in the compiled run of
+    :func:`langevin_sphere.simulate`, which passes them as arguments so that other values compile nothing).
 
     Examples:
       >>> import jax, langevin_sphere as ls
@@ -84,9 +87,10 @@ def build_kernel(
         init=init,
         step=step,
         lanes_step=lanes if has_lanes else None,
-        step_size=float(step_size),
+        step_size=step_size,
         sde=sde,
         integrator=integrator,
+        dtype=dtype,
     )
 
 

@@ -7,7 +7,9 @@ A record is any function ``state -> array`` of one chain's integrator state (``s
 device: memory O(B x R x record size), never O(B x steps). Records of a chain that became non-finite are NaN from
 then on (integer records keep their last value).
 
-To add a recorded statistic: write a function here (or anywhere) and pass it by name.
+To add a recorded statistic: write a function here (or anywhere) and pass it by name. A statistic with parameters is
+best an equinox Module (as :class:`Alignment`): its numbers then reach the compiled run as arrays, and a second run
+with other values compiles nothing (a new closure per call would be compiled anew).
 
 Examples:
   >>> import jax, langevin_sphere as ls
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -33,6 +36,10 @@ __all__ = [
     "energy",
     "grad_norm",
     "configuration",
+    "Alignment",
+    "Uniformity",
+    "DistanceTo",
+    "StateField",
     "alignment",
     "uniformity",
     "hardest_negative",
@@ -58,14 +65,50 @@ def configuration(state) -> Float[Array, "n d"]:
     return state.x
 
 
+class Alignment(eqx.Module):
+    """Wang-Isola alignment of the configuration's pairs, exponent ``alpha`` (built by :func:`alignment`)."""
+
+    alpha: float | Array = 2.0
+
+    def __call__(self, state) -> Float[Array, ""]:
+        return energies.alignment(state.x, self.alpha)
+
+
+class Uniformity(eqx.Module):
+    """Wang-Isola uniformity of the configuration, kernel scale ``t`` (built by :func:`uniformity`)."""
+
+    t: float | Array = 2.0
+
+    def __call__(self, state) -> Float[Array, ""]:
+        return energies.uniformity(state.x, self.t)
+
+
+class DistanceTo(eqx.Module):
+    """Geodesic distance on (S^{d-1})^n to ``reference`` (built by :func:`distance_to`)."""
+
+    reference: Float[Array, "n d"]
+
+    def __call__(self, state) -> Float[Array, ""]:
+        return jnp.sqrt(jnp.sum(sphere.distance(state.x, self.reference.astype(state.x.dtype)) ** 2))
+
+
+class StateField(eqx.Module):
+    """The integrator state's field ``name`` (e.g. MALA's ``n_accepted``)."""
+
+    name: str = eqx.field(static=True)
+
+    def __call__(self, state) -> Array:
+        return getattr(state, self.name)
+
+
 def alignment(alpha: float = 2.0) -> Record:
     """Wang-Isola alignment of the configuration's pairs (:func:`langevin_sphere.energies.alignment`)."""
-    return lambda state: energies.alignment(state.x, alpha)
+    return Alignment(alpha)
 
 
 def uniformity(t: float = 2.0) -> Record:
     """Wang-Isola uniformity of the configuration (:func:`langevin_sphere.energies.uniformity`)."""
-    return lambda state: energies.uniformity(state.x, t)
+    return Uniformity(t)
 
 
 def hardest_negative(state) -> Float[Array, ""]:
@@ -79,8 +122,7 @@ def hardest_negative(state) -> Float[Array, ""]:
 def distance_to(reference: Float[Array, "n d"]) -> Record:
     """Geodesic distance on (S^{d-1})^n to a fixed configuration, sqrt(sum_rows dist(x_r, ref_r)^2), in radians
     (no symmetry reduction: for the distance to an orbit see :func:`langevin_sphere.symmetries.distance_to_optimum`)."""
-    reference = jnp.asarray(reference)
-    return lambda state: jnp.sqrt(jnp.sum(sphere.distance(state.x, reference.astype(state.x.dtype)) ** 2))
+    return DistanceTo(jnp.asarray(reference))
 
 
 def defaults(integrator, record_x: bool = False) -> dict[str, Record]:
@@ -88,7 +130,7 @@ def defaults(integrator, record_x: bool = False) -> dict[str, Record]:
     ``state_records`` (e.g. MALA's ``n_accepted``) and, with ``record_x``, the configuration ``x``."""
     out: dict[str, Record] = {"energy": energy, "grad_norm": grad_norm}
     for name in integrator.state_records:
-        out[name] = lambda state, name=name: getattr(state, name)
+        out[name] = StateField(name)
     if record_x:
         out["x"] = configuration
     return out

@@ -4,12 +4,15 @@ temperature tau).
 Schedules compose: :func:`join` runs one schedule after another at given times, :func:`piecewise_linear` goes
 through given points, and :func:`periodic_cosine` is the periodic loss-temperature schedule of contrastive learning
 practice. ``REGISTRY`` holds the factories by the name a config file uses, and ``SWEEPS`` the parameter an
-experiment may sweep for each kind (the axes of the trapped-fraction figures): a new schedule is a function here,
-an entry in ``REGISTRY`` and a test.
+experiment may sweep for each kind (the axes of the trapped-fraction figures): a new schedule is a Module and its
+factory here, an entry in ``REGISTRY`` and a test.
 
 Schedules take the diffusion time t = k h, not the step index k, so halving the step size at fixed t keeps the same
-physics. Each factory validates its arguments once and returns a jit-able closure (as optax's schedules do); the
-curves that optax already provides (constant, linear, cosine, exponential) are taken from optax.
+physics. Each factory validates its arguments once and returns a small equinox Module, a callable t -> value as
+optax's schedules are, whose numbers are its fields: :func:`langevin_sphere.simulate` passes them to the compiled
+run as arrays, so a second run with other schedule parameters compiles nothing. The constant, linear, cosine and
+exponential curves follow optax's formulas (``optax.linear_schedule``, ``cosine_decay_schedule``,
+``exponential_decay``; tests compare them). Any callable t -> value is a schedule too (compiled anew per call).
 
 The theory they serve: for beta(t) = log(t + t0) / c simulated annealing converges in probability to the global
 minimisers iff c >= c*, the critical depth of the landscape (Hajek 1988; Holley, Kusuoka & Stroock 1989); faster
@@ -27,12 +30,22 @@ import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-import optax
+from jaxtyping import Array
 
 __all__ = [
     "Schedule",
+    "Constant",
+    "Logarithmic",
+    "Geometric",
+    "Linear",
+    "Power",
+    "Cosine",
+    "PeriodicCosine",
+    "Join",
+    "PiecewiseLinear",
     "constant",
     "logarithmic",
     "geometric",
@@ -68,6 +81,128 @@ def _finite(where: str, value, *, positive: bool = False, nonnegative: bool = Fa
     return value
 
 
+def _time(t) -> Array:
+    """t as a floating array (an integer t as the default float type)."""
+    t = jnp.asarray(t)
+    return t if jnp.issubdtype(t.dtype, jnp.floating) else t.astype(jnp.result_type(float))
+
+
+class Constant(eqx.Module):
+    """beta(t) = beta (built by :func:`constant`)."""
+
+    beta: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        return jnp.zeros_like(t) + jnp.asarray(self.beta, t.dtype)
+
+
+class Logarithmic(eqx.Module):
+    """beta(t) = log(t + t0) / c (built by :func:`logarithmic`)."""
+
+    c: float | Array
+    t0: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        return jnp.log(t + jnp.asarray(self.t0, t.dtype)) / jnp.asarray(self.c, t.dtype)
+
+
+class Geometric(eqx.Module):
+    """beta(t) = min(beta0 exp(rate t), beta_max) (built by :func:`geometric`)."""
+
+    beta0: float | Array
+    rate: float | Array
+    beta_max: float | Array | None = None
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        out = jnp.asarray(self.beta0, t.dtype) * jnp.exp(jnp.asarray(self.rate, t.dtype) * t)
+        return out if self.beta_max is None else jnp.minimum(out, jnp.asarray(self.beta_max, t.dtype))
+
+
+class Linear(eqx.Module):
+    """beta(t) = beta0 + (beta1 - beta0) min(t / t1, 1) for t >= 0 (built by :func:`linear`)."""
+
+    beta0: float | Array
+    beta1: float | Array
+    t1: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        b0, b1, t1 = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.beta1, self.t1))
+        frac = 1.0 - jnp.clip(t, 0.0, t1) / t1  # as optax.linear_schedule
+        return (b0 - b1) * frac + b1
+
+
+class Power(eqx.Module):
+    """beta(t) = beta0 (1 + t / t_scale) ** exponent (built by :func:`power`)."""
+
+    beta0: float | Array
+    exponent: float | Array
+    t_scale: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        b0, p, ts = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.exponent, self.t_scale))
+        return b0 * (1.0 + t / ts) ** p
+
+
+class Cosine(eqx.Module):
+    """beta(t) = beta1 - (beta1 - beta0) (1 + cos(pi min(t, t1) / t1)) / 2 (built by :func:`cosine`)."""
+
+    beta0: float | Array
+    beta1: float | Array
+    t1: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        b0, b1, t1 = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.beta1, self.t1))
+        decay = 0.5 * (1.0 + jnp.cos(math.pi * jnp.minimum(t, t1) / t1))  # as optax.cosine_decay_schedule
+        return b1 - (b1 - b0) * decay
+
+
+class PeriodicCosine(eqx.Module):
+    """v(t) = low + (high - low) (1 + cos(2 pi t / period)) / 2 (built by :func:`periodic_cosine`)."""
+
+    low: float | Array
+    high: float | Array
+    period: float | Array
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        lo, hi, period = (jnp.asarray(v, t.dtype) for v in (self.low, self.high, self.period))
+        return lo + (hi - lo) * 0.5 * (1.0 + jnp.cos(2.0 * math.pi * t / period))
+
+
+class Join(eqx.Module):
+    """v(t) = schedules[i](t - boundaries[i-1]) on [boundaries[i-1], boundaries[i]) (built by :func:`join`)."""
+
+    schedules: tuple[Schedule, ...]
+    boundaries: tuple[float | Array, ...]
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        out = self.schedules[0](t)
+        for b, f in zip(self.boundaries, self.schedules[1:]):
+            b = jnp.asarray(b, t.dtype)
+            out = jnp.where(t >= b, f(jnp.maximum(t - b, 0.0)), out)
+        return out
+
+
+class PiecewiseLinear(eqx.Module):
+    """Linear interpolation through (times[i], values[i]) (built by :func:`piecewise_linear`)."""
+
+    times: tuple[float | Array, ...]
+    values: tuple[float | Array, ...]
+
+    def __call__(self, t) -> Array:
+        t = _time(t)
+        tp = jnp.stack([jnp.asarray(v, t.dtype) for v in self.times])
+        vp = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
+        return jnp.interp(t, tp, vp)
+
+
 def constant(beta: float) -> Schedule:
     """beta(t) = beta: Langevin dynamics at a fixed temperature, whose law tends to the Gibbs measure (for a loss
     temperature: a fixed tau, e.g. CLIP's 0.07).
@@ -76,9 +211,7 @@ def constant(beta: float) -> Schedule:
       >>> float(constant(5.0)(123.0))
       5.0
     """
-    beta = _finite("constant: beta", beta, positive=True)
-    fn = optax.constant_schedule(beta)
-    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+    return Constant(_finite("constant: beta", beta, positive=True))
 
 
 def logarithmic(c: float, t0: float = math.e) -> Schedule:
@@ -99,7 +232,7 @@ def logarithmic(c: float, t0: float = math.e) -> Schedule:
     t0 = _finite("logarithmic: t0", t0)
     if t0 <= 1:
         raise ValueError(f"logarithmic: t0 must be > 1 so that beta(0) = log(t0)/c > 0, got t0={t0}")
-    return lambda t: jnp.log(t + t0) / c
+    return Logarithmic(c, t0)
 
 
 def geometric(beta0: float, rate: float, beta_max: float | None = None) -> Schedule:
@@ -121,10 +254,7 @@ def geometric(beta0: float, rate: float, beta_max: float | None = None) -> Sched
         beta_max = _finite("geometric: beta_max", beta_max, positive=True)
         if beta_max < beta0:
             raise ValueError(f"geometric: beta_max must be >= beta0={beta0}, got beta_max={beta_max}")
-    fn = optax.exponential_decay(beta0, transition_steps=1, decay_rate=math.exp(rate), end_value=beta_max)
-    if rate == 0:
-        fn = optax.constant_schedule(beta0)
-    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+    return Geometric(beta0, rate, beta_max)
 
 
 def linear(beta0: float, beta1: float, t1: float) -> Schedule:
@@ -137,8 +267,7 @@ def linear(beta0: float, beta1: float, t1: float) -> Schedule:
     beta0 = _finite("linear: beta0", beta0, positive=True)
     beta1 = _finite("linear: beta1", beta1, positive=True)
     t1 = _finite("linear: t1", t1, positive=True)
-    fn = optax.linear_schedule(beta0, beta1, transition_steps=t1)
-    return lambda t: jnp.asarray(fn(t), dtype=jnp.result_type(float))
+    return Linear(beta0, beta1, t1)
 
 
 def power(beta0: float, exponent: float, t_scale: float = 1.0) -> Schedule:
@@ -151,7 +280,7 @@ def power(beta0: float, exponent: float, t_scale: float = 1.0) -> Schedule:
     beta0 = _finite("power: beta0", beta0, positive=True)
     exponent = _finite("power: exponent", exponent, nonnegative=True)
     t_scale = _finite("power: t_scale", t_scale, positive=True)
-    return lambda t: beta0 * (1.0 + t / t_scale) ** exponent
+    return Power(beta0, exponent, t_scale)
 
 
 def cosine(beta0: float, beta1: float, t1: float) -> Schedule:
@@ -164,8 +293,7 @@ def cosine(beta0: float, beta1: float, t1: float) -> Schedule:
     beta0 = _finite("cosine: beta0", beta0, positive=True)
     beta1 = _finite("cosine: beta1", beta1, positive=True)
     t1 = _finite("cosine: t1", t1, positive=True)
-    decay = optax.cosine_decay_schedule(1.0, decay_steps=t1)  # 1 -> 0 as t goes 0 -> t1
-    return lambda t: beta1 - (beta1 - beta0) * decay(t)
+    return Cosine(beta0, beta1, t1)
 
 
 def periodic_cosine(low: float, high: float, period: float) -> Schedule:
@@ -185,7 +313,7 @@ def periodic_cosine(low: float, high: float, period: float) -> Schedule:
     low = _finite("periodic_cosine: low", low, positive=True)
     high = _finite("periodic_cosine: high", high, positive=True)
     period = _finite("periodic_cosine: period", period, positive=True)
-    return lambda t: low + (high - low) * 0.5 * (1.0 + jnp.cos(2.0 * math.pi * jnp.asarray(t) / period))
+    return PeriodicCosine(low, high, period)
 
 
 def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule:
@@ -207,15 +335,7 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule
         raise ValueError(f"join: boundaries must increase, got boundaries={boundaries}")
     if not all(callable(f) for f in schedules):
         raise TypeError("join: every schedule must be a callable t -> value")
-
-    def fn(t):
-        t = jnp.asarray(t)
-        out = schedules[0](t)
-        for b, f in zip(boundaries, schedules[1:]):
-            out = jnp.where(t >= b, f(jnp.maximum(t - b, 0.0)), out)
-        return out
-
-    return fn
+    return Join(tuple(schedules), tuple(boundaries))
 
 
 def piecewise_linear(times: Sequence[float], values: Sequence[float]) -> Schedule:
@@ -235,10 +355,7 @@ def piecewise_linear(times: Sequence[float], values: Sequence[float]) -> Schedul
         )
     if any(b <= a for a, b in zip(times, times[1:])):
         raise ValueError(f"piecewise_linear: times must increase, got times={times}")
-    tp, vp = jnp.asarray(times), jnp.asarray(values)
-    return lambda t: jnp.interp(
-        jnp.asarray(t), tp.astype(jnp.result_type(t, float)), vp.astype(jnp.result_type(t, float))
-    )
+    return PiecewiseLinear(tuple(times), tuple(values))
 
 
 class SweepAxis(NamedTuple):

@@ -21,12 +21,14 @@ This module runs dynamics; it does not define energies, schedules or diagnostics
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -154,13 +156,18 @@ def _check_inputs(energy, x0, step_size, n_steps, record_every) -> tuple[float, 
     return step_size, n_steps, record_every
 
 
+@jax.jit
+def _row_norms(g: Float[Array, "B n d"]) -> Float[Array, "B n"]:
+    return jnp.linalg.norm(g, axis=-1)
+
+
 _MAX_STEP_ANGLE = 1.0  # radians: a geodesic step longer than this does not resolve the dynamics at all
 
 
 def _check_step_size(states: LangevinState, h: float, beta0: float, d: int) -> None:
     """Refuse a step size absurdly large for the energy scale: drift h |grad E| or noise sqrt(2 h (d-1) / beta)
     above one radian per row at the start of the run."""
-    drift = h * float(np.nanmax(_to_host(jax.jit(lambda g: jnp.linalg.norm(g, axis=-1))(states.grad))))
+    drift = h * float(np.nanmax(_to_host(_row_norms(states.grad))))
     noise = math.sqrt(2.0 * h * (d - 1) / beta0)
     if drift > _MAX_STEP_ANGLE or noise > _MAX_STEP_ANGLE:
         g = drift / h
@@ -302,21 +309,62 @@ class Placement:
         return jax.tree.map(lambda a: np.take(_to_host(a), np.arange(self.n_chains), axis=axis), tree)
 
 
-def make_chunk(
-    kernel: Kernel,
-    layout: layouts_lib.Layout,
-    records: Mapping[str, records_lib.Record],
-    placement: Placement,
-    n_rec: int,
-    record_every: int,
-):
-    """The compiled chunk: ``chunk(states, failed, chain_keys, k0) -> ((states, failed), records)`` runs every
-    chain ``n_rec * record_every`` steps from step k0; each device runs its chains block after block
-    (``lax.map``), records (n_rec, B, ...) reduced inside. The chunk :func:`simulate` runs, also measured by the
-    benchmark (:func:`langevin_sphere.bench.memory`)."""
+def as_arguments(tree, dtype):
+    """``tree`` with every Python float leaf made a ``dtype`` array: the numbers of energies, schedules, integrators
+    and records (tau, beta0, h, ...) then enter a compiled function as arguments, not as constants of its program,
+    and a call with other values runs the same compiled program. Integers (shapes, counts) stay static."""
+    return jax.tree.map(lambda a: jnp.asarray(a, dtype) if isinstance(a, float) else a, tree)
+
+
+def _is_hashable(a) -> bool:
+    try:
+        hash(a)
+    except TypeError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _ByIdentity:
+    """An unhashable object (e.g. a user's callable class), compared by identity."""
+
+    obj: Any
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
+
+
+class _Static:
+    """The non-array part of a pytree, hashable and compared by its structure and leaves: a key of the cache of
+    compiled programs (equal energies, schedules, integrators and records of equal structure share a program)."""
+
+    def __init__(self, tree):
+        self.leaves, self.treedef = jax.tree.flatten(tree)
+        self._hashable = tuple(a if _is_hashable(a) else _ByIdentity(a) for a in self.leaves)
+
+    def tree(self):
+        return jax.tree.unflatten(self.treedef, self.leaves)
+
+    def _key(self):
+        return self.treedef, self._hashable
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and self._key() == other._key()
+
+
+@functools.partial(jax.jit, static_argnames=("static", "layout", "placement", "n_rec", "record_every", "dtype"))
+def _chunk(params, states, failed, chain_keys, k0, *, static, layout, placement, n_rec, record_every, dtype):
     block = placement.block
 
-    def device_chunk(states, failed, chain_keys, k0):
+    def device_chunk(params, states, failed, chain_keys, k0):
+        sde, integrator, h, records = eqx.combine(params, static.tree())
+        kernel = build_kernel(sde, integrator, h, dtype)
         blocks = jax.tree.map(lambda a: a.reshape((-1, block) + a.shape[1:]), (states, failed, chain_keys))
         (states, failed), rec = jax.lax.map(
             lambda b: layout.run_block(kernel, records, *b, k0, n_rec, record_every), blocks
@@ -326,14 +374,78 @@ def make_chunk(
         return (states, failed), rec
 
     spec, replicated = jax.sharding.PartitionSpec("chains"), jax.sharding.PartitionSpec()
-    return jax.jit(
-        jax.shard_map(
-            device_chunk,
-            mesh=placement.mesh,
-            in_specs=(spec, spec, spec, replicated),
-            out_specs=((spec, spec), jax.sharding.PartitionSpec(None, "chains")),
-        )
-    )
+    return jax.shard_map(
+        device_chunk,
+        mesh=placement.mesh,
+        in_specs=(replicated, spec, spec, spec, replicated),
+        out_specs=((spec, spec), jax.sharding.PartitionSpec(None, "chains")),
+    )(params, states, failed, chain_keys, k0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Chunk:
+    """A compiled chunk with its numbers: ``chunk(states, failed, chain_keys, k0)``; ``chunk.lower(...)`` as
+    ``jax.jit``'s."""
+
+    params: Any
+    static: dict
+
+    def __call__(self, states, failed, chain_keys, k0):
+        return _chunk(self.params, states, failed, chain_keys, k0, **self.static)
+
+    def lower(self, states, failed, chain_keys, k0):
+        return _chunk.lower(self.params, states, failed, chain_keys, k0, **self.static)
+
+
+def make_chunk(
+    kernel: Kernel,
+    layout: layouts_lib.Layout,
+    records: Mapping[str, records_lib.Record],
+    placement: Placement,
+    n_rec: int,
+    record_every: int,
+) -> Chunk:
+    """The compiled chunk: ``chunk(states, failed, chain_keys, k0) -> ((states, failed), records)`` runs every
+    chain ``n_rec * record_every`` steps from step k0; each device runs its chains block after block
+    (``lax.map``), records (n_rec, B, ...) reduced inside. The chunk :func:`simulate` runs, also measured by the
+    benchmark (:func:`langevin_sphere.bench.memory`).
+
+    The numbers of the kernel's SDE, integrator and step size and of the records enter as arguments
+    (:func:`as_arguments`); the program is compiled once per structure (energy, schedule and record types, layout,
+    placement, shapes) and reused by every later chunk and call with other numbers.
+    """
+    model = as_arguments((kernel.sde, kernel.integrator, kernel.step_size, dict(records)), kernel.dtype)
+    params, static = eqx.partition(model, eqx.is_array)
+    keys = {"layout": layout, "placement": placement, "n_rec": n_rec, "record_every": record_every}
+    return Chunk(params, {"static": _Static(static), "dtype": np.dtype(kernel.dtype), **keys})
+
+
+@eqx.filter_jit
+def _init(sde, integrator, h, dtype, x0, chain_keys):
+    kernel = build_kernel(sde, integrator, h, dtype)
+    return jax.vmap(kernel.init)(x0, chain_keys)
+
+
+@eqx.filter_jit
+def _evaluate(records, states, failed):
+    return layouts_lib.evaluate(records, states, failed)
+
+
+_PIECE = 256  # times per compiled evaluation of a schedule (a length that does not depend on the run)
+
+
+@eqx.filter_jit
+def _at(schedule, t):
+    return jnp.broadcast_to(schedule(t), t.shape)
+
+
+def _values_at(schedule, t: np.ndarray) -> np.ndarray:
+    """``schedule`` (its numbers as arrays) at the host times t (R,), compiled once for pieces of ``_PIECE``
+    times whatever R."""
+    padded = np.concatenate([t, np.repeat(t[-1:], -len(t) % _PIECE)])
+    return np.concatenate([np.asarray(_at(schedule, padded[i : i + _PIECE])) for i in range(0, len(t), _PIECE)])[
+        : len(t)
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -492,17 +604,19 @@ def simulate(
     placement = Placement.plan(n_chains, jax.devices() if devices is None else devices, layout)
     _check_fits(kernel, recorded, X0, key, n_records, record_every, placement, ckpt)
     chain_keys = placement.place(jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(n_chains + placement.n_pad)))
-    states = jax.jit(jax.vmap(kernel.init))(placement.place(X0), chain_keys)
+    # the numbers of the energy, schedules, integrator, step size and records as arrays: compiled once per structure
+    sde_args, integrator_args, h_arg, recorded_args = as_arguments((sde, kernel.integrator, h, recorded), dtype)
+    states = _init(sde_args, integrator_args, h_arg, np.dtype(dtype), placement.place(X0), chain_keys)
     _check_step_size(states, h, float(schedule(jnp.asarray(0.0, dtype))), X0.shape[-1])
     failed = jnp.where(jnp.isfinite(states.energy), -1, 0).astype(jnp.int32)
-    record0 = jax.jit(lambda s, f: layouts_lib.evaluate(recorded, s, f))(states, failed)
+    record0 = _evaluate(recorded_args, states, failed)
     rec_list = [placement.host(jax.tree.map(lambda a: a[None], record0))]
 
-    def t_of(k):  # the time of step k, as the kernel computes it
-        return jnp.asarray(k, jnp.int32).astype(dtype) * jnp.asarray(h, dtype)
+    def t_of(k):  # the time of step k, as the kernel computes it (one rounding of k h in dtype)
+        return np.asarray(k, np.int32).astype(dtype) * np.asarray(h, dtype)
 
     def quench_now(states, failed, done):
-        return placement.host(quench(sde, states, failed, t_of(done * record_every)))
+        return placement.host(quench(sde_args, states, failed, t_of(done * record_every)))
 
     quenches, done = [], 0
     if ckpt is not None:
@@ -555,12 +669,12 @@ def simulate(
     tau = anneal.get("tau")
     return Result(
         t=t,
-        beta=np.asarray(schedule(t_dev)) * np.ones_like(t),
+        beta=_values_at(sde_args.beta, t_dev),
         energy=stacked["energy"],
         grad_norm=stacked["grad_norm"],
         final=placement.host(states.x, 0),
         failed_step=failed,
-        tau=None if tau is None else np.asarray(tau(t_dev)) * np.ones_like(t),
+        tau=None if tau is None else _values_at(sde_args.anneal["tau"], t_dev),
         x=stacked.get("x"),
         quench_t=None if quench is None else t[:: quench.every],
         quench_energy=None if quench is None else np.concatenate([q["energy"] for q in quenches]).T,

@@ -224,6 +224,34 @@ def measure(
     return rows
 
 
+def per_call(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_steps: int = 2000, calls: int = 3) -> dict:
+    """What a user who calls ``simulate`` several times sees: the wall time of ``calls`` successive P0 calls of
+    ``n_steps`` steps each, every call with its own X0, key and beta (compilation, validation, placement and the
+    transfer of records included), as config-steps per second per call. The first call compiles this structure
+    (unless JAX's persistent compilation cache holds it: ``persistent_cache``); the later ones must not."""
+    energy = energies.InfoNCE(tau=P0["tau"])
+    seconds = []
+    for i in range(calls):
+        x0 = sphere.uniform(jax.random.key(10 + i), (n_chains, 2 * M, d))
+        start = time.perf_counter()
+        res = simulate(
+            energy, x0, jax.random.key(20 + i), schedule=schedules.constant(P0["beta"] + i), step_size=1e-3,
+            n_steps=n_steps, record_every=100,
+        )  # fmt: skip
+        np.asarray(res.energy)
+        seconds.append(time.perf_counter() - start)
+    return {
+        "B": n_chains,
+        "M": M,
+        "d": d,
+        "n_steps": n_steps,
+        "seconds": seconds,
+        "config_steps_per_s": [n_chains * n_steps / s for s in seconds],
+        "devices": jax.local_device_count(),
+        "persistent_cache": bool(jax.config.jax_compilation_cache_dir),  # type: ignore[attr-defined]
+    }
+
+
 def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_steps: int = 200) -> dict:
     """Seconds per step of each piece of the Langevin step alone (B chains, in a scan of n_steps), and in total."""
     energy = energies.InfoNCE(tau=tau)
@@ -388,11 +416,17 @@ def run(
     rows = measure(M, d, n_chains, tau=P0["tau"], beta=P0["beta"], limits=limits)
     for r in rows:
         log(_format(r))
+    calls = per_call(n_chains, M, d)
+    steady = next(r["config_steps_per_s"] for r in rows if r["implementation"] == "ls.simulate")
+    log(f"\n{len(calls['seconds'])} successive calls of {calls['n_steps']} steps, config-steps/s (compile included):")
+    for i, rate in enumerate(calls["config_steps_per_s"]):
+        log(f"  call {i + 1}: {rate:.4g}  ({rate / steady:.2f} of the steady state {steady:.4g})")
     pieces = profile(M, d, n_chains)
     log("\nprofile, milliseconds per step of all chains:")
     for name, sec in pieces.items():
         log(f"  {name:34s} {1e3 * sec:8.3f}")
-    result = {"limits": limits, "p0": rows, "profile_s_per_step": pieces, "memory": memory(n_chains, M, d)}
+    result = {"limits": limits, "p0": rows, "per_call": calls, "profile_s_per_step": pieces}
+    result["memory"] = memory(n_chains, M, d)
     log(
         f"\nmemory, P0 for 1e6 steps, record_every 1000: peak / (state + records) = "
         f"{result['memory']['peak_over_state_plus_records']:.2f}"

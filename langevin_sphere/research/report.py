@@ -55,6 +55,7 @@ __all__ = [
     "c_sweep_dhel",
     "weak_order",
     "performance_p0",
+    "performance_calls",
     "performance_devices",
     "performance_sweep",
     "atlas_overview",
@@ -915,6 +916,42 @@ def performance_p0(bench: dict) -> str:
     return _block("performance: P0", _table(header, rows), notes)
 
 
+def performance_calls(bench: dict) -> str:
+    """Successive short calls of ``simulate`` at P0 (compilation included) against its steady state and the PyTorch
+    + geoopt loop, from one bench run."""
+    calls = bench["per_call"]
+    p0 = {r["implementation"]: r for r in bench["p0"]}
+    steady = p0["ls.simulate"]["config_steps_per_s"]
+    torch = p0.get("PyTorch + geoopt")
+    rows = [
+        [f"call {i + 1}", f"{seconds:.2f}", _sci(rate), f"{rate / steady:.2f}"]
+        + ([f"{rate / torch['config_steps_per_s']:.2f}x"] if torch else [])
+        for i, (seconds, rate) in enumerate(zip(calls["seconds"], calls["config_steps_per_s"]))
+    ]
+    header = [
+        f"`ls.simulate`, {calls['n_steps']} P0 steps per call (B = {calls['B']}, M = {calls['M']}, d = {calls['d']})",
+        "seconds",
+        "config-steps/s",
+        "of steady state",
+    ] + (["vs PyTorch + geoopt"] if torch else [])
+    later = calls["config_steps_per_s"][1:]
+    notes = _notes(
+        f"Successive calls in one process, each with its own X0, key and beta, on {calls['devices']} CPU devices; the "
+        "time of a call is everything from the call to its records on the host (validation, placement, compilation, "
+        f"the run). Steady state: {_sci(steady)} config-steps/s (the P0 table, compilation excluded).",
+        "The first call compiles the program of its structure"
+        + (" (JAX's persistent compilation cache was on)" if calls.get("persistent_cache") else "")
+        + f"; the later calls compile nothing and run at {min(later) / steady:.2f}-{max(later) / steady:.2f} of the "
+        "steady state."
+        if later
+        else "",
+        f"PyTorch + geoopt: {_sci(torch['config_steps_per_s'])} config-steps/s on {torch['devices']} threads."
+        if torch
+        else "",
+    )
+    return _block("performance: successive calls", _table(header, rows), notes)
+
+
 def performance_devices(bench: dict) -> str:
     """P0 on one device and on every local device (chains sharded), per layout."""
     sc = bench["scaling"]
@@ -1228,6 +1265,7 @@ def blocks(src: dict) -> list[str]:
         schedule_comparison(src["D"], src["D_basins"], "landscape D"),
         best_known_infonce(src["best_known"]),
         performance_p0(src["bench"]),
+        *([performance_calls(src["bench"])] if "per_call" in src["bench"] else []),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
     ]
