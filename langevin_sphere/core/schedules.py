@@ -1,4 +1,4 @@
-"""Annealing schedules: plain callables of diffusion time t -> value (an inverse temperature beta, or a loss
+"""Annealing schedules: callables of diffusion time t -> value (an inverse temperature beta, or a loss
 temperature tau).
 
 Schedules compose: :func:`join` runs one schedule after another at given times, :func:`piecewise_linear` goes
