@@ -54,7 +54,7 @@ def _tables(lines):
 
 def test_every_block_of_the_report_stands_verbatim_in_the_docs(text):
     blocks = text.strip().split("\n\n### ")
-    assert len(blocks) == 22
+    assert len(blocks) == 23
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
@@ -226,3 +226,15 @@ def test_write_pages_fills_the_marked_blocks_and_refuses_a_stale_mark(text, tmp_
     page.write_text(original.replace(head, "<!-- report: no such table -->\n"))
     with pytest.raises(ValueError, match="no such table"):
         report.write_pages(text, docs)
+
+
+def test_write_pages_fills_a_new_empty_mark_and_leaves_the_next_one_alone(text, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("figures"))
+    page = docs / "results" / "performance.md"
+    original = page.read_text()
+    head = "<!-- report: performance: successive calls -->\n"
+    start = original.index(head) + len(head)
+    page.write_text(original[:start] + original[original.index("<!-- /report -->", start) :])  # a mark just added
+    assert report.write_pages(text, docs) == [page]
+    assert page.read_text() == original

@@ -1277,7 +1277,9 @@ def report(runs: str | Path = "experiments", bench: str | Path | None = None) ->
     return "\n\n".join(blocks(load_sources(runs, bench))) + "\n"
 
 
-_MARK = re.compile(r"^<!-- report: (?P<heading>[^\n]+?) -->\n(?P<body>.*?)\n<!-- /report -->$", flags=re.S | re.M)
+_MARK = re.compile(  # an empty block (a new mark) has no body line
+    r"^<!-- report: (?P<heading>[^\n]+?) -->\n(?:(?P<body>.*?)\n)??<!-- /report -->$", flags=re.S | re.M
+)
 
 
 def write_pages(text: str, docs: str | Path = "docs") -> list[Path]:
