@@ -176,7 +176,7 @@ class PeriodicCosine(eqx.Module):
 
 
 class Join(eqx.Module):
-    """v(t) = schedules[i](t - boundaries[i-1]) on [boundaries[i-1], boundaries[i]) (built by :func:`join`)."""
+    """``v(t) = schedules[i](t - boundaries[i-1])`` on ``[boundaries[i-1], boundaries[i])`` (built by :func:`join`)."""
 
     schedules: tuple[Schedule, ...]
     boundaries: tuple[float | Array, ...]
