@@ -87,6 +87,11 @@ def _time(t) -> Array:
     return t if jnp.issubdtype(t.dtype, jnp.floating) else t.astype(jnp.result_type(float))
 
 
+def _like(t: Array, *values) -> tuple[Array, ...]:
+    """A schedule's numbers (floats or arrays) in the float type of the times t."""
+    return tuple(jnp.asarray(v, t.dtype) for v in values)
+
+
 class Constant(eqx.Module):
     """beta(t) = beta (built by :func:`constant`)."""
 
@@ -130,7 +135,7 @@ class Linear(eqx.Module):
 
     def __call__(self, t) -> Array:
         t = _time(t)
-        b0, b1, t1 = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.beta1, self.t1))
+        b0, b1, t1 = _like(t, self.beta0, self.beta1, self.t1)
         frac = 1.0 - jnp.clip(t, 0.0, t1) / t1  # as optax.linear_schedule
         return (b0 - b1) * frac + b1
 
@@ -144,7 +149,7 @@ class Power(eqx.Module):
 
     def __call__(self, t) -> Array:
         t = _time(t)
-        b0, p, ts = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.exponent, self.t_scale))
+        b0, p, ts = _like(t, self.beta0, self.exponent, self.t_scale)
         return b0 * (1.0 + t / ts) ** p
 
 
@@ -157,7 +162,7 @@ class Cosine(eqx.Module):
 
     def __call__(self, t) -> Array:
         t = _time(t)
-        b0, b1, t1 = (jnp.asarray(v, t.dtype) for v in (self.beta0, self.beta1, self.t1))
+        b0, b1, t1 = _like(t, self.beta0, self.beta1, self.t1)
         decay = 0.5 * (1.0 + jnp.cos(math.pi * jnp.minimum(t, t1) / t1))  # as optax.cosine_decay_schedule
         return b1 - (b1 - b0) * decay
 
@@ -171,7 +176,7 @@ class PeriodicCosine(eqx.Module):
 
     def __call__(self, t) -> Array:
         t = _time(t)
-        lo, hi, period = (jnp.asarray(v, t.dtype) for v in (self.low, self.high, self.period))
+        lo, hi, period = _like(t, self.low, self.high, self.period)
         return lo + (hi - lo) * 0.5 * (1.0 + jnp.cos(2.0 * math.pi * t / period))
 
 
