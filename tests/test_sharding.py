@@ -34,9 +34,14 @@ SCRIPT = textwrap.dedent(
     ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
     resumed = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, devices=jax.devices()[:1], **kw)
     np.testing.assert_array_equal(resumed.energy, one.energy)
-    # 13 chains are 2 blocks of 8: the default leaves out the 6 devices that would hold only padding
+    # 13 chains: 2 per device on 7 devices (1 padding chain); the device that would hold only padding is left out
     few = ls.simulate(energy, x0[:13], jax.random.key(1), **kw)
     np.testing.assert_array_equal(few.final, one.final[:13])
+    from langevin_sphere.core.simulate import Placement
+    chains = ls.layouts.Chains()
+    for n, want in ((13, (7, 2, 1)), (2, (2, 1, 0)), (61, (8, 8, 3)), (100, (7, 8, 12))):
+        plan = Placement.plan(n, jax.devices(), chains)
+        assert (plan.mesh.size, plan.block, plan.n_pad) == want, (n, plan)
     print("OK", many.energy.shape)
     """
 )

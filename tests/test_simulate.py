@@ -250,3 +250,13 @@ def test_keys_of_another_generator_work(X64):
     a = ls.simulate(INFONCE, X64[:3], key, **RUN)
     np.testing.assert_array_equal(a.final, ls.simulate(INFONCE, X64[:3], key, **RUN).final)
     assert np.all(np.isfinite(a.energy))
+
+
+def test_few_chains_run_no_padding_block():
+    """A device never runs more chains than its share: 2 chains are one block of 2, not a block of 8 with 6 padding
+    chains (4x the work at M = 1024, d = 512)."""
+    from langevin_sphere.core.simulate import Placement
+
+    for n, block in ((1, 1), (2, 2), (5, 5), (8, 8), (9, 8), (20, 8)):
+        plan = Placement.plan(n, jax.devices()[:1], ls.layouts.Chains())
+        assert plan.block == block and plan.n_pad == -n % block, (n, plan)

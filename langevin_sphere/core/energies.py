@@ -136,9 +136,13 @@ class InfoNCE(Energy):
         suv = jnp.sum(u * v, axis=-1)  # (M,)
         p = jnp.where(eye, 0.0, jnp.exp(c * (u @ v.T) - c))  # (M, M) off-diagonal terms
         energy, w, diag = _infonce_weights(p, suv, c, self.symmetric)
-        # both contractions as one batched product [w; w^T] @ [v; u]: on CPU faster than two small matmuls
-        g = jnp.stack([w, w.T]) @ jnp.stack([v, u]) + diag[None, :, None] * jnp.stack([v, u])  # (2, M, d)
-        return energy, sphere.project(x, (c / m) * g.reshape(x.shape))
+        if m < _TWO_PRODUCTS_FROM:  # both contractions as one batched product [w; w^T] @ [v; u]
+            g = jnp.stack([w, w.T]) @ jnp.stack([v, u]) + diag[None, :, None] * jnp.stack([v, u])  # (2, M, d)
+            return energy, sphere.project(x, (c / m) * g.reshape(x.shape))
+        # w v and w^T u as two products, the transpose inside the contraction: no copies of the (M, M) weights
+        g_u = w @ v + diag[:, None] * v
+        g_v = jax.lax.dot_general(w, u, (((0,), (0,)), ((), ()))) + diag[:, None] * u
+        return energy, sphere.project(x, (c / m) * jnp.concatenate([g_u, g_v]))
 
     def lanes_value_and_grad(self, x: Float[Array, "n d B"]) -> tuple[Float[Array, " B"], Float[Array, "n d B"]]:
         """:meth:`value_and_grad` of B configurations stored chains-last, x of shape (n, d, B).
@@ -174,6 +178,12 @@ class InfoNCE(Energy):
             c_traced = 1.0 / jnp.asarray(self.tau, x.dtype)
             return jax.lax.cond(2.0 * c_traced <= limit, lambda x: closed(x, c_traced), autodiff, x)
         return closed(x, c) if 2.0 * c <= limit else autodiff(x)
+
+
+# From this many pairs on InfoNCE's gradient is two matrix products, below it one batched product of the stacked
+# operands (CPU, per config-step: 1.9 us against 2.4 at M = 16, d = 3; 81 against 139 at M = 64, d = 128;
+# 24 against 31 ms at M = 1024, d = 512).
+_TWO_PRODUCTS_FROM = 64
 
 
 def _infonce_weights(p: Array, suv: Array, c: float, symmetric: bool) -> tuple[Array, Array, Array]:

@@ -5,8 +5,9 @@ steps each, with the records evaluated inside it and a chain that becomes non-fi
 (its step is kept in ``failed``; the other chains go on untouched). :func:`langevin_sphere.simulate` runs a
 device's chains block after block with ``lax.map`` and shards the blocks over devices.
 
-- :class:`Chains` (default): ``vmap`` of the kernel's one-chain step. On the CPU blocks of 8 chains, whose
-  intermediates stay in cache; elsewhere a device's chains at once. A chain's trajectory is bit for bit the same
+- :class:`Chains` (default): ``vmap`` of the kernel's one-chain step. On the CPU blocks of up to 8 chains, whose
+  intermediates stay in cache (fewer when a device holds fewer: no padding beyond a device's share); elsewhere a
+  device's chains at once. A chain's trajectory is bit for bit the same
   whatever B, the chunking and the devices.
 - :class:`Lanes`: the integrator's registered chains-last step on blocks of a fixed number of chains stored
   (n, d, B), so that the CPU's vector lanes run over chains (about 2x the throughput on InfoNCE for small M and d).
@@ -101,7 +102,9 @@ class Chains(Layout):
     cpu_block: int = 8  # fastest of 1-256 on the reference problem (langevin-sphere bench)
 
     def block_size(self, share: int, platform: str) -> int:
-        return self.cpu_block if platform == "cpu" else share
+        # never more than the device's share: a block of 8 for 2 chains would run 6 padding chains (4x the work,
+        # and at M = 1024, d = 512 a step of one chain is already 10^10 FLOPs)
+        return min(self.cpu_block, max(share, 1)) if platform == "cpu" else share
 
     def _inner(self, states):
         return states

@@ -277,7 +277,7 @@ class Placement:
         platform = devices[0].platform
         if platform == "cpu" and jax.process_count() == 1:
             # no more devices than needed for the fewest blocks per device: more would only run padding chains
-            n_blocks = -(-n_chains // layout.block_size(n_chains, platform))
+            n_blocks = -(-n_chains // layout.block_size(-(-n_chains // len(devices)), platform))
             per_device = -(-n_blocks // len(devices))
             devices = devices[: -(-n_blocks // per_device)]
         block = layout.block_size(-(-n_chains // len(devices)), platform)
