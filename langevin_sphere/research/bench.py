@@ -14,6 +14,12 @@ this process, side by side, so ratios mean something on any machine:
 - **ls.simulate, autodiff**: the same as ls.simulate, with the energy passed as a plain callable (``jax.grad``).
 - **ls.simulate, 1 device**: where there are several local devices (``langevin-sphere`` makes one CPU device per
   core), ``ls.simulate`` shards the chains over all of them; this row keeps them on one.
+- **baseline, all devices**: the baseline with its chains sharded over the same devices as ``ls.simulate``, so that
+  every ``ratio_to_baseline`` compares like with like (a row on several devices against this one, a row on one
+  device against the one-device baseline). XLA's CPU devices share one pool of threads for large matrix products,
+  so even one device may use every core there.
+- **large batches**: M = 256 and 1024 with d = 64, 128 and 512, a few chains, where a step is matrix products: the
+  ``flop_fraction`` of every row is on the measured matmul FLOP/s of its own devices (one, or all at once).
 - **PyTorch + geoopt** (when both are installed, on the CPU): what a PyTorch user writes, autograd InfoNCE and
   geoopt's ``SphereExact`` (``proju``, ``expmap``) in a Python loop over steps, all chains batched, on torch's
   threads (one per core by default); ``devices`` of its row = those threads.
@@ -41,7 +47,7 @@ from ..core.kernel import build_kernel
 from ..core.sde import Langevin
 from ..core.simulate import Placement, make_chunk, simulate
 
-__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "memory", "scaling", "run"]
+__all__ = ["baseline", "machine_limits", "measure", "profile", "sweep", "large_batches", "memory", "scaling", "run"]
 
 P0 = {"B": 1024, "M": 16, "d": 3, "tau": 0.2, "beta": 50.0}
 SWEEP_M = (4, 16, 64, 256)
@@ -133,7 +139,17 @@ def machine_limits(log=print) -> dict:
     bandwidth = 2 * 4 * big.size / _best_time(lambda: copy(big))
     out = {"exp_per_s": exp_rate, "flop_per_s": flops, "bytes_per_s": bandwidth, "device": str(jax.devices()[0])}
     log(f"machine: {out['device']}: exp {exp_rate:.3g}/s, matmul {flops:.3g} FLOP/s, copy {bandwidth:.3g} B/s")
+    devices = jax.local_devices()
+    if len(devices) > 1:  # the same matmul on every device at once: the matmul limit of a run on all of them
+        each = [jax.device_put(a, dv) for dv in devices]
+        out["flop_per_s_all_devices"] = 2 * 1024**3 * len(devices) / _best_time(lambda: [mm(b) for b in each])
+        log(f"         {len(devices)} devices at once: matmul {out['flop_per_s_all_devices']:.3g} FLOP/s")
     return out
+
+
+def _flop_limit(limits: dict, n_devices: int) -> float:
+    """Measured matmul FLOP/s of ``n_devices`` local devices (one, or all of them at once)."""
+    return limits["flop_per_s"] if n_devices == 1 else limits.get("flop_per_s_all_devices", limits["flop_per_s"])
 
 
 def _work(M: int, d: int) -> tuple[float, float]:
@@ -174,10 +190,15 @@ def measure(
         )
         return float(np.min(res.chunk_seconds[1:]))
 
-    def base():
+    def base(devices=None):  # one device, or the chains sharded over ``devices`` (n_chains a multiple of them)
         fn = baseline(energy, beta=beta, step_size=h, n_steps=n_steps)
-        keys = jax.random.split(key, n_chains)
-        return _best_time(lambda: fn(x0, keys), repeats=5)
+        x, keys = x0, jax.random.split(key, n_chains)
+        if devices is not None:
+            sharding = jax.sharding.NamedSharding(
+                jax.sharding.Mesh(np.array(devices), ("chains",)), jax.sharding.PartitionSpec("chains")
+            )
+            x, keys = jax.device_put(x, sharding), jax.device_put(keys, sharding)
+        return _best_time(lambda: fn(x, keys), repeats=5)
 
     impls = {
         "baseline": base,
@@ -188,6 +209,8 @@ def measure(
     }
     if jax.local_device_count() > 1:  # chains sharded over all local devices by default; also on one of them
         impls["ls.simulate, 1 device"] = lambda: sim(energy, devices=jax.local_devices()[:1])
+        if n_chains % jax.local_device_count() == 0:  # the baseline on the same devices as ls.simulate
+            impls["baseline, all devices"] = lambda: base(jax.local_devices())
     threads = _torch_threads()
     if threads is not None and jax.default_backend() == "cpu":
         impls["PyTorch + geoopt"] = lambda: _best_time(
@@ -214,13 +237,15 @@ def measure(
         }
         if limits:
             row["exp_fraction"] = rate * exps / limits["exp_per_s"]
-            row["flop_fraction"] = rate * flops / limits["flop_per_s"]
+            row["flop_fraction"] = rate * flops / _flop_limit(limits, row["devices"] or 1)
             row["fraction_of_limit"] = max(row["exp_fraction"], row["flop_fraction"])
             if "bytes_per_s" in limits:  # the least memory traffic of a step: read and write x and its gradient
                 row["bandwidth_fraction"] = rate * 4 * (2 * M * d) * 4 / limits["bytes_per_s"]
         rows.append(row)
-    for row in rows:
-        row["ratio_to_baseline"] = row["config_steps_per_s"] / rows[0]["config_steps_per_s"]
+    by_name = {r["implementation"]: r for r in rows}
+    for row in rows:  # like with like: against the baseline on as many devices where that row was measured
+        same = by_name.get("baseline, all devices") if row["devices"] > 1 else None
+        row["ratio_to_baseline"] = row["config_steps_per_s"] / (same or rows[0])["config_steps_per_s"]
     return rows
 
 
@@ -311,18 +336,41 @@ def profile(M: int = 16, d: int = 3, n_chains: int = 1024, tau: float = 0.2, n_s
 
 def sweep(limits: dict | None = None, Ms=SWEEP_M, ds=SWEEP_D, target_s: float = 0.3, log=print) -> list[dict]:
     """Baseline and ls.simulate over M x d; B shrinks with the work per step (B M^2 d about P0's, 8 <= B <= 1024);
-    the lanes layout where B fills its blocks."""
+    the lanes layout where B fills its blocks; the baseline also on all local devices, the library's."""
     rows = []
     for d in ds:
         for M in Ms:
             n_chains = int(min(1024, max(8, 2 ** round(math.log2(1024 * 16 * 16 * 3 / (M * M * d))))))
             names = ["baseline", "ls.simulate, chains"]
+            if jax.local_device_count() > 1 and n_chains % jax.local_device_count() == 0:
+                names.insert(1, "baseline, all devices")  # the library's devices: ratios like with like
             if n_chains >= layouts.Lanes().cpu_block:  # fewer chains than a lanes block would mostly run padding
                 names.append("ls.simulate, lanes")
             got = measure(M, d, n_chains, limits=limits, target_s=target_s, implementations=names)
             for r in got:
                 log(_format(r))
             rows += got
+    return rows
+
+
+LARGE = ((256, 64), (256, 128), (256, 512), (1024, 64), (1024, 128), (1024, 512))  # (M, d) of contrastive batches
+
+
+def large_batches(limits: dict, sizes=LARGE, target_s: float = 0.3, log=print) -> list[dict]:
+    """Few chains at the batch sizes of contrastive learning, where a step is matmul-bound: ls.simulate and the
+    baseline each on one device and on all local devices (2 chains per device up to M = 256, 1 beyond), every row's
+    ``flop_fraction`` on the measured matmul FLOP/s of its own devices."""
+    n_dev = jax.local_device_count()
+    names = ["baseline", "ls.simulate, chains"]
+    if n_dev > 1:
+        names = ["baseline", "ls.simulate, 1 device", "baseline, all devices", "ls.simulate, chains"]
+    rows = []
+    for M, d in sizes:
+        n_chains = (2 if M <= 256 else 1) * n_dev
+        got = measure(M, d, n_chains, limits=limits, target_s=target_s, implementations=names)
+        for r in got:
+            log(_format(r) + f" ({r['devices']} device{'s' if r['devices'] > 1 else ''})")
+        rows += got
     return rows
 
 
@@ -443,6 +491,8 @@ def run(
     if do_sweep:
         log("\nsweep:")
         result["sweep"] = sweep(limits, log=log)
+        log("\nlarge batches (ratio: to the baseline on as many devices; fraction of their matmul FLOP/s):")
+        result["large_batches"] = large_batches(limits, log=log)
     result["provenance"] = io.provenance()
     result["device"] = f"{jax.devices()[0].device_kind} ({jax.default_backend()})"
     if out is not None:
