@@ -58,6 +58,7 @@ __all__ = [
     "performance_calls",
     "performance_devices",
     "performance_sweep",
+    "performance_large_batches",
     "atlas_overview",
     "atlas_traps",
     "blocks",
@@ -750,6 +751,7 @@ _IMPLEMENTATIONS = {
     "ls.simulate, lanes": '`ls.simulate(..., layout="lanes")`, chains-last',
     "ls.simulate, autodiff": "`ls.simulate` with the energy as a plain callable (`jax.grad`)",
     "ls.simulate, 1 device": "`ls.simulate` on one device",
+    "baseline, all devices": "the baseline with its chains sharded over every local device",
     "PyTorch + geoopt": "PyTorch + geoopt `SphereExact` (autograd, `proju`, `expmap`; torch threads)",
 }
 
@@ -867,8 +869,11 @@ def performance_p0(bench: dict) -> str:
     lim = bench["limits"]
     rows, like = [], []
 
+    all_base = next((r for r in p0 if r["implementation"] == "baseline, all devices"), None)
+
     def row(label, n, rate):
-        out = [label, str(n), _sci(rate), f"{rate / base['config_steps_per_s']:.2f}x"]
+        same = all_base if n > 1 and all_base is not None else base
+        out = [label, str(n), _sci(rate), f"{rate / same['config_steps_per_s']:.2f}x"]
         if torch is not None:
             out.append(f"{rate / torch['config_steps_per_s']:.2f}x")
         return out + [f"{_fraction_of_limit(rate, base['M'], base['d'], lim):.3f}"]
@@ -892,15 +897,18 @@ def performance_p0(bench: dict) -> str:
             f"implementation (P0: B = {base['B']}, M = {base['M']}, d = {base['d']})",
             "CPU devices (torch: threads)" if torch else "CPU devices",
             "config-steps/s",
-            "vs baseline (1 device)",
+            "vs baseline (same devices)" if all_base is not None else "vs baseline (1 device)",
         ]
         + (["vs PyTorch + geoopt"] if torch else [])
         + ["fraction of limit"]
     )
     n_dev = _n_devices(bench)
     notes = _notes(
-        f"The baseline ran on one CPU device (a plain `jit`); the rows on {n_dev} devices compare {n_dev} cores with "
-        f"its one."
+        f"Like with like: a row on {n_dev} devices is compared with the baseline on {n_dev} devices (its chains "
+        f"sharded over the same CPU devices), a row on one with the plain `jit` baseline on one."
+        if n_dev > 1 and all_base is not None
+        else f"The baseline ran on one CPU device (a plain `jit`); the rows on {n_dev} devices compare {n_dev} cores "
+        "with its one."
         if n_dev > 1
         else "",
         f"Like with like, on one device each: {' and '.join(like)} the baseline." if like and n_dev > 1 else "",
@@ -993,21 +1001,68 @@ def performance_sweep(bench: dict) -> str:
                 sa = f"**{sa}**"
             else:
                 sb = f"**{sb}**"
-            row.append(f"{sa} / {sb} ({max(a, b) / base['config_steps_per_s']:.2f}x)")
+            best = chains if a >= b else lanes
+            ratio = best.get("ratio_to_baseline", max(a, b) / base["config_steps_per_s"])
+            row.append(f"{sa} / {sb} ({ratio:.2f}x)")
         rows.append(row)
     library = next(r for r in bench["sweep"] if r["implementation"] != "baseline")
     n = _devices_of(library, bench)
+    paired = any(r["implementation"] == "baseline, all devices" for r in bench["sweep"])
     notes = _notes(
         "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not run), the "
-        f"better one in bold, and in parentheses its ratio to the baseline; the library ran on {n} CPU "
-        f"device{'s' if n > 1 else ''} and the baseline on one "
-        f"({n} cores against 1: the sweep has no one-device runs of the library)."
-        if n > 1
-        else "Config-steps/s of the per-chain layout / the lanes layout (-: fewer chains than a lanes block, not "
-        "run), the "
-        "better one in bold, and in parentheses its ratio to the baseline, all on one CPU device."
+        "better one in bold, and in parentheses its ratio to the baseline "
+        + (
+            f"on as many devices ({n}: the baseline's chains sharded over the same CPU devices), like with like."
+            if n > 1 and paired
+            else f"on one device ({n} cores against 1: this run has no baseline on {n} devices)."
+            if n > 1
+            else "; everything on one CPU device."
+        )
     )
     return _block("performance: sweep over M and d", _table(["M \\ d", *map(str, ds)], rows), notes)
+
+
+def performance_large_batches(bench: dict) -> str:
+    """Few chains at contrastive batch sizes (matmul-bound): the library and the baseline on one device and on all
+    local devices, each rate with its fraction of its own devices' matmul FLOP/s and its ratio to the baseline on
+    as many devices."""
+    cells: dict[tuple[int, int], dict[str, dict]] = {}
+    for r in bench["large_batches"]:
+        cells.setdefault((r["M"], r["d"]), {})[r["implementation"]] = r
+    n = max(r["devices"] for r in bench["large_batches"])
+    order = ["baseline", "ls.simulate, 1 device", "baseline, all devices", "ls.simulate, chains"]
+    labels = {
+        "baseline": "baseline, 1 device",
+        "ls.simulate, 1 device": "`ls.simulate`, 1 device",
+        "baseline, all devices": f"baseline, {n} devices",
+        "ls.simulate, chains": f"`ls.simulate`, {n} devices" if n > 1 else "`ls.simulate`",
+    }
+    names = [k for k in order if any(k in c for c in cells.values())]
+
+    def cell(r: dict | None) -> str:
+        if r is None:
+            return "-"
+        out = f"{_sci(r['config_steps_per_s'])} ({r['flop_fraction']:.2f})"
+        if r["implementation"].startswith("ls.simulate"):
+            out += f", {r['ratio_to_baseline']:.2f}x"
+        return out
+
+    rows = [
+        [f"{m}, {d} ({next(iter(c.values()))['B']})", *(cell(c.get(k)) for k in names)]
+        for (m, d), c in sorted(cells.items())
+    ]
+    lim = bench["limits"]
+    notes = _notes(
+        "Config-steps/s, in parentheses the fraction of the measured matmul FLOP/s of the devices the row ran on "
+        "(about 6 M^2 d + 12 M^2 FLOPs per config-step); after the library's rate, its ratio to the baseline on as "
+        "many devices, like with like, all from one bench run.",
+        f"Matmul FLOP/s measured on {lim.get('device', '?')}: {_sci(lim['flop_per_s'])} on one device"
+        + (f", {_sci(lim['flop_per_s_all_devices'])} on all {n} at once" if "flop_per_s_all_devices" in lim else "")
+        + ".",
+        f"B: {2} chains per device up to M = 256, one beyond (a few chains, as a user studying one large batch runs).",
+    )
+    header = ["M, d (B)", *(labels[k] for k in names)]
+    return _block("performance: large batches", _table(header, rows), notes)
 
 
 # ------------------------------------------------------------------------------------------------------------- atlas
@@ -1268,6 +1323,7 @@ def blocks(src: dict) -> list[str]:
         *([performance_calls(src["bench"])] if "per_call" in src["bench"] else []),
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
+        *([performance_large_batches(src["bench"])] if "large_batches" in src["bench"] else []),
     ]
 
 
