@@ -31,7 +31,7 @@ $PY -c 'import jax, langevin_sphere as ls; print("jax", jax.__version__, jax.dev
 $PY -m langevin_sphere bench --no-sweep "${p0[@]}" --out "$out/p0" | tee "$out/p0.txt"
 $PY -m langevin_sphere bench --no-sweep "${big[@]}" --out "$out/large" | tee "$out/large.txt"
 if [ "$check" = "--cpu-check" ]; then  # the default experiment, shortened
-    sed -e 's/^n_chains = .*/n_chains = 16/' -e 's/^t_max = .*/t_max = 0.4/' langevin_sphere/default.toml \
+    sed -e 's/^n_chains = .*/n_chains = 16/' -e 's/^t_max = .*/t_max = 0.4/' langevin_sphere/research/default.toml \
         | sed -e 's/^chunk_records = .*/chunk_records = 2/' -e 's/^eps = \(.*\)/eps = \1\nbasin_starts = 16/' \
         > "$out/default.toml"
     $PY -m langevin_sphere run "$out/default.toml" --quiet --out "$out/default-run" | tee "$out/default-run.txt"

@@ -253,9 +253,12 @@ def per_call(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_step
     """What a user who calls ``simulate`` several times sees: the wall time of ``calls`` successive P0 calls of
     ``n_steps`` steps each, every call with its own X0, key and beta (compilation, validation, placement and the
     transfer of records included), as config-steps per second per call. The first call compiles this structure
-    (unless JAX's persistent compilation cache holds it: ``persistent_cache``); the later ones must not."""
+    (unless JAX's persistent compilation cache holds it: ``persistent_cache``); the later ones must not. Against the
+    rate of the call's own chunks after the first (``own_chunks_config_steps_per_s``: the steady state measured in
+    the same seconds, which a shared machine's load changes from minute to minute) a call's rate is the fraction of
+    its time spent running chains."""
     energy = energies.InfoNCE(tau=P0["tau"])
-    seconds = []
+    seconds, own = [], []
     for i in range(calls):
         x0 = sphere.uniform(jax.random.key(10 + i), (n_chains, 2 * M, d))
         start = time.perf_counter()
@@ -265,6 +268,8 @@ def per_call(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_step
         )  # fmt: skip
         np.asarray(res.energy)
         seconds.append(time.perf_counter() - start)
+        # the rate of this call's own chunks after the first: the steady state in the same minute as the call
+        own.append(n_chains * 100 * (len(res.chunk_seconds) - 1) / float(np.sum(res.chunk_seconds[1:])))
     return {
         "B": n_chains,
         "M": M,
@@ -272,6 +277,7 @@ def per_call(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_step
         "n_steps": n_steps,
         "seconds": seconds,
         "config_steps_per_s": [n_chains * n_steps / s for s in seconds],
+        "own_chunks_config_steps_per_s": own,
         "devices": jax.local_device_count(),
         "persistent_cache": bool(jax.config.jax_compilation_cache_dir),  # type: ignore[attr-defined]
     }
@@ -468,7 +474,10 @@ def run(
     steady = next(r["config_steps_per_s"] for r in rows if r["implementation"] == "ls.simulate")
     log(f"\n{len(calls['seconds'])} successive calls of {calls['n_steps']} steps, config-steps/s (compile included):")
     for i, rate in enumerate(calls["config_steps_per_s"]):
-        log(f"  call {i + 1}: {rate:.4g}  ({rate / steady:.2f} of the steady state {steady:.4g})")
+        log(
+            f"  call {i + 1}: {rate:.4g}  ({rate / steady:.2f} of the steady state {steady:.4g}, "
+            f"{rate / calls['own_chunks_config_steps_per_s'][i]:.2f} of its own chunks after the first)"
+        )
     pieces = profile(M, d, n_chains)
     log("\nprofile, milliseconds per step of all chains:")
     for name, sec in pieces.items():

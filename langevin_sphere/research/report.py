@@ -931,8 +931,10 @@ def performance_calls(bench: dict) -> str:
     p0 = {r["implementation"]: r for r in bench["p0"]}
     steady = p0["ls.simulate"]["config_steps_per_s"]
     torch = p0.get("PyTorch + geoopt")
+    own = calls.get("own_chunks_config_steps_per_s")
     rows = [
         [f"call {i + 1}", f"{seconds:.2f}", _sci(rate), f"{rate / steady:.2f}"]
+        + ([f"{rate / own[i]:.2f}"] if own else [])
         + ([f"{rate / torch['config_steps_per_s']:.2f}x"] if torch else [])
         for i, (seconds, rate) in enumerate(zip(calls["seconds"], calls["config_steps_per_s"]))
     ]
@@ -941,12 +943,20 @@ def performance_calls(bench: dict) -> str:
         "seconds",
         "config-steps/s",
         "of steady state",
-    ] + (["vs PyTorch + geoopt"] if torch else [])
+    ]
+    header += (["of its own chunks' rate"] if own else []) + (["vs PyTorch + geoopt"] if torch else [])
     later = calls["config_steps_per_s"][1:]
     notes = _notes(
         f"Successive calls in one process, each with its own X0, key and beta, on {calls['devices']} CPU devices; the "
         "time of a call is everything from the call to its records on the host (validation, placement, compilation, "
-        f"the run). Steady state: {_sci(steady)} config-steps/s (the P0 table, compilation excluded).",
+        f"the run). Steady state: {_sci(steady)} config-steps/s (the P0 table, compilation excluded)."
+        + (
+            " Of its own chunks' rate: against the rate of the call's chunks after the first, the steady state in "
+            "the same seconds (a shared machine's load changes from minute to minute): the fraction of the call's "
+            "time spent running chains."
+            if own
+            else ""
+        ),
         "The first call compiles the program of its structure"
         + (" (JAX's persistent compilation cache was on)" if calls.get("persistent_cache") else "")
         + f"; the later calls compile nothing and run at {min(later) / steady:.2f}-{max(later) / steady:.2f} of the "
