@@ -211,6 +211,7 @@ def test_best_known_configurations_requench_to_minima_at_their_energy():
             assert float(lam[0]) > 0
 
 
+@pytest.mark.slow  # a full survey (about 20 s on 2 cores)
 def test_a_landscape_flat_at_float64_resolution_is_reported_flat():
     """InfoNCE with M = 4 on S^2 at tau = 0.02: E* = log(1 + 3 exp(-4 / (3 tau))) ~ 3e-29 (closed form), so every
     well-separated configuration is at one energy level in float64: reported flat, not as many 'minima'."""

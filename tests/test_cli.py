@@ -333,12 +333,19 @@ class Thomson(eqx.Module):
 """
 
 
+def _one_schedule(text: str) -> str:
+    """SMALL with its constant schedule only, no basin table and no in-run quench: one compiled chunk."""
+    text = text.replace('[[schedule]]\nlabel = "geo"\nkind = "geometric"\nbeta0 = 1.0\nrate = 2.0\n', "")
+    return text.replace("basin_starts = 16", "basin_starts = 0").replace("quench_every = 1", "")
+
+
 def test_an_energy_of_ones_own_from_a_config(tmp_path, capsys, monkeypatch):
     """``[energy] kind = "module:Name"`` runs a user's class, built with the table's further keys: six charges on
     S^2 (M = 3 pairs) quench to the octahedron, E* = 9.985281374 (Thomson problem, n = 6)."""
     (tmp_path / "my_energies.py").write_text(THOMSON)
     monkeypatch.syspath_prepend(str(tmp_path))
-    text = SMALL.replace('kind = "infonce"', 'kind = "my_energies:Thomson"\nsoftening = 1e-10').replace("tau = 0.2", "")
+    text = _one_schedule(SMALL)
+    text = text.replace('kind = "infonce"', 'kind = "my_energies:Thomson"\nsoftening = 1e-10').replace("tau = 0.2", "")
     cfg = config.loads(text.replace('sweep = "rate"', ""))
     assert cfg.energy.build().softening == 1e-10
     path = tmp_path / "thomson.toml"
@@ -364,7 +371,7 @@ def test_a_second_run_of_a_config_compiles_nothing(tmp_path):
     """The command line keeps JAX's persistent compilation cache (here in tmp_path): the first run compiles and
     stores every program, a second process running the same config loads all of them (no cache miss)."""
     path = tmp_path / "small.toml"
-    text = SMALL.replace("basin_starts = 16", "basin_starts = 0\nquench = false").replace("quench_every = 1", "")
+    text = _one_schedule(SMALL).replace("basin_starts = 0", "basin_starts = 0\nquench = false")
     path.write_text(text)
     env = {**os.environ, "LANGEVIN_SPHERE_COMPILATION_CACHE": str(tmp_path / "cache")}
 

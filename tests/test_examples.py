@@ -23,6 +23,7 @@ def test_every_example_is_tested():
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
+@pytest.mark.slow  # two annealed runs, classified (about 20 s); the docs' own-energy page runs in test_docs
 @pytest.mark.parametrize("name", ["schedule_comparison_own_energy.py"])
 def test_schedule_comparison_on_a_user_energy_reaches_the_thomson_optimum(name):
     # five charges on S^2 have one minimum: every schedule's quenched chains reach E* = 6.474691495 (literature)

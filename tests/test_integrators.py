@@ -148,6 +148,9 @@ def stationary_mean(integrator, kappa, h, *, chains=1024, rows=64, t_burn=1.7, t
     return mean_se(per_chain)
 
 
+# A study (a million rows per step size, 20-70 s each on 2 cores): -m slow. The default suite keeps the law itself
+# (test_laws: the vMF stationary mean and its first-order bias) and each integrator's Brownian-motion law above.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INTEGRATORS)
 def test_von_mises_fisher_law_with_the_declared_weak_order(name):
     """At h and h/4: for weak order p >= 1 the bias is resolved at h, and bias(h/4) is 4^-p bias(h) within 3 SE and

@@ -47,6 +47,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # three processes compiling at once (about 55 s on 2 cores); test_sharding covers the mesh in one
 def test_two_processes_give_the_one_process_result(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS",)}
     env.update(JAX_PLATFORMS="cpu", JAX_NUM_CPU_DEVICES="1")

@@ -23,6 +23,16 @@ from jaxtyping import Array, Float
 __all__ = ["Langevin"]
 
 
+def annealed(energy, anneal: Mapping[str, Callable[[Array], Array]], t):
+    """``energy`` at diffusion time t: each field named in ``anneal`` set to its schedule's value at t (the energy
+    itself when nothing is annealed). :meth:`Langevin.energy_at`, without the inverse temperature."""
+    if not anneal:
+        return energy
+    names = tuple(anneal)
+    values = tuple(jnp.asarray(anneal[name](t)) for name in names)
+    return eqx.tree_at(lambda e: tuple(getattr(e, name) for name in names), energy, values, is_leaf=lambda x: x is None)
+
+
 class Langevin(eqx.Module):
     """The SDE: ``energy`` (X (n, d) -> scalar), ``beta`` (t -> beta(t) > 0) and ``anneal`` (field -> schedule).
 
@@ -58,13 +68,7 @@ class Langevin(eqx.Module):
 
     def energy_at(self, t) -> Callable[[Float[Array, "n d"]], Float[Array, ""]]:
         """The energy at diffusion time t: the annealed fields set to their schedules' values."""
-        if not self.anneal:
-            return self.energy
-        names = tuple(self.anneal)
-        values = tuple(jnp.asarray(self.anneal[name](t)) for name in names)
-        return eqx.tree_at(
-            lambda e: tuple(getattr(e, name) for name in names), self.energy, values, is_leaf=lambda x: x is None
-        )
+        return annealed(self.energy, self.anneal, t)
 
     def beta_at(self, t) -> Array:
         """The inverse temperature at diffusion time t."""

@@ -44,7 +44,7 @@ from . import schedules as schedules_lib
 from .checkpoint import Checkpoint, fingerprint
 from .integrators import Integrator, LangevinState
 from .kernel import Kernel, build_kernel
-from .sde import Langevin
+from .sde import Langevin, annealed
 
 __all__ = ["Result", "simulate"]
 
@@ -461,15 +461,16 @@ class Quench:
         _positive_int("quench_every", self.every)
 
     def __call__(self, sde: Langevin, states, failed, t) -> dict[str, Array]:
-        return _quench(sde, states, failed, t)
+        # the energy and its annealed fields only: runs that differ in the beta schedule share the compiled quench
+        return _quench(sde.energy, dict(sde.anneal), states, failed, t)
 
 
 @eqx.filter_jit
-def _quench(sde, states, failed, t):
+def _quench(energy, anneal, states, failed, t):
     # The one import from the layer above (landscape analysis), taken only when in-run quenches are asked for.
     from ..landscape.quenching import quench_info
 
-    info = jax.vmap(lambda x: quench_info(sde.energy_at(t), x))(states.x)
+    info = jax.vmap(lambda x: quench_info(annealed(energy, anneal, t), x))(states.x)
     dead = failed >= 0
     return {
         "energy": jnp.where(dead, jnp.nan, info.energy)[None],
