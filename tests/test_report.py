@@ -54,7 +54,7 @@ def _tables(lines):
 
 def test_every_block_of_the_report_stands_verbatim_in_the_docs(text):
     blocks = text.strip().split("\n\n### ")
-    assert len(blocks) == 23
+    assert len(blocks) == 24
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
@@ -209,7 +209,18 @@ def test_speed_ups_say_which_devices_they_compare(sources):
     one = next(r for r in bench["p0"] if r["implementation"] == "ls.simulate, 1 device")
     assert "| `ls.simulate` on one device | 1 | " in p0
     assert f"on one device each: `ls.simulate` {one['config_steps_per_s'] / base['config_steps_per_s']:.2f}x" in p0
-    assert "the baseline on one" in report.performance_sweep(sources["bench"])
+    sweep = report.performance_sweep(sources["bench"])
+    if any(r["implementation"] == "baseline, all devices" for r in bench["sweep"]):
+        assert "the baseline on as many devices" in sweep and "like with like" in sweep
+    else:
+        assert "the baseline on one" in sweep
+    if "large_batches" in bench:  # each ratio: the library against the baseline on the same number of devices
+        large = report.performance_large_batches(sources["bench"])
+        rows = bench["large_batches"]
+        for lib, base_name in (("ls.simulate, 1 device", "baseline"), ("ls.simulate, chains", "baseline, all devices")):
+            for r in (r for r in rows if r["implementation"] == lib):
+                b = next(x for x in rows if x["implementation"] == base_name and (x["M"], x["d"]) == (r["M"], r["d"]))
+                assert f"{r['config_steps_per_s'] / b['config_steps_per_s']:.2f}x" in large
 
 
 def test_write_pages_fills_the_marked_blocks_and_refuses_a_stale_mark(text, tmp_path):
