@@ -44,6 +44,7 @@ def test_custom_statistic_is_recorded_at_every_record():
     assert values[-1] < values[0]  # annealing balances the anchors
 
 
+@pytest.mark.slow  # a subprocess classifying 16 states (about 18 s); test_classify checks classify itself
 def test_end_states_loaded_from_a_file_are_classified():
     out = _run("classify_from_file.py")
     assert "'minimum': 16" in out and out.strip().endswith(": 16")
