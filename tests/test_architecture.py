@@ -37,6 +37,7 @@ ORDER = {
         "diagnostics",
         "optima",
         "hessian",
+        "krylov",
         "quenching",
         "basins",
         "classification",

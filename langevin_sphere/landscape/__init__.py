@@ -2,13 +2,13 @@
 optima, barriers and c*, catalogues, and the statistics of end states.
 
 Modules (imports go downward in this order): ``symmetries``, ``diagnostics`` (statistics), ``optima``, ``hessian``,
-``quenching``, ``basins``, ``classification``, ``barriers``, ``catalogue``. They use the simulator core, never the
-research
-layer. The names of the quench, Hessian, basin and classification modules are re-exported here, so
-``ls.landscape.quench`` and ``ls.landscape.classify`` are reached as before.
+``krylov`` (the matrix-free spectrum), ``quenching``, ``basins``, ``classification``, ``barriers``, ``catalogue``.
+They use the simulator core, never the research layer. The names of the quench, Hessian, spectrum, basin and
+classification modules are re-exported here, so ``ls.landscape.quench`` and ``ls.landscape.classify`` are reached as
+before.
 """
 
-from . import barriers, basins, catalogue, classification, diagnostics, hessian, optima, quenching, symmetries
+from . import barriers, basins, catalogue, classification, diagnostics, hessian, krylov, optima, quenching, symmetries
 from .basins import basin_labels, basin_signature, basin_table, energy_levels, full_configuration, tabulate_basins
 from .classification import KINDS, EndStates, classify
 from .hessian import (
@@ -16,11 +16,13 @@ from .hessian import (
     batch_size,
     batches,
     gradient_norm,
+    hessian_vector_product,
     reduced_spectrum,
     riemannian_hessian,
     symmetry_projector,
     tangent_basis,
 )
+from .krylov import LowSpectrum, lowest_eigenpairs, orbit_projection
 from .quenching import QuenchInfo, descend, quench, quench_info, quench_many
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "catalogue",
     "diagnostics",
     "hessian",
+    "krylov",
     "optima",
     "symmetries",
     "classification",
@@ -39,6 +42,10 @@ __all__ = [
     "riemannian_hessian",
     "symmetry_projector",
     "reduced_spectrum",
+    "hessian_vector_product",
+    "LowSpectrum",
+    "orbit_projection",
+    "lowest_eigenpairs",
     "batch_size",
     "batches",
     "QuenchInfo",

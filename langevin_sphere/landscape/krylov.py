@@ -1,0 +1,154 @@
+"""Matrix-free spectrum of the Riemannian Hessian off the symmetry modes, for configurations too large to decompose.
+
+:func:`~langevin_sphere.landscape.hessian.reduced_spectrum` forms the dense N x N Hessian (N = n (d - 1)) and the
+N x G matrix of the so(d) generators: O(N^2) memory and O(N^3) time, out of reach beyond N ~ 10^4. Here the same
+operator is applied to tangent fields only (:func:`~langevin_sphere.landscape.hessian.hessian_vector_product`), the
+orbit directions are removed in closed form (:func:`orbit_projection`, O(n d^2 + d^3)), and the few lowest
+eigenpairs come from LOBPCG (Knyazev 2001; ``jax.experimental.sparse.linalg.lobpcg_standard``) on a shifted
+operator. Memory O(N k) for k wanted eigenpairs; no N x N array, host or device.
+
+This module computes spectra only: the classification that reads them is ``classification``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.experimental.sparse.linalg import lobpcg_standard
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ..core import sphere
+from .hessian import EnergyFn, hessian_vector_product
+
+__all__ = ["LowSpectrum", "orbit_projection", "lowest_eigenpairs"]
+
+
+def orbit_projection(x: Float[Array, "n d"], v: Float[Array, "n d"]) -> Float[Array, "n d"]:
+    r"""Orthogonal projection of a tangent field V at X onto the tangent space of X's O(d) orbit, {X A : A in so(d)}.
+
+    The nearest X A to V (Frobenius norm) solves the normal equations G A + A G = X^T V - V^T X with G = X^T X. In
+    the eigenbasis G = Q diag(lam) Q^T, with C = Q^T X^T V Q, they decouple:
+
+    .. math:: \tilde A_{kl} = \frac{C_{kl} - C_{lk}}{\lambda_k + \lambda_l}, \qquad P V = X Q \tilde A Q^T .
+
+    The generator X Q (e_k e_l^T - e_l e_k^T) Q^T has norm sqrt(lam_k + lam_l), and the generators of distinct pairs
+    are orthogonal: pairs with sqrt(lam_k + lam_l) at most 1e-6 of the largest are dropped, the rank rule of
+    :func:`~langevin_sphere.landscape.hessian.symmetry_projector` (rows spanning fewer than d - 1 dimensions are
+    fixed by some rotations). Cost O(n d^2 + d^3), memory O(n d + d^2): no N x G generator matrix.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp
+      >>> from langevin_sphere import sphere
+      >>> x = sphere.uniform(jax.random.key(0), (5, 3))
+      >>> a = jnp.array([[0.0, 1.0, -2.0], [-1.0, 0.0, 0.5], [2.0, -0.5, 0.0]])    # in so(3)
+      >>> bool(jnp.allclose(orbit_projection(x, x @ a), x @ a, atol=1e-5))        # an orbit direction stays
+      True
+    """
+    lam, q = jnp.linalg.eigh(x.T @ x)  # (d,), (d, d)
+    c = q.T @ (x.T @ v) @ q  # (d, d)
+    pair = lam[:, None] + lam[None, :]  # lam_k + lam_l, (d, d)
+    off = ~jnp.eye(x.shape[1], dtype=bool)
+    norm = jnp.sqrt(jnp.maximum(pair, 0.0))
+    keep = off & (norm > 1e-6 * jnp.max(jnp.where(off, norm, 0.0)))
+    a = jnp.where(keep, (c - c.T) / jnp.where(keep, pair, 1.0), 0.0)  # antisymmetric, (d, d)
+    return x @ (q @ a @ q.T)
+
+
+class LowSpectrum(NamedTuple):
+    """Result of :func:`lowest_eigenpairs`.
+
+    Attributes:
+      lam: (k,) the k lowest eigenvalues of the Riemannian Hessian off the symmetry modes, increasing.
+      vec: (k, n, d) their eigenvectors as ambient tangent fields, unit norm over the configuration.
+      lam_max: () its largest eigenvalue.
+      residual: (k,) |Hess v - lam v| of each pair (their accuracy: compare with lam_max).
+    """
+
+    lam: Array
+    vec: Array
+    lam_max: Array
+    residual: Array
+
+
+def lowest_eigenpairs(
+    energy: EnergyFn,
+    x: Float[Array, "n d"],
+    k: int,
+    key: PRNGKeyArray,
+    *,
+    symmetries: tuple[str, ...] = ("orthogonal",),
+    guard: int = 4,
+    max_iter: int = 500,
+) -> LowSpectrum:
+    r"""The k lowest eigenpairs and the largest eigenvalue of the Riemannian Hessian at X off the symmetry modes,
+    from Hessian-vector products only.
+
+    The operator acts on ambient fields (n d numbers): with Pc V = P_X V minus its orbit part
+    (:func:`orbit_projection`, when ``"orthogonal"`` is in ``symmetries``),
+
+    .. math:: A V = P_c\,\mathrm{Hess}\,E(X)[P_c V] + s\,(V - P_c V),
+
+    so the directions off the reduced tangent space (normal to the spheres, or along the orbit) are eigenvectors of
+    eigenvalue s. LOBPCG finds top eigenpairs: first lam_max, the top of A with s = 0; then the k lowest, as the
+    top of sigma I - A with sigma = s = 1.1 lam_max + 1e-30 (the removed directions at 0, the reduced eigenvalues at
+    sigma - lam > 0). A block of k + ``guard`` vectors converges clustered and near-zero eigenvalues together.
+    LOBPCG's default tolerance is the float resolution of the dtype; an eigenvalue near zero is accurate absolutely,
+    to about that resolution times lam_max (so is a dense ``eigh``).
+
+    Jit-compatible; memory O(N (k + guard)) with N = n d; about (k + guard) products per iteration, each about three
+    gradients. It needs 5 (k + guard) < n d.
+
+    Args:
+      energy: X (n, d) -> scalar.
+      x: (n, d) configuration, unit rows.
+      k: number of lowest eigenpairs.
+      key: PRNG key of the random start block.
+      symmetries: as in :func:`~langevin_sphere.landscape.hessian.reduced_spectrum`.
+      guard: extra vectors of the block.
+      max_iter: LOBPCG's iteration cap for each of the two solves.
+
+    Returns:
+      :class:`LowSpectrum`.
+
+    Reference: A. V. Knyazev, SIAM J. Sci. Comput. 23, 517 (2001).
+    """
+    n, d = x.shape
+    size = n * d
+    block = k + guard
+    if 5 * block >= size:
+        raise ValueError(f"lowest_eigenpairs: needs 5 (k + guard) < n d = {size}, got k={k}, guard={guard}")
+    hvp = hessian_vector_product(energy, x)
+    orbit = "orthogonal" in symmetries
+
+    def reduce(v):  # (n, d) -> its part in the reduced tangent space
+        t = sphere.project(x, v)
+        return t - orbit_projection(x, t) if orbit else t
+
+    def apply(shift, sign, offset):  # the block operator V (N, b) -> offset V + sign A V with A's shift s
+        def one(col):
+            v = col.reshape(n, d)
+            r = reduce(v)
+            av = reduce(hvp(r)) + shift * (v - r)
+            return (offset * v + sign * av).reshape(-1)
+
+        return jax.vmap(one, in_axes=1, out_axes=1)
+
+    k_top, k_low = jax.random.split(key)
+    start = jax.random.normal(k_top, (size, block), x.dtype)
+    top, _, _ = lobpcg_standard(apply(0.0, 1.0, 0.0), start, m=max_iter)
+    lam_max = top[0]
+    sigma = 1.1 * jnp.abs(lam_max) + 1e-30
+    theta, u, _ = lobpcg_standard(
+        apply(sigma, -1.0, sigma), jax.random.normal(k_low, (size, block), x.dtype), m=max_iter
+    )
+    lam = (sigma - theta)[:k]  # increasing: theta is decreasing
+    vec = jnp.moveaxis(u[:, :k], 1, 0).reshape(k, n, d)
+    vec = vec / jnp.sqrt(jnp.sum(vec**2, axis=(1, 2), keepdims=True))
+
+    def residual(v, lam_i):
+        r = reduce(v)
+        return jnp.sqrt(jnp.sum((reduce(hvp(r)) - lam_i * v) ** 2))
+
+    return LowSpectrum(lam=lam, vec=vec, lam_max=lam_max, residual=jax.vmap(residual)(vec, lam))
