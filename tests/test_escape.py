@@ -11,6 +11,7 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import langevin_sphere as ls
 from langevin_sphere import integrators
@@ -79,6 +80,7 @@ def _mean_first_passage(beta: float, theta_stop: float, n: int = 200_001) -> flo
     return float(beta * np.sum((f[1:] + f[:-1]) * dy / 2))
 
 
+@pytest.mark.slow  # 256 chains to t = 40 (about 18 s); test_every_k_is_k_substeps_of_h_over_k checks the substeps
 def test_escape_time_lies_between_boundary_crossing_and_transition():
     """256 chains from the trap at beta = 3, the quench criterion tested every 0.1 (10 steps of 0.01). Exact answers
     of the 1D diffusion bracket the mean escape time: the first crossing of the basin boundary (10.0; a check every
