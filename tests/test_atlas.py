@@ -92,6 +92,7 @@ def test_a_landscape_with_a_non_global_minimum_bounds_its_depth_by_the_geodesic(
     assert c["c_star"] <= top - e_min[-1] + 1e-9
 
 
+@pytest.mark.slow  # two full surveys (about 26 s); the stored atlas is built by the same command
 def test_build_writes_the_table_and_resumes_without_recomputing(tmp_path, monkeypatch):
     """M = 3 <= d + 1 pairs: the regular simplex is the global minimum (a theorem, optima.simplex_energy in closed
     form) and, from uniform starts, the only end state."""
