@@ -268,8 +268,10 @@ def per_call(n_chains: int = P0["B"], M: int = P0["M"], d: int = P0["d"], n_step
         )  # fmt: skip
         np.asarray(res.energy)
         seconds.append(time.perf_counter() - start)
-        # the rate of this call's own chunks after the first: the steady state in the same minute as the call
-        own.append(n_chains * 100 * (len(res.chunk_seconds) - 1) / float(np.sum(res.chunk_seconds[1:])))
+        # the rate of this call's own chunks after the first (equal chunks: 20 records, one per chunk), the steady
+        # state in the same minute as the call
+        per_chunk = n_steps / len(res.chunk_seconds)
+        own.append(n_chains * per_chunk * (len(res.chunk_seconds) - 1) / float(np.sum(res.chunk_seconds[1:])))
     return {
         "B": n_chains,
         "M": M,

@@ -871,9 +871,8 @@ def performance_p0(bench: dict) -> str:
 
     all_base = next((r for r in p0 if r["implementation"] == "baseline, all devices"), None)
 
-    def row(label, n, rate):
-        same = all_base if n > 1 and all_base is not None else base
-        out = [label, str(n), _sci(rate), f"{rate / same['config_steps_per_s']:.2f}x"]
+    def row(label, n, rate, ratio):  # ratio: to the baseline on as many devices (the bench's ratio_to_baseline)
+        out = [label, str(n), _sci(rate), f"{ratio:.2f}x"]
         if torch is not None:
             out.append(f"{rate / torch['config_steps_per_s']:.2f}x")
         return out + [f"{_fraction_of_limit(rate, base['M'], base['d'], lim):.3f}"]
@@ -885,12 +884,12 @@ def performance_p0(bench: dict) -> str:
                 f"`{r['implementation'].removesuffix(', 1 device')}` "
                 f"{r['config_steps_per_s'] / base['config_steps_per_s']:.2f}x"
             )
-        rows.append(
-            row(_IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`"), n, r["config_steps_per_s"])
-        )
+        label = _IMPLEMENTATIONS.get(r["implementation"], f"`{r['implementation']}`")
+        rows.append(row(label, n, r["config_steps_per_s"], r["ratio_to_baseline"]))
     lanes_one = bench.get("scaling", {}).get("lanes", {}).get("one_device")
     if lanes_one is not None and _n_devices(bench) > 1:
-        rows.append(row('`ls.simulate(..., layout="lanes")` on one device (scaling run)', 1, lanes_one))
+        label = '`ls.simulate(..., layout="lanes")` on one device (scaling run)'
+        rows.append(row(label, 1, lanes_one, lanes_one / base["config_steps_per_s"]))
         like.append(f"the lanes layout {lanes_one / base['config_steps_per_s']:.2f}x")
     header = (
         [
@@ -1069,7 +1068,7 @@ def performance_large_batches(bench: dict) -> str:
         f"Matmul FLOP/s measured on {lim.get('device', '?')}: {_sci(lim['flop_per_s'])} on one device"
         + (f", {_sci(lim['flop_per_s_all_devices'])} on all {n} at once" if "flop_per_s_all_devices" in lim else "")
         + ".",
-        f"B: {2} chains per device up to M = 256, one beyond (a few chains, as a user studying one large batch runs).",
+        "B: 2 chains per device up to M = 256, one beyond (a few chains, as a user studying one large batch runs).",
     )
     header = ["M, d (B)", *(labels[k] for k in names)]
     return _block("performance: large batches", _table(header, rows), notes)
