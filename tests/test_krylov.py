@@ -81,3 +81,45 @@ def test_without_the_orbit_deflation_the_symmetry_zero_modes_come_first(states):
     plain = _lowest(energy, xs[1:], symmetries=())[0]
     lam, _ = _dense(energy, xs[1])
     assert np.all(np.abs(plain.lam) < 1e-8) and float(lam[0]) > 1e-3
+
+
+def test_lanczos_relation_and_exhausted_space():
+    """A V^T = V^T T + beta_m q e_m^T with orthonormal V; from a start in a 3-dimensional invariant subspace the
+    process breaks down after 3 steps and T carries exactly the three eigenvalues of that subspace."""
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(1)
+        q, _ = np.linalg.qr(rng.standard_normal((40, 40)))
+        lam = np.linspace(-1.0, 3.0, 40)
+        a = jnp.asarray(q @ np.diag(lam) @ q.T)
+        lz = krylov.lanczos(lambda v: a @ v, jnp.asarray(rng.standard_normal(40)), 12)
+        v = np.asarray(lz.basis[:-1])
+        np.testing.assert_allclose(v @ v.T, np.eye(12), atol=1e-12)
+        e_m = np.zeros(12)
+        e_m[-1] = 1.0
+        np.testing.assert_allclose(
+            a @ v.T, v.T @ lz.tridiagonal() + float(lz.residual) * np.outer(lz.basis[-1], e_m), atol=1e-10
+        )
+        start = jnp.asarray(q[:, [3, 17, 30]] @ np.array([1.0, 2.0, -1.0]))
+        lz = krylov.lanczos(lambda v: a @ v, start, 6)
+        t = np.asarray(lz.tridiagonal())
+        np.testing.assert_allclose(np.linalg.eigvalsh(t[:3, :3]), lam[[3, 17, 30]], atol=1e-10)
+        assert np.all(t[3:] == 0.0)
+        assert np.all(np.asarray(lz.basis[3:]) == 0.0) and float(lz.residual) == 0.0
+
+
+def test_matrix_free_classification_is_the_stored_catalogue():
+    """Landscape A (symmetric InfoNCE, circle, M = 6, tau = 0.05): its stored catalogue (dense path, 512 starts,
+    robust to float width and tolerance) holds the hexagon and five plateaus. Classified matrix-free, every entry gets
+    its stored kind and catalogue label, and the four lowest eigenvalues off the symmetry modes agree to 1e-6
+    (relative, or of the soft level 1e-6 lam_max for the soft ones)."""
+    from pathlib import Path
+
+    from langevin_sphere.landscape import catalogue, classification
+
+    cat = catalogue.load(Path(__file__).parents[1] / "experiments/landscapes/infonce-circle-M6-tau0.05")
+    states = classification.classify(energies.InfoNCE(tau=0.05), cat["x"], method="krylov")
+    assert states.kind.tolist() == cat["kind"].astype(str).tolist()
+    assert catalogue.labels(cat, states).tolist() == list(range(len(cat["energy"])))
+    soft = 1e-6 * np.abs(states.hessian_max)[:, None]
+    rel = np.abs(states.hessian_head - cat["hessian_head"]) / np.maximum(np.abs(cat["hessian_head"]), soft)
+    assert float(np.max(rel)) < 1e-6, rel

@@ -40,12 +40,17 @@ def _pairs(u):
     return jnp.asarray(np.concatenate([u, u]), jnp.float32)
 
 
-@pytest.fixture(scope="module")
-def circle_runs():
+# The Krylov quench (method="krylov") with a Krylov space of 8 of the N = 16 dimensions: the step is a projection,
+# not the exact model flow, and must still keep the basins of the float64 flow.
+METHODS = [{"method": "dense"}, {"method": "krylov", "krylov_dim": 8}]
+
+
+@pytest.fixture(scope="module", params=METHODS, ids=["dense", "krylov"])
+def circle_runs(request):
     """The 64 random starts of the trap landscape and their quenches (one compiled, vmapped call)."""
     energy = ls.energies.InfoNCE(tau=TAU8)
     x0 = ls.sphere.uniform(jax.random.key(0), (256, 2 * M8, 2))[:64]
-    res = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x)))(x0)
+    res = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x, **request.param)))(x0)
     return energy, x0, res
 
 
@@ -121,7 +126,8 @@ def test_perturbed_simplex_returns():
     np.testing.assert_allclose(np.asarray(res.x[4:]), np.asarray(u), atol=1e-3)  # positives on their anchors
 
 
-def test_leaves_a_symmetric_saddle():
+@pytest.mark.parametrize("method", ["dense", "krylov"])
+def test_leaves_a_symmetric_saddle(method):
     """All four rows on one point (M = 2): the gradient is zero by symmetry but it is a saddle; the quench leaves it."""
     tau = 0.2
     energy = ls.energies.InfoNCE(tau=tau)
@@ -129,7 +135,7 @@ def test_leaves_a_symmetric_saddle():
     assert float(jax.jit(lambda x: landscape.gradient_norm(energy, x))(x)) < TOL
     lam = jax.jit(lambda x: jnp.linalg.eigvalsh(landscape.riemannian_hessian(energy, x)))(x)
     assert float(lam[0]) < -1.0
-    res = landscape.quench_info(energy, x)
+    res = landscape.quench_info(energy, x, method=method)
     assert float(res.grad_norm) < TOL
     np.testing.assert_allclose(float(res.energy), ls.optima.polygon_energy(2, tau), rtol=1e-3)
 
@@ -166,6 +172,8 @@ def test_bad_arguments_fail_early():
         landscape.quench(energy, jnp.ones((2, 4, 2)))
     with pytest.raises(ValueError, match="tol"):
         landscape.quench(energy, jnp.ones((4, 2)) / jnp.sqrt(2.0), tol=0.0)
+    with pytest.raises(ValueError, match="method"):
+        landscape.quench_info(energy, jnp.ones((4, 2)) / jnp.sqrt(2.0), method="lbfgs")
 
 
 def test_basin_table_counts_basins_up_to_symmetry():

@@ -405,19 +405,22 @@ def robustness(
     swap_views: bool = True,
     energy_tol: float = 1e-6,
     descent_steps: int = 0,
+    method: str = "auto",
 ) -> dict:
     """Do the kinds and labels of quenched starts depend on the quench tolerance or the float width?
 
     The starts are quenched two ways, float32 to |grad| < 1e-5 and float64 to |grad| < 1e-8
     (:func:`langevin_sphere.quenching.quench_many`, each after ``descent_steps`` of gradient descent in its own float
     width), and each result is classified with ``tol`` 1e-5 and 1e-8; the float32 quench's states are also
-    classified from their float32 values. Returns the counts of each kind per variant and every start whose kind or
+    classified from their float32 values. ``method`` (dense or matrix-free quench and spectrum) is that of
+    :func:`langevin_sphere.classification.classify`, for every quench and classification here. Returns the counts
+    of each kind per variant and every start whose kind or
     catalogue label differs from the first variant's."""
     starts = np.asarray(starts)
-    q32 = quenching.quench_many(energy, starts.astype(np.float32), tol=1e-5, descent_steps=descent_steps)
+    q32 = quenching.quench_many(energy, starts.astype(np.float32), tol=1e-5, descent_steps=descent_steps, method=method)
     with jax.enable_x64(True):
         x64 = quenching.quench_many(
-            energy, starts.astype(np.float64), tol=1e-8, max_steps=5000, descent_steps=descent_steps
+            energy, starts.astype(np.float64), tol=1e-8, max_steps=5000, descent_steps=descent_steps, method=method
         ).x
     variants = {
         "float32 quench (|grad| < 1e-5), tol 1e-5": (np.asarray(q32.x, np.float64), 1e-5),
@@ -426,7 +429,7 @@ def robustness(
         "float64 quench (|grad| < 1e-8), tol 1e-8": (x64, 1e-8),
     }
     results = {
-        name: classification.classify(energy, x, symmetries=symmetries, tol=tol, energy_tol=energy_tol)
+        name: classification.classify(energy, x, symmetries=symmetries, tol=tol, energy_tol=energy_tol, method=method)
         for name, (x, tol) in variants.items()
     }
     cat = empty(*starts.shape[1:])

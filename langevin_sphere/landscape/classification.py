@@ -18,7 +18,8 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .hessian import EnergyFn, batch_size, batches, reduced_spectrum
-from .quenching import quench_many
+from .krylov import lowest_eigenpairs
+from .quenching import DENSE_MAX_N, quench_many
 
 __all__ = ["KINDS", "EndStates", "classify"]
 
@@ -63,6 +64,7 @@ def classify(
     max_soft: int = 8,
     max_steps: int = 5000,
     batch: int | None = None,
+    method: str = "auto",
 ) -> EndStates:
     r"""The kind of the end state of each configuration: ``minimum``, ``plateau``, ``saddle`` or ``unconverged``.
 
@@ -88,6 +90,14 @@ def classify(
     gaps are wide: the InfoNCE cluster states at tau = 0.05 have soft eigenvalues 1e-10 - 5e-7 against lam_max
     ~ 10 - 20 (ratio < 5e-8), their minima and the optima ratios above 1e-3.
 
+    Large configurations (``method="krylov"``, and ``"auto"`` when N = n (d - 1) > :data:`DENSE_MAX_N`) are
+    classified matrix-free, with the same kinds and thresholds: the quench is :func:`quench_info`'s Krylov variant,
+    and the spectrum is the max(4, ``max_soft``) lowest eigenpairs and the largest eigenvalue off the symmetry
+    modes by LOBPCG (:func:`~langevin_sphere.landscape.krylov.lowest_eigenpairs`; memory O(N max_soft), no N x N
+    array). ``n_soft`` then counts soft modes among those pairs only (a lower bound when it equals max(4,
+    max_soft)), and a configuration whose four lowest pairs have LOBPCG residuals above a tenth of the soft level
+    (soft_ratio lam_max) is ``unconverged``: its spectrum does not decide the kind.
+
     Args:
       energy: X (n, d) -> scalar; it must evaluate in float64 when given float64 input (true of the energies here).
       x: (B, n, d) configurations, unit rows.
@@ -100,6 +110,7 @@ def classify(
         quench iterates until its slowest configuration stops, and each iteration decomposes every configuration's
         N x N Hessian (N = n (d - 1)); so the default (None) shrinks the batch as N grows (:func:`batch_size`):
         64 up to N = 24, 1 from N = 96 on, where one decomposition outweighs the per-call overhead.
+      method: ``"dense"``, ``"krylov"`` or ``"auto"`` (see above).
 
     Returns:
       :class:`EndStates` (numpy, float64).
@@ -121,19 +132,37 @@ def classify(
             "classify: needs tol, soft_ratio, flat_energy, energy_tol > 0, batch >= 1 and amplitudes, "
             f"got {tol=}, {soft_ratio=}, {flat_energy=}, {energy_tol=}, {batch=}, {amplitudes=}"
         )
+    if method not in ("auto", "dense", "krylov"):
+        raise ValueError(f"classify: method must be 'auto', 'dense' or 'krylov', got {method=}")
+    krylov = method == "krylov" or (method == "auto" and n * (d - 1) > DENSE_MAX_N)
     x = x / np.linalg.norm(x, axis=-1, keepdims=True)  # float32 rows are unit only to 1e-7
     with jax.enable_x64(True):
-        q = quench_many(energy, x, tol=1e-11, max_steps=max_steps, batch=batch)
-        spec = [
-            jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
-            for part in batches(q.x, batch)
-        ]
-        lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
+        q_method = "krylov" if krylov else "dense"
+        q = quench_many(energy, x, tol=1e-11, max_steps=max_steps, batch=batch, method=q_method)
+        if krylov:  # the max(4, max_soft) lowest pairs and lam_max by LOBPCG; residuals above the soft level: undecided
+            block = min(max(4, max_soft) + 4, (n * d - 1) // 5)  # LOBPCG's block needs 5 block < n d
+            k = min(max(4, max_soft), block)
+            if k < 4:
+                raise ValueError(f"classify: method='krylov' needs n d >= 21, got n d = {n * d} (use 'dense')")
+            parts = [
+                jax.tree.map(np.asarray, _low_spectrum(energy, jnp.asarray(y), k, block - k, tuple(symmetries)))
+                for y in q.x
+            ]
+            low = jax.tree.map(lambda *a: np.stack(a), *parts)
+            lam, vec, lam_max = low.lam, low.vec, low.lam_max
+            resolved = np.all(low.residual[:, :4] <= 0.1 * soft_ratio * np.abs(lam_max)[:, None], axis=1)
+        else:
+            spec = [
+                jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
+                for part in batches(q.x, batch)
+            ]
+            lam, vec = (np.concatenate(a)[:n_conf] for a in zip(*spec))
+            lam_max = np.max(np.where(np.isfinite(lam), lam, -np.inf), axis=1)
+            resolved = np.ones(n_conf, bool)
 
-        lam_max = np.max(np.where(np.isfinite(lam), lam, -np.inf), axis=1)
         lam_max = np.where(np.isfinite(lam_max), lam_max, 0.0)
         soft_level = soft_ratio * np.abs(lam_max)
-        converged = np.isfinite(q.energy) & (q.grad_norm < tol)
+        converged = np.isfinite(q.energy) & (q.grad_norm < tol) & resolved
         saddle = converged & (lam[:, 0] < -soft_level)
         soft = np.isfinite(lam) & (np.abs(lam) <= soft_level[:, None])  # (B, N)
         n_soft = soft.sum(axis=1)
@@ -161,7 +190,9 @@ def classify(
             cheap = np.all(e_probe - np.asarray(e_ref)[:, None] <= flat_energy, axis=1)
             owner, todo = np.asarray(owner)[cheap], probes[cheap, 1]
             while owner.size:  # in order; a configuration found to lead lower needs no further probe
-                ends = quench_many(energy, todo[:batch], tol=1e-11, max_steps=max_steps, batch=batch).energy
+                ends = quench_many(
+                    energy, todo[:batch], tol=1e-11, max_steps=max_steps, batch=batch, method=q_method
+                ).energy
                 for i, e_end in zip(owner[:batch], ends):
                     if np.isfinite(e_end) and e_end < q.energy[i] - energy_tol:
                         leads_to[i] = np.fmin(leads_to[i], e_end)
@@ -190,6 +221,11 @@ def classify(
 @eqx.filter_jit
 def _spectrum_batch(energy, x, symmetries):
     return jax.vmap(lambda y: reduced_spectrum(energy, y, symmetries))(x)
+
+
+@eqx.filter_jit
+def _low_spectrum(energy, x, k, guard, symmetries):
+    return lowest_eigenpairs(energy, x, k, jax.random.key(0), symmetries=symmetries, guard=guard)
 
 
 @eqx.filter_jit
