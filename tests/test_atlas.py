@@ -221,3 +221,23 @@ def test_a_landscape_flat_at_float64_resolution_is_reported_flat():
     summary, _, _ = atlas.survey(cell, atlas.Settings(starts=4), log=lambda *_: None)
     assert "flat" in summary and summary["n_minima"] is None
     assert abs(summary["E_star"]) < atlas.FLAT and summary["outcomes"]["success"]["count"] == 4
+
+
+def test_matrix_free_classification_is_the_stored_catalogue(tmp_path):
+    """Landscape A (symmetric InfoNCE, circle, M = 6, tau = 0.05): its stored catalogue (dense path, robust to float
+    width and tolerance) holds the hexagon and five plateaus. Classified matrix-free (``atlas-check``), every entry
+    gets its stored kind and catalogue label, and the four lowest eigenvalues off the symmetry modes agree to 1e-6
+    (relative, or of the soft level 1e-6 lam_max for the soft ones)."""
+    import shutil
+    from pathlib import Path
+
+    stored = Path(__file__).parents[1] / "experiments/landscapes/infonce-circle-M6-tau0.05"
+    shutil.copytree(stored, tmp_path / "landscapes" / stored.name)
+    out = tmp_path / "check.json"
+    (row,) = atlas.matrix_free_check([tmp_path / "landscapes"], out, log=lambda *a: None)["rows"]
+    assert row["entries"] == 6 and row["starts"] > 0
+    assert row["same_kind_as_stored"] == row["same_kind_as_dense"] == row["same_label"] == 6
+    assert row["starts_same_kind_and_label"] == row["starts"]
+    assert row["max_rel_head"] < 1e-6 and row["max_abs_energy"] < 1e-9
+    assert io.load_json(out)["rows"] == [row]  # stored, and a second call skips it
+    assert atlas.matrix_free_check([tmp_path / "landscapes"], out, log=lambda *a: None)["rows"] == [row]

@@ -105,21 +105,3 @@ def test_lanczos_relation_and_exhausted_space():
         np.testing.assert_allclose(np.linalg.eigvalsh(t[:3, :3]), lam[[3, 17, 30]], atol=1e-10)
         assert np.all(t[3:] == 0.0)
         assert np.all(np.asarray(lz.basis[3:]) == 0.0) and float(lz.residual) == 0.0
-
-
-def test_matrix_free_classification_is_the_stored_catalogue():
-    """Landscape A (symmetric InfoNCE, circle, M = 6, tau = 0.05): its stored catalogue (dense path, 512 starts,
-    robust to float width and tolerance) holds the hexagon and five plateaus. Classified matrix-free, every entry gets
-    its stored kind and catalogue label, and the four lowest eigenvalues off the symmetry modes agree to 1e-6
-    (relative, or of the soft level 1e-6 lam_max for the soft ones)."""
-    from pathlib import Path
-
-    from langevin_sphere.landscape import catalogue, classification
-
-    cat = catalogue.load(Path(__file__).parents[1] / "experiments/landscapes/infonce-circle-M6-tau0.05")
-    states = classification.classify(energies.InfoNCE(tau=0.05), cat["x"], method="krylov")
-    assert states.kind.tolist() == cat["kind"].astype(str).tolist()
-    assert catalogue.labels(cat, states).tolist() == list(range(len(cat["energy"])))
-    soft = 1e-6 * np.abs(states.hessian_max)[:, None]
-    rel = np.abs(states.hessian_head - cat["hessian_head"]) / np.maximum(np.abs(cat["hessian_head"]), soft)
-    assert float(np.max(rel)) < 1e-6, rel

@@ -19,9 +19,15 @@ from jaxtyping import Array, Float
 
 from .hessian import EnergyFn, batch_size, batches, reduced_spectrum
 from .krylov import lowest_eigenpairs
-from .quenching import DENSE_MAX_N, quench_many
+from .quenching import quench_many
 
-__all__ = ["KINDS", "EndStates", "classify"]
+__all__ = ["KINDS", "DENSE_MAX_N", "EndStates", "classify"]
+
+DENSE_MAX_N = 720
+"""Largest N = n (d - 1) that ``classify(method="auto")`` classifies with the dense Hessian. The float64 quench to
+1e-11 and the full spectrum were cheaper dense than matrix-free on every stored catalogue up to N = 720 (the seconds
+of ``langevin-sphere atlas-check``); at N = 7936 the matrix-free classification takes 32 s, where one dense
+eigendecomposition costs ~9 N^3 = 4.5e12 flop and one is needed per quench iteration."""
 
 
 KINDS = ("minimum", "plateau", "saddle", "unconverged")

@@ -23,10 +23,9 @@ from ..core import energies, sphere
 from .hessian import EnergyFn, batch_size, batches, hessian_vector_product, riemannian_hessian, tangent_basis
 from .krylov import lanczos
 
-DENSE_MAX_N = 400
-"""Largest N = n (d - 1) that ``method="auto"`` quenches and classifies with the dense Hessian: the quench alone is
-cheaper matrix-free from N ~ 96 on, the classification (float64 quench + spectrum) from N ~ 400 on (measured on 2 CPU
-cores, ``langevin-sphere atlas-check``); one threshold keeps one path per landscape."""
+DENSE_MAX_N = 96
+"""Largest N = n (d - 1) that ``method="auto"`` quenches with the dense Hessian: above it the Krylov quench is the
+cheaper (measured on 2 CPU cores, see :func:`quench_info`)."""
 
 __all__ = ["DENSE_MAX_N", "QuenchInfo", "quench_info", "descend", "quench", "quench_many"]
 

@@ -35,6 +35,7 @@ robustness check run again (:func:`add_robustness`).
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import tomllib
 from dataclasses import dataclass, replace
@@ -63,6 +64,7 @@ __all__ = [
     "add_robustness",
     "build",
     "table",
+    "matrix_free_check",
     "best_known_table",
     "CSV_FIELDS",
 ]
@@ -598,3 +600,79 @@ def best_known_table(folder: str | Path, into: str | Path | None = None) -> dict
         "about": "Best-known minima of contrastive losses on (S^{d-1})^{2M} (langevin_sphere.atlas)",
         "landscapes": entries,
     }
+
+
+def _stored_landscapes(folders) -> list[tuple[str, Landscape, Path]]:
+    """(name, cell, folder) of every stored catalogue: atlas folders (``summary.json``) and the experiment
+    catalogues (``c_star.json``, whose energy is named as in a config)."""
+    found = []
+    for root in folders:
+        for folder in sorted(Path(root).glob("*/minima.npz")):
+            folder = folder.parent
+            if (folder / "summary.json").exists():
+                c = io.load_json(folder / "summary.json")["landscape"]
+                cell = Landscape(c["loss"], int(c["d"]), int(c["M"]), float(c["tau"]))
+            elif (folder / "c_star.json").exists():
+                c = io.load_json(folder / "c_star.json")["landscape"]
+                loss = c["energy"].lower() + (
+                    "" if c.get("symmetric", True) or c["energy"] != "InfoNCE" else "-onesided"
+                )
+                cell = Landscape(loss, int(c["d"]), int(c["M"]), float(c["tau"]))
+            else:
+                continue
+            found.append((folder.name, cell, folder))
+    return found
+
+
+def matrix_free_check(
+    folders=("experiments/atlas", "experiments/landscapes"),
+    out: str | Path | None = None,
+    *,
+    max_n: int = 720,
+    log=print,
+) -> dict:
+    """The matrix-free classification (``classify(method="krylov")``) of every stored catalogue entry of the atlas
+    and the experiment catalogues with N = 2M(d - 1) <= ``max_n`` (and n d >= 21, LOBPCG's least size), against the
+    stored (dense) result and a dense recomputation: the same kind, the same catalogue label
+    (:func:`langevin_sphere.catalogue.labels` against the stored catalogue), and the four lowest eigenvalues off the
+    symmetry modes, |lam_krylov - lam_stored| / max(|lam_stored|, soft level). Seconds of both paths per landscape
+    (compilation included) give the measured cost crossover. Writes ``out`` (JSON) when given; resumable by rows."""
+    path = Path(out) if out else None
+    rows = io.load_json(path)["rows"] if path and path.exists() else []
+    have = {r["name"] for r in rows}
+    for name, cell, folder in _stored_landscapes(folders):
+        n, d = 2 * cell.M, cell.d
+        if name in have or n * (d - 1) > max_n or n * d < 21:
+            continue
+        energy = energy_of(cell)
+        cat = catalogue.load(folder)
+        timings, states = {}, {}
+        for method in ("dense", "krylov"):
+            start = time.perf_counter()
+            states[method] = landscape.classify(energy, cat["x"], method=method)
+            timings[method] = time.perf_counter() - start
+        k, dn = states["krylov"], states["dense"]
+        lab = catalogue.labels(cat, k)
+        soft = 1e-6 * np.abs(k.hessian_max)[:, None]  # the soft level of classify
+        rel = np.abs(k.hessian_head - cat["hessian_head"]) / np.maximum(np.abs(cat["hessian_head"]), soft)
+        row = {
+            "name": name,
+            "N": n * (d - 1),
+            "entries": len(cat["energy"]),
+            "starts": int(np.sum(cat["count"])),
+            "same_kind_as_stored": int(np.sum(k.kind == cat["kind"].astype(str))),
+            "same_kind_as_dense": int(np.sum(k.kind == dn.kind)),
+            "same_label": int(np.sum(lab == np.arange(len(lab)))),
+            "starts_same_kind_and_label": int(
+                np.sum(cat["count"][(lab == np.arange(len(lab))) & (k.kind == cat["kind"].astype(str))])
+            ),
+            "max_rel_head": float(np.nanmax(rel)),
+            "max_abs_energy": float(np.max(np.abs(k.energy - cat["energy"]))),
+            "seconds_dense": timings["dense"],
+            "seconds_krylov": timings["krylov"],
+        }
+        log(json.dumps(row))
+        rows.append(row)
+        if path:
+            io.save_json(path, {"kind": "matrix_free_check", "provenance": io.provenance(), "rows": rows})
+    return {"rows": rows}

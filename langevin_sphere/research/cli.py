@@ -1,4 +1,4 @@
-"""Command line: ``langevin-sphere run | figures | bench | report | catalogue | atlas | study | config``
+"""Command line: ``langevin-sphere run | figures | bench | report | catalogue | atlas | atlas-check | study | config``
 (also ``python -m langevin_sphere``).
 
 Every command first splits the CPU into one JAX device per core (unless the user chose a count) and, for
@@ -110,6 +110,14 @@ def _atlas(args) -> int:
     return 0
 
 
+def _atlas_check(args) -> int:
+    from . import atlas
+
+    rows = atlas.matrix_free_check(args.folders, args.out, max_n=args.max_n)["rows"]
+    print(f"{len(rows)} landscapes" + (f"; wrote {args.out}" if args.out else ""))
+    return 0
+
+
 def _study(argv: list[str]) -> int:
     from . import studies
 
@@ -208,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_atlas)
+    p = sub.add_parser(
+        "atlas-check", help="the matrix-free classification of the stored catalogues against the dense one, resumable"
+    )
+    p.add_argument(
+        "folders", nargs="*", default=["experiments/atlas", "experiments/landscapes"], help="catalogue roots"
+    )
+    p.add_argument("--out", help="JSON of the comparison (default: print only)")
+    p.add_argument("--max-n", type=int, default=720, help="largest N = 2M(d - 1) compared (default 720)")
+    p.set_defaults(fn=_atlas_check)
     p = sub.add_parser(
         "study", add_help=False, help="run one of the cached studies (Kramers, c-sweeps, tails, escape, weak order)"
     )

@@ -59,6 +59,8 @@ __all__ = [
     "performance_devices",
     "performance_sweep",
     "performance_large_batches",
+    "matrix_free_check",
+    "matrix_free_cost",
     "atlas_overview",
     "atlas_traps",
     "blocks",
@@ -90,6 +92,8 @@ SOURCES = {
     "catalogue_B": "landscapes/dhel-circle-M8-tau0.1/c_star.json",
     "escape": "studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05/study.json",
     "weak_order": "studies/weak_order/study.json",
+    "matrix_free_check": "studies/matrix_free_check/study.json",
+    "matrix_free_cost": "studies/matrix_free_cost/study.json",
     "C": "results/compare_dhel_S2_M6/summary.json",
     "C_basins": "results/compare_dhel_S2_M6/basins.json",
     "D": "results/compare_kcl_S2_M4/summary.json",
@@ -1285,6 +1289,95 @@ def _robust_cells(entries: list[dict]) -> str:
     )
 
 
+def matrix_free_check(check: dict) -> str:
+    """The matrix-free classification of the stored catalogues against the stored (dense) one, summed over the
+    landscapes by range of N, with the seconds of both paths."""
+    rows = []
+    for lo, hi in [(0, 96), (97, 400), (401, 720)]:
+        got = [r for r in check["rows"] if lo <= r["N"] <= hi]
+        if not got:
+            continue
+        entries = sum(r["entries"] for r in got)
+        starts = sum(r["starts"] for r in got)
+        rows.append(
+            [
+                f"{lo}-{hi}",
+                str(len(got)),
+                f"{sum(r['same_kind_as_stored'] for r in got)} / {entries}",
+                f"{sum(r['same_label'] for r in got)} / {entries}",
+                f"{sum(r['starts_same_kind_and_label'] for r in got)} / {starts}",
+                f"{max(r['max_rel_head'] for r in got):.1e}",
+                f"{sum(r['seconds_dense'] for r in got):.0f}",
+                f"{sum(r['seconds_krylov'] for r in got):.0f}",
+            ]
+        )
+    header = [
+        "N = 2M(d - 1)",
+        "landscapes",
+        "entries: same kind",
+        "entries: same label",
+        "stored starts behind them",
+        "max rel. error, 4 lowest eigenvalues",
+        "dense s",
+        "matrix-free s",
+    ]
+    notes = _notes(
+        "Every stored catalogue entry (minimum, plateau or saddle) of the atlas and the experiment catalogues with",
+        "N <= 720 and n d >= 21, classified again by `classify(method='krylov')` (float64 Krylov quench, LOBPCG",
+        "spectrum): its kind, its catalogue label (the stored entry it matches) and its four lowest Hessian",
+        "eigenvalues off the symmetry modes against the stored dense result; the eigenvalue error is relative, or of",
+        "the soft level 1e-6 lam_max for soft modes. The starts column counts the stored starts whose end state the",
+        "entries stand for. Seconds: the dense and the matrix-free classification of all entries, compilation",
+        "included, on 2 CPU cores.",
+        "Printed by `langevin-sphere atlas-check --out experiments/studies/matrix_free_check/study.json`.",
+    )
+    return _block("matrix-free classification against the stored catalogues", _table(header, rows), notes)
+
+
+def matrix_free_cost(study: dict) -> str:
+    """Seconds and peak memory of the matrix-free quench, classification and string at real batch sizes."""
+    rows = []
+    for r in study["rows"]:
+        string = "-"
+        if "string_seconds" in r:
+            state = "converged" if r["string_converged"] else "not converged"
+            string = f"{r['string_seconds']:.0f} s, {r['string_steps']} it ({state})"
+        rows.append(
+            [
+                str(r["M"]),
+                str(r["d"]),
+                _sci(r["N"]),
+                f"{r['quench_seconds']:.1f} ({r['quench_steps']} it)",
+                f"{r['classify_seconds']:.0f}",
+                r["kind"],
+                f"{r['peak_rss_bytes'] / 2**30:.2f}",
+                f"{r['rss_floor_bytes'] / 2**30:.2f}",
+                string,
+            ]
+        )
+    header = [
+        "M",
+        "d",
+        "N",
+        "quench s (float32)",
+        "classify s (float64)",
+        "kind",
+        "peak memory GiB",
+        "of which import",
+        "string, 16 images",
+    ]
+    notes = _notes(
+        f"One uniform start of symmetric InfoNCE at tau = {study['rows'][0]['tau']:g} per size, on {study['device']}:",
+        "the float32 Krylov quench to |grad E| < 1e-5, then `classify` (float64 quench to 1e-11, LOBPCG for the",
+        "lowest eigenpairs off the symmetry modes), each compilation included. Peak memory is the process's peak",
+        "resident memory (each size in its own process), beside the resident memory after importing JAX and the",
+        "package. No N x N array exists anywhere: memory grows as N times the Krylov and LOBPCG block sizes.",
+        "The string runs between two quenched starts, capped at the iterations shown.",
+        "Printed by `langevin-sphere study matrix-free-cost --out experiments/studies/matrix_free_cost`.",
+    )
+    return _block("matrix-free diagnostics at real batch sizes: cost", _table(header, rows), notes)
+
+
 # ----------------------------------------------------------------------------------------------------------- report
 def blocks(src: dict) -> list[str]:
     """Every block of the report (heading, table, notes), in the order of the pages, from :func:`load_sources`' dict."""
@@ -1333,6 +1426,8 @@ def blocks(src: dict) -> list[str]:
         performance_devices(src["bench"]),
         performance_sweep(src["bench"]),
         *([performance_large_batches(src["bench"])] if "large_batches" in src["bench"] else []),
+        matrix_free_check(src["matrix_free_check"]),
+        matrix_free_cost(src["matrix_free_cost"]),
     ]
 
 

@@ -4,6 +4,7 @@ field, plus ``.npz`` arrays); :mod:`langevin_sphere.figures` draws them from tho
 
     langevin-sphere study kramers --out experiments/studies/kramers_two_well
     langevin-sphere study c-sweep --out experiments/studies/c_sweep_two_well
+    langevin-sphere study matrix-free-cost --out experiments/studies/matrix_free_cost
     langevin-sphere study escape \
         --out experiments/studies/escape_dhel-circle-M8-tau0.1_infonce-circle-M6-tau0.05
     langevin-sphere figures --runs experiments/studies --out figures
@@ -24,6 +25,7 @@ from .c_sweep import c_sweep_study, landscape_c_sweep_study
 from .critical_depth import _CONTRASTIVE, critical_depth_study
 from .escape import basin_exit, escape_study, level_exit, rotation_distance
 from .kramers import kramers_study
+from .matrix_free import matrix_free_cost_study
 from .tails import tails_study
 from .two_well import TiltedTwoWell, escape_times
 from .weak_order import weak_order_study
@@ -38,6 +40,7 @@ __all__ = [
     "tails_study",
     "escape_study",
     "weak_order_study",
+    "matrix_free_cost_study",
     "basin_exit",
     "level_exit",
     "rotation_distance",
@@ -85,6 +88,11 @@ _CLI = {  # study name -> (function, help, {option: (type, default)}); every stu
         escape_study,
         "mean escape time vs beta: a DHEL minimum (Arrhenius) and an InfoNCE plateau",
         {"part": (str, "both"), "catalogue": (str, "experiments/landscapes/dhel-circle-M8-tau0.1"), "seed": (int, 0)},
+    ),
+    "matrix-free-cost": (
+        matrix_free_cost_study,
+        "seconds and peak memory of the matrix-free quench, classification and string at N ~ 1e4 - 1e5",
+        {"sizes": (str, ""), "tau": (float, 0.1)},
     ),
 }
 
