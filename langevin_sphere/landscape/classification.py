@@ -101,8 +101,9 @@ def classify(
     and the spectrum is the max(4, ``max_soft``) lowest eigenpairs and the largest eigenvalue off the symmetry
     modes by LOBPCG (:func:`~langevin_sphere.landscape.krylov.lowest_eigenpairs`; memory O(N max_soft), no N x N
     array). ``n_soft`` then counts soft modes among those pairs only (a lower bound when it equals max(4,
-    max_soft)), and a configuration whose four lowest pairs have LOBPCG residuals above a tenth of the soft level
-    (soft_ratio lam_max) is ``unconverged``: its spectrum does not decide the kind.
+    max_soft)), and a configuration is ``unconverged`` when the LOBPCG residual r of some pair does not decide which
+    side of the soft level (soft_ratio lam_max) its eigenvalue is on (a Ritz pair has an eigenvalue within r of its
+    Ritz value): its spectrum does not decide the kind.
 
     Args:
       energy: X (n, d) -> scalar; it must evaluate in float64 when given float64 input (true of the energies here).
@@ -156,7 +157,10 @@ def classify(
             ]
             low = jax.tree.map(lambda *a: np.stack(a), *parts)
             lam, vec, lam_max = low.lam, low.vec, low.lam_max
-            resolved = np.all(low.residual[:, :4] <= 0.1 * soft_ratio * np.abs(lam_max)[:, None], axis=1)
+            # a Ritz pair with residual r has an eigenvalue within r (Bauer-Fike): the kind is decided unless some
+            # pair's |lam| lies within r of the soft level
+            level = soft_ratio * np.abs(lam_max)[:, None]
+            resolved = np.all(np.abs(np.abs(lam) - level) > low.residual, axis=1)
         else:
             spec = [
                 jax.tree.map(np.asarray, _spectrum_batch(energy, jnp.asarray(part), tuple(symmetries)))
