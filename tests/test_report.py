@@ -54,7 +54,7 @@ def _tables(lines):
 
 def test_every_block_of_the_report_stands_verbatim_in_the_docs(text):
     blocks = text.strip().split("\n\n### ")
-    assert len(blocks) == 24
+    assert len(blocks) == 27
     for block in blocks:
         heading, _, body = block.removeprefix("### ").partition("\n\n")
         assert "|" in body and "\n\n" in body, f"block {heading!r} has no table or no notes"
@@ -75,7 +75,8 @@ def test_the_results_pages_hold_the_report(text):
     assert results >= {"schedule-comparisons.md", "critical-depth.md", "atlas.md", "performance.md"}
     mark = re.compile(r"^<!-- report: .+ -->$", re.M)
     marked = {str(page.relative_to(ROOT / "docs")) for page in PAGES if mark.search(page.read_text())}
-    assert marked == {f"results/{name}" for name in results} | {"integrators.md"}  # the weak-order table
+    # the weak-order table and the matrix-free check and cost
+    assert marked == {f"results/{name}" for name in results} | {"integrators.md", "diagnostics.md"}
 
 
 def test_the_command_line_writes_the_pages(text, tmp_path, capsys):

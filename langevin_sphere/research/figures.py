@@ -926,7 +926,8 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         return []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    n = rows[0]["starts"]
+    counts = sorted({r["starts"] for r in rows})
+    n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
     def trapped_text(r):
         if r["flat"]:
@@ -1010,4 +1011,61 @@ def atlas(folder: str | Path, out_dir: str | Path) -> list[Path]:
         ),
         fontsize=10,
     )
-    return written + _save(fig, out / "atlas_minima")
+    return written + _save(fig, out / "atlas_minima") + _atlas_gaps(rows, out)
+
+
+def _atlas_gaps(rows: list[dict], out: Path) -> list[Path]:
+    """Symmetric InfoNCE: the largest gap E - E* of a non-global minimum and c* against M, one panel per tau, one
+    line per d (landscapes with non-global minima only)."""
+    rows = [r for r in rows if r["loss"] == "infonce" and not r["flat"] and (r["n_non_global"] or 0) > 0]
+    taus = sorted({r["tau"] for r in rows})
+    if not rows:
+        return []
+    ds = sorted({r["d"] for r in rows})
+    fig = Figure(figsize=(3.6 * len(taus), 6.4), layout="constrained")
+    axes = fig.subplots(2, len(taus), squeeze=False)
+    for col, tau in enumerate(taus):
+        for row, (key, label) in enumerate([("max_gap", "largest gap E - E*"), ("c_star", "c* (exact or bound)")]):
+            ax = axes[row, col]
+            for d in ds:
+                pts = sorted((r["M"], r[key]) for r in rows if r["tau"] == tau and r["d"] == d and r[key])
+                if pts:
+                    ax.plot(
+                        [m for m, _ in pts],
+                        [v for _, v in pts],
+                        marker="osD^vP*X"[ds.index(d) % 8],
+                        color=_colour(ds.index(d)),
+                        lw=1,
+                        ms=4,
+                        label=f"d = {d}",
+                    )
+            if not ax.lines:
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no landscape with\nnon-global minima",
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                    fontsize=8,
+                )
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_xlabel("pairs M")
+            ax.set_ylabel(f"{label} (energy units)")
+            ax.set_title(f"tau = {tau:g}", fontsize=9)
+            ax.grid(alpha=0.3, which="both", lw=0.5)
+            if ax.lines:
+                ax.legend(fontsize=6)
+    fig.suptitle(
+        "\n".join(
+            textwrap.wrap(
+                "Symmetric InfoNCE, landscapes with non-global minima: the largest energy gap E - E* of a non-global "
+                "minimum reached from uniform starts (top) and the critical depth c* from minimum-energy paths "
+                "(bottom), against the number of pairs M, per temperature tau and dimension d",
+                110,
+            )
+        ),
+        fontsize=10,
+    )
+    return _save(fig, out / "atlas_gaps")

@@ -34,7 +34,7 @@ import textwrap
 from pathlib import Path
 
 from ..core import io
-from ..landscape import optima
+from ..landscape import diagnostics, optima
 from . import atlas
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "matrix_free_cost",
     "atlas_overview",
     "atlas_traps",
+    "atlas_practitioner",
     "blocks",
     "report",
 ]
@@ -1329,9 +1330,32 @@ def matrix_free_check(check: dict) -> str:
         "the soft level 1e-6 lam_max for soft modes. The starts column counts the stored starts whose end state the",
         "entries stand for. Seconds: the dense and the matrix-free classification of all entries, compilation",
         "included, on 2 CPU cores.",
+        _check_differences(check["rows"]),
         "Printed by `langevin-sphere atlas-check --out experiments/studies/matrix_free_check/study.json`.",
     )
     return _block("matrix-free classification against the stored catalogues", _table(header, rows), notes)
+
+
+def _check_differences(rows: list[dict]) -> str:
+    differ = [r for r in rows if r["same_kind_as_stored"] < r["entries"] or r["same_label"] < r["entries"]]
+    loose = [r for r in rows if r["max_rel_head"] > 1e-6]
+    text = (
+        "Every entry agrees."
+        if not differ
+        else (
+            "Entries that differ in kind or label from the stored ones (matrix-free against the dense recomputation in "
+            "brackets): "
+            + "; ".join(
+                f"{r['name']} {r['entries'] - r['same_kind_as_stored']} kinds, {r['entries'] - r['same_label']} labels "
+                f"of {r['entries']} ({r['entries'] - r['same_kind_as_dense']} kinds)"
+                for r in differ
+            )
+            + "."
+        )
+    )
+    if loose:
+        text += " Eigenvalue errors above 1e-6 in " + ", ".join(r["name"] for r in loose) + "."
+    return text
 
 
 def matrix_free_cost(study: dict) -> str:
@@ -1378,6 +1402,54 @@ def matrix_free_cost(study: dict) -> str:
     return _block("matrix-free diagnostics at real batch sizes: cost", _table(header, rows), notes)
 
 
+def atlas_practitioner(rows: list[dict]) -> str:
+    """The atlas landscapes at the batch sizes of contrastive training (M >= 64): what the starts end in, the
+    minima and their gaps, c*, robustness and cost."""
+    table_rows = []
+    for r in sorted((r for r in rows if r["M"] >= 64), key=lambda r: (r["loss"], r["d"], r["M"], r["tau"])):
+        plateau = r["plateau"] or 0.0
+        lo, hi = diagnostics.wilson_interval(round(plateau * r["starts"]), r["starts"])
+        c = "-" if r["c_star"] is None else f"{r['c_star']:.3g} ({r['strings']})"
+        table_rows.append(
+            [
+                f"{_LOSS[r['loss']]}, S^{r['d'] - 1}, M = {r['M']}, tau = {r['tau']:g}",
+                _sci(2 * r["M"] * (r["d"] - 1)),
+                str(r["starts"]),
+                _sci(r["E_star"]),
+                "flat" if r["flat"] else f"{r['n_minima']} ({r['n_non_global']})",
+                _pct_ci(r["trapped"], r["trapped_lo"], r["trapped_hi"]),
+                _pct_ci(plateau, lo, hi),
+                f"{round((r['unconverged'] or 0.0) * r['starts'])}",
+                "-" if not r["runner_up_gap"] else f"{_sci(r['runner_up_gap'])} / {_sci(r['max_gap'])}",
+                c,
+                "-" if r["robust"] is None else ("yes" if r["robust"] else "no"),
+                f"{r['seconds']:.0f}",
+            ]
+        )
+    header = [
+        "landscape",
+        "N",
+        "starts",
+        "E*",
+        "minima (non-global)",
+        "starts trapped [95% CI]",
+        "on plateaus [95% CI]",
+        "unconverged starts",
+        "gap of the runner-up / of the highest minimum",
+        "c* (strings converged / all)",
+        "robust",
+        "wall time (s)",
+    ]
+    notes = _notes(
+        "Uniform starts quenched (float32, Krylov) and classified matrix-free (float64 Krylov quench, LOBPCG",
+        "spectrum off the O(d) modes); trapped: in a minimum above E* + 1e-9 + 1e-6 abs(E*); Wilson 95% intervals.",
+        "Robust: the kinds and catalogue labels of the robustness starts agree over float32/float64 quenches and",
+        "tolerances 1e-5/1e-8. Wall time on 2 CPU cores.",
+        "Printed from `experiments/atlas/` (`langevin-sphere atlas experiments/atlas/practitioner.toml`).",
+    )
+    return _block("landscape atlas at contrastive batch sizes", _table(header, table_rows), notes)
+
+
 # ----------------------------------------------------------------------------------------------------------- report
 def blocks(src: dict) -> list[str]:
     """Every block of the report (heading, table, notes), in the order of the pages, from :func:`load_sources`' dict."""
@@ -1418,6 +1490,7 @@ def blocks(src: dict) -> list[str]:
         weak_order(src["weak_order"]),
         atlas_overview(src["atlas"]),
         atlas_traps(src["atlas"]),
+        atlas_practitioner(src["atlas"]),
         schedule_comparison(src["C"], src["C_basins"], "landscape C"),
         schedule_comparison(src["D"], src["D_basins"], "landscape D"),
         best_known_infonce(src["best_known"]),
