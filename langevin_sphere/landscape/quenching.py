@@ -62,6 +62,38 @@ def _norm(v: Array) -> Array:
     return jnp.sqrt(jnp.sum(v * v))
 
 
+def _cap_step(step, h: Array, max_angle: float, h_min: float) -> Array:
+    """Halve the flow time h until no row of the step ``step(h)`` (n, d) moves more than ``max_angle`` radians."""
+
+    def too_long(h):
+        s = step(h)
+        return (jnp.max(jnp.sum(s * s, axis=-1)) > max_angle**2) & (h > h_min)
+
+    return jax.lax.while_loop(too_long, lambda h: 0.5 * h, h)
+
+
+def _transport_back(x: Array, s: Array, g_new: Array) -> Array:
+    """The gradient g_new at Exp_x(s) transported back to x along each row's geodesic: its component along the end
+    velocity e' = -sin(theta) x + cos(theta) e (e = s / theta) becomes a component along e; the rest is unchanged."""
+    theta = jnp.sqrt(jnp.sum(s * s, axis=-1, keepdims=True))
+    e_dir = s / jnp.where(theta > 0, theta, 1.0)
+    e_end = -jnp.sin(theta) * x + jnp.cos(theta) * e_dir
+    return g_new + jnp.sum(g_new * e_end, axis=-1, keepdims=True) * (e_dir - e_end)
+
+
+def _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy) -> Array:
+    """The local-error and descent checks of :func:`quench_info` for a step s with model decrease m and model
+    gradient g_pred = g + H s at its end (g_back: the gradient there, transported back)."""
+    eps = jnp.finfo(e.dtype).eps
+    err = _norm(g_back - g_pred)
+    speed = jnp.maximum(_norm(g), _norm(g_pred))
+    de_direct = e_new - e
+    de_trap = 0.5 * jnp.sum((g + g_back) * s)
+    resolved = -m > 256.0 * eps * (1.0 + jnp.abs(e))
+    descent = jnp.where(resolved, de_direct, de_trap) <= 0.5 * m
+    return jnp.isfinite(e_new) & jnp.all(jnp.isfinite(g_new)) & (err <= accuracy * speed) & descent
+
+
 def quench_info(
     energy: EnergyFn,
     x: Float[Array, "n d"],
@@ -224,44 +256,25 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
     def step_of(b, lam, vecs, gc, h):  # the exact time-h flow of the model, as an ambient tangent vector (n, d)
         return to_ambient(b, -(vecs @ (_phi(lam, h) * gc)))
 
-    def cap(b, lam, vecs, gc, h):  # halve h until no row moves more than max_angle
-        def too_long(h):
-            s = step_of(b, lam, vecs, gc, h)
-            return (jnp.max(jnp.sum(s * s, axis=-1)) > max_angle**2) & (h > h_min)
-
-        return jax.lax.while_loop(too_long, lambda h: 0.5 * h, h)
-
     def cond(state):
         x, e, g, gn, b, lam, vecs, gc, stuck, h, k = state
         return ((gn >= tol) | stuck) & (k < max_steps) & (h > h_min)
 
     def body(state):
         x, e, g, gn, b, lam, vecs, gc, stuck, h, k = state
-        h = cap(b, lam, vecs, gc, h)
+        h = _cap_step(lambda h: step_of(b, lam, vecs, gc, h), h, max_angle, h_min)
         phi = _phi(lam, h)
         s = step_of(b, lam, vecs, gc, h)  # (n, d)
         x_new = sphere.exp(x, s)
         e_new, g_new = energies.value_and_grad(energy, x_new)
-
-        # g_new transported back to x along each row's geodesic: its component along the end velocity
-        # e' = -sin(theta) x + cos(theta) e (e = s / theta) becomes a component along e; the rest is unchanged
-        theta = jnp.sqrt(jnp.sum(s * s, axis=-1, keepdims=True))
-        e_dir = s / jnp.where(theta > 0, theta, 1.0)
-        e_end = -jnp.sin(theta) * x + jnp.cos(theta) * e_dir
-        g_back = g_new + jnp.sum(g_new * e_end, axis=-1, keepdims=True) * (e_dir - e_end)
+        g_back = _transport_back(x, s, g_new)
 
         # the checks use the true gradient g, not the kicked gc the step was made with: s = V sc in the eigenbasis
         g_true = vecs.T @ jnp.einsum("nda,nd->na", b, g).reshape(-1)  # (N,)
         sc = -phi * gc
         g_pred = to_ambient(b, vecs @ (g_true + lam * sc))  # g + H s: the model's gradient at the step's end
-        err = _norm(g_back - g_pred)
-        speed = jnp.maximum(gn, _norm(g_pred))
         m = jnp.sum(g_true * sc + 0.5 * lam * sc**2)  # model decrease g.s + s.H s / 2 (< 0)
-        de_direct = e_new - e
-        de_trap = 0.5 * jnp.sum((g + g_back) * s)
-        resolved = -m > 256.0 * eps * (1.0 + jnp.abs(e))
-        descent = jnp.where(resolved, de_direct, de_trap) <= 0.5 * m
-        ok = jnp.isfinite(e_new) & jnp.all(jnp.isfinite(g_new)) & (err <= accuracy * speed) & descent
+        ok = _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy)
 
         def accept(_):
             return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new), jnp.minimum(4.0 * h, h_max))
@@ -315,41 +328,23 @@ def _quench_info_krylov(energy, x, tol, max_steps, max_angle, accuracy, dim) -> 
     def ambient(lz, y):  # (m,) -> (n, d)
         return jnp.einsum("j,j...->...", y, lz.basis[:-1])
 
-    def cap(lz, theta, s_t, gk, h):  # halve h until no row moves more than max_angle
-        def too_long(h):
-            s = ambient(lz, coefficients(theta, s_t, gk, h))
-            return (jnp.max(jnp.sum(s * s, axis=-1)) > max_angle**2) & (h > h_min)
-
-        return jax.lax.while_loop(too_long, lambda h: 0.5 * h, h)
-
     def cond(state):
         x, e, g, gn, lz, theta, s_t, gk, stuck, h, k = state
         return ((gn >= tol) | stuck) & (k < max_steps) & (h > h_min)
 
     def body(state):
         x, e, g, gn, lz, theta, s_t, gk, stuck, h, k = state
-        h = cap(lz, theta, s_t, gk, h)
+        h = _cap_step(lambda h: ambient(lz, coefficients(theta, s_t, gk, h)), h, max_angle, h_min)
         y = coefficients(theta, s_t, gk, h)
         s = ambient(lz, y)
         x_new = sphere.exp(x, s)
         e_new, g_new = energies.value_and_grad(energy, x_new)
-
-        theta_r = jnp.sqrt(jnp.sum(s * s, axis=-1, keepdims=True))  # g_new transported back to x (see quench_info)
-        e_dir = s / jnp.where(theta_r > 0, theta_r, 1.0)
-        e_end = -jnp.sin(theta_r) * x + jnp.cos(theta_r) * e_dir
-        g_back = g_new + jnp.sum(g_new * e_end, axis=-1, keepdims=True) * (e_dir - e_end)
+        g_back = _transport_back(x, s, g_new)
 
         # H s = V T y + beta_m q y_m exactly (the Lanczos relation): the model needs no further product
         hs = ambient(lz, s_t @ (theta * (s_t.T @ y))) + lz.residual * y[-1] * lz.basis[-1]
-        g_pred = g + hs
-        err = _norm(g_back - g_pred)
-        speed = jnp.maximum(gn, _norm(g_pred))
         m_dec = jnp.sum(g * s) + 0.5 * jnp.sum(s * hs)  # model decrease with the true gradient
-        de_direct = e_new - e
-        de_trap = 0.5 * jnp.sum((g + g_back) * s)
-        resolved = -m_dec > 256.0 * eps * (1.0 + jnp.abs(e))
-        descent = (m_dec < 0) & (jnp.where(resolved, de_direct, de_trap) <= 0.5 * m_dec)
-        ok = jnp.isfinite(e_new) & jnp.all(jnp.isfinite(g_new)) & (err <= accuracy * speed) & descent
+        ok = (m_dec < 0) & _step_ok(e, e_new, g, g_new, g_back, g + hs, s, m_dec, accuracy)
 
         def accept(_):
             return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new, k), jnp.minimum(4.0 * h, h_max))
