@@ -668,6 +668,9 @@ def matrix_free_check(
             "starts": int(np.sum(cat["count"])),
             "same_kind_as_stored": int(np.sum(k.kind == cat["kind"].astype(str))),
             "same_kind_as_dense": int(np.sum(k.kind == dn.kind)),
+            # a family of soft states is one entry, a plateau once a descent was found from any of its points, and
+            # keeps its first point: re-classified alone, that point may be a minimum (by either path)
+            "dense_same_kind_as_stored": int(np.sum(dn.kind == cat["kind"].astype(str))),
             "same_label": int(np.sum(lab == np.arange(len(lab)))),
             "starts_same_kind_and_label": int(
                 np.sum(cat["count"][(lab == np.arange(len(lab))) & (k.kind == cat["kind"].astype(str))])

@@ -1343,14 +1343,20 @@ def _check_differences(rows: list[dict]) -> str:
         "Every entry agrees."
         if not differ
         else (
-            "Entries that differ in kind or label from the stored ones (matrix-free against the dense recomputation in "
-            "brackets): "
+            "Entries that differ in kind or label from the stored ones: "
             + "; ".join(
                 f"{r['name']} {r['entries'] - r['same_kind_as_stored']} kinds, {r['entries'] - r['same_label']} labels "
-                f"of {r['entries']} ({r['entries'] - r['same_kind_as_dense']} kinds)"
+                f"of {r['entries']} (against the dense recomputation: {r['entries'] - r['same_kind_as_dense']} kinds"
+                + (
+                    f"; the dense recomputation itself differs from the stored kind in "
+                    f"{r['entries'] - r['dense_same_kind_as_stored']})"
+                    if "dense_same_kind_as_stored" in r
+                    else ")"
+                )
                 for r in differ
             )
-            + "."
+            + ". A family of soft states is one catalogue entry, a plateau as soon as a descent was found from one of"
+            " its points, and keeps its first point, which re-classified alone can be a minimum of the family."
         )
     )
     if loose:
