@@ -78,3 +78,23 @@ def test_auto_layout_takes_lanes_only_where_it_is_the_faster_one():
     assert isinstance(get("auto", plain, (4096, 32, 3), "cpu", 1), ls.layouts.Chains)  # no chains-last gradient
     glm = ls.kernel.build_kernel(kernel.sde, ls.integrators.GeodesicLeimkuhlerMatthews(), 1e-3)
     assert isinstance(get("auto", glm, (4096, 32, 3), "cpu", 1), ls.layouts.Chains)  # no chains-last step
+
+
+def test_a_chunk_that_cannot_fit_is_refused_before_it_runs(monkeypatch):
+    """XLA's analysis of the compiled chunk against the memory left: here 1 MiB (and the rough pre-check that
+    decides whether to analyse at all lowered to 0), so the 512-lane block of 7 chains is refused with the numbers
+    and the fix; with the real memory left the same run goes through."""
+    import importlib
+
+    from langevin_sphere.core import devices
+
+    simulate = importlib.import_module("langevin_sphere.core.simulate")  # the module (the package exports the function)
+
+    energy = ls.energies.InfoNCE(tau=0.2)
+    x0 = ls.sphere.uniform(jax.random.key(0), (7, 16, 3))
+    kw = dict(schedule=ls.schedules.constant(1.0), step_size=1e-3, n_steps=20, record_every=10, layout="lanes")
+    monkeypatch.setattr(simulate, "_CHECK_CHUNK_BYTES", 0)
+    assert ls.simulate(energy, x0, jax.random.key(1), **kw).energy.shape == (7, 3)
+    monkeypatch.setattr(devices, "host_memory_available", lambda: (2**20, "test limit"))
+    with pytest.raises(ValueError, match=r"layout='lanes', blocks of 512 chains .* 505 of them padding.*test limit"):
+        ls.simulate(energy, x0, jax.random.key(1), **kw)

@@ -261,6 +261,42 @@ def _check_fits(
         raise ValueError(problem)
 
 
+_CHECK_CHUNK_BYTES = 2**30  # a rough working set of a block above which the compiled chunk's memory is checked
+
+
+def _check_chunk_fits(chunk: Chunk, states, failed, chain_keys, placement: Placement, layout_name: str) -> None:
+    """Refuse, before it runs, a chunk whose working memory (XLA's analysis of the compiled program: arguments,
+    outputs and temporaries of one device) exceeds the memory left on its device (the host's on a CPU).
+
+    Compiling the chunk for the analysis costs a second compilation, so it is done only where a rough estimate of a
+    block's working set, block x (n^2 + 16 n d) numbers (pairwise logits, states and their temporaries), exceeds
+    1 GiB: e.g. the chains-last layout, whose CPU blocks are 512 chains wide also for 2 chains."""
+    n, d = states.x.shape[-2:]
+    rough = placement.block * (n * n + 16 * n * d) * states.x.dtype.itemsize
+    if rough <= _CHECK_CHUNK_BYTES:
+        return
+    stats = chunk.lower(states, failed, chain_keys, jnp.asarray(0, jnp.int32)).compile().memory_analysis()
+    if stats is None:
+        return
+    need = stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
+    device = placement.mesh.devices.flat[0]
+    if device.platform == "cpu":
+        available, bound = devices_lib.host_memory_available()
+    else:
+        mem = device.memory_stats() or {}
+        if "bytes_limit" not in mem:
+            return
+        available, bound = mem["bytes_limit"] - mem.get("bytes_in_use", 0), f"{device.platform} device memory"
+    if need > available:
+        gib = 2.0**-30
+        raise ValueError(
+            f"simulate: one compiled chunk needs {need * gib:.3g} GiB per device (layout={layout_name!r}, blocks of "
+            f"{placement.block} chains of shape ({n}, {d}), {placement.n_pad} of them padding), more than the "
+            f"{available * gib:.3g} GiB left ({bound}); use layout='chains' (blocks of at most 8 chains on a CPU), "
+            "fewer chains per device, or smaller configurations"
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class Placement:
     """Where the chains run: a 1-d mesh over the chain axis, ``block`` chains per block, ``n_pad`` padding chains
@@ -639,6 +675,8 @@ def simulate(
             n_rec = min(n_rec, quench.every - done % quench.every)
         if n_rec not in chunks:
             chunks[n_rec] = make_chunk(kernel, layout, recorded, placement, n_rec, record_every)
+            if not n_chunks:
+                _check_chunk_fits(chunks[n_rec], states, failed, chain_keys, placement, layout_name)
         start = time.perf_counter()
         (states, failed), rec = chunks[n_rec](states, failed, chain_keys, jnp.asarray(done * record_every, jnp.int32))
         rec_list.append(placement.host(rec))  # waits for the chunk
