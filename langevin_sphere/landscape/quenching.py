@@ -72,6 +72,12 @@ def _cap_step(step, h: Array, max_angle: float, h_min: float) -> Array:
     return jax.lax.while_loop(too_long, lambda h: 0.5 * h, h)
 
 
+def _placeholder(model, *args):
+    """Zeros shaped like ``model(*args)``: the quench loop starts with them and a first iteration that only builds
+    the model at the start point, so that the Hessian (or Lanczos) model is traced and compiled once, not twice."""
+    return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(model, *args))
+
+
 def _transport_back(x: Array, s: Array, g_new: Array) -> Array:
     """The gradient g_new at Exp_x(s) transported back to x along each row's geodesic: its component along the end
     velocity e' = -sin(theta) x + cos(theta) e (e = s / theta) becomes a component along e; the rest is unchanged."""
@@ -257,15 +263,15 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
         return to_ambient(b, -(vecs @ (_phi(lam, h) * gc)))
 
     def cond(state):
-        x, e, g, gn, b, lam, vecs, gc, stuck, h, k = state
-        return ((gn >= tol) | stuck) & (k < max_steps) & (h > h_min)
+        x, e, g, gn, b, lam, vecs, gc, stuck, h, k, fresh = state
+        return fresh | (((gn >= tol) | stuck) & (k < max_steps) & (h > h_min))
 
-    def body(state):
-        x, e, g, gn, b, lam, vecs, gc, stuck, h, k = state
+    def body(state):  # ``fresh``: the first iteration, which takes no step and builds the model at the start
+        x, e, g, gn, b, lam, vecs, gc, stuck, h, k, fresh = state
         h = _cap_step(lambda h: step_of(b, lam, vecs, gc, h), h, max_angle, h_min)
         phi = _phi(lam, h)
         s = step_of(b, lam, vecs, gc, h)  # (n, d)
-        x_new = sphere.exp(x, s)
+        x_new = jnp.where(fresh, x, sphere.exp(x, s))
         e_new, g_new = energies.value_and_grad(energy, x_new)
         g_back = _transport_back(x, s, g_new)
 
@@ -274,20 +280,21 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
         sc = -phi * gc
         g_pred = to_ambient(b, vecs @ (g_true + lam * sc))  # g + H s: the model's gradient at the step's end
         m = jnp.sum(g_true * sc + 0.5 * lam * sc**2)  # model decrease g.s + s.H s / 2 (< 0)
-        ok = _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy)
+        ok = fresh | _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy)
 
         def accept(_):
-            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new), jnp.minimum(4.0 * h, h_max))
+            h_next = jnp.where(fresh, h, jnp.minimum(4.0 * h, h_max))
+            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new), h_next)
 
         def reject(_):
             return x, e, g, gn, b, lam, vecs, gc, stuck, 0.25 * h
 
-        return (*jax.lax.cond(ok, accept, reject, None), k + 1)
+        return (*jax.lax.cond(ok, accept, reject, None), k + (~fresh).astype(k.dtype), jnp.asarray(False))
 
     x = sphere.normalize(x)  # rows unit to the working precision (a float32 state cast to float64 is not)
-    e0, g0 = energies.value_and_grad(energy, x)
-    init = (x, e0, g0, _norm(g0), *model(x, g0), jnp.asarray(h_max, dtype), jnp.asarray(0))
-    x, e, _, gn, *_, k = jax.lax.while_loop(cond, body, init)
+    zero = jnp.zeros((), dtype)
+    init = (x, zero, jnp.zeros_like(x), zero, *_placeholder(model, x, x), jnp.asarray(h_max, dtype))
+    x, e, _, gn, *_, k, _ = jax.lax.while_loop(cond, body, (*init, jnp.asarray(0), jnp.asarray(True)))
     return QuenchInfo(x, e, gn, k)
 
 
@@ -329,35 +336,36 @@ def _quench_info_krylov(energy, x, tol, max_steps, max_angle, accuracy, dim) -> 
         return jnp.einsum("j,j...->...", y, lz.basis[:-1])
 
     def cond(state):
-        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k = state
-        return ((gn >= tol) | stuck) & (k < max_steps) & (h > h_min)
+        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k, fresh = state
+        return fresh | (((gn >= tol) | stuck) & (k < max_steps) & (h > h_min))
 
-    def body(state):
-        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k = state
+    def body(state):  # ``fresh``: the first iteration, which takes no step and builds the model at the start
+        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k, fresh = state
         h = _cap_step(lambda h: ambient(lz, coefficients(theta, s_t, gk, h)), h, max_angle, h_min)
         y = coefficients(theta, s_t, gk, h)
         s = ambient(lz, y)
-        x_new = sphere.exp(x, s)
+        x_new = jnp.where(fresh, x, sphere.exp(x, s))
         e_new, g_new = energies.value_and_grad(energy, x_new)
         g_back = _transport_back(x, s, g_new)
 
         # H s = V T y + beta_m q y_m exactly (the Lanczos relation): the model needs no further product
         hs = ambient(lz, s_t @ (theta * (s_t.T @ y))) + lz.residual * y[-1] * lz.basis[-1]
         m_dec = jnp.sum(g * s) + 0.5 * jnp.sum(s * hs)  # model decrease with the true gradient
-        ok = (m_dec < 0) & _step_ok(e, e_new, g, g_new, g_back, g + hs, s, m_dec, accuracy)
+        ok = fresh | ((m_dec < 0) & _step_ok(e, e_new, g, g_new, g_back, g + hs, s, m_dec, accuracy))
 
         def accept(_):
-            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new, k), jnp.minimum(4.0 * h, h_max))
+            h_next = jnp.where(fresh, h, jnp.minimum(4.0 * h, h_max))
+            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new, k), h_next)
 
         def reject(_):
             return x, e, g, gn, lz, theta, s_t, gk, stuck, 0.25 * h
 
-        return (*jax.lax.cond(ok, accept, reject, None), k + 1)
+        return (*jax.lax.cond(ok, accept, reject, None), k + (~fresh).astype(k.dtype), jnp.asarray(False))
 
     x = sphere.normalize(x)
-    e0, g0 = energies.value_and_grad(energy, x)
-    init = (x, e0, g0, _norm(g0), *model(x, g0, 0), jnp.asarray(h_max, dtype), jnp.asarray(0))
-    x, e, _, gn, *_, k = jax.lax.while_loop(cond, body, init)
+    zero = jnp.zeros((), dtype)
+    init = (x, zero, jnp.zeros_like(x), zero, *_placeholder(model, x, x, 0), jnp.asarray(h_max, dtype))
+    x, e, _, gn, *_, k, _ = jax.lax.while_loop(cond, body, (*init, jnp.asarray(0), jnp.asarray(True)))
     return QuenchInfo(x, e, gn, k)
 
 
