@@ -72,10 +72,46 @@ def _cap_step(step, h: Array, max_angle: float, h_min: float) -> Array:
     return jax.lax.while_loop(too_long, lambda h: 0.5 * h, h)
 
 
-def _placeholder(model, *args):
-    """Zeros shaped like ``model(*args)``: the quench loop starts with them and a first iteration that only builds
-    the model at the start point, so that the Hessian (or Lanczos) model is traced and compiled once, not twice."""
-    return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(model, *args))
+_H_MAX, _H_MIN = 1e8, 1e-20  # the quench's flow-time bounds: h grows to at most 1e8, and it stops below 1e-20
+
+
+def _flow(energy, x, model, propose, tol, max_steps, accuracy) -> QuenchInfo:
+    """The iteration shared by the dense and the Krylov quench of :func:`quench_info`.
+
+    ``model(x, g, k)`` is the local model at x (a tuple whose last entry says "stuck at a saddle"), rebuilt at every
+    accepted point; ``propose(x, g, model, h)`` returns (h, s, g_pred, m, sane): the capped flow time, the step
+    (n, d), the model's gradient g + H s at its end, the model decrease and any check of its own. A step is accepted
+    when ``sane`` and :func:`_step_ok` hold (h x 4), rejected otherwise (h / 4). The loop starts from zeros shaped
+    like the model (``jax.eval_shape``) and a first iteration that takes no step and builds the model at the start
+    point, so that the model is compiled once, not twice; that iteration is not counted in n_steps."""
+    dtype = x.dtype
+
+    def cond(state):
+        x, e, g, gn, mod, h, k, fresh = state
+        return fresh | (((gn >= tol) | mod[-1]) & (k < max_steps) & (h > _H_MIN))
+
+    def body(state):
+        x, e, g, gn, mod, h, k, fresh = state
+        h, s, g_pred, m, sane = propose(x, g, mod, h)
+        x_new = jnp.where(fresh, x, sphere.exp(x, s))
+        e_new, g_new = energies.value_and_grad(energy, x_new)
+        g_back = _transport_back(x, s, g_new)
+        ok = fresh | (sane & _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy))
+
+        def accept(_):
+            h_next = jnp.where(fresh, h, jnp.minimum(4.0 * h, _H_MAX))
+            return x_new, e_new, g_new, _norm(g_new), model(x_new, g_new, k), h_next
+
+        def reject(_):
+            return x, e, g, gn, mod, 0.25 * h
+
+        return (*jax.lax.cond(ok, accept, reject, None), k + (~fresh).astype(k.dtype), jnp.asarray(False))
+
+    zero = jnp.zeros((), dtype)
+    mod0 = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(model, x, x, 0))
+    init = (x, zero, jnp.zeros_like(x), zero, mod0, jnp.asarray(_H_MAX, dtype), jnp.asarray(0), jnp.asarray(True))
+    x, e, _, gn, *_, k, _ = jax.lax.while_loop(cond, body, init)
+    return QuenchInfo(x, e, gn, k)
 
 
 def _transport_back(x: Array, s: Array, g_new: Array) -> Array:
@@ -242,12 +278,11 @@ def quench_info(
 def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
     dtype = x.dtype
     eps = jnp.finfo(dtype).eps
-    h_max, h_min = 1e8, 1e-20
 
     def to_ambient(b, c):  # (n, d, d-1), (N,) -> (n, d)
         return jnp.einsum("nda,na->nd", b, c.reshape(b.shape[0], -1))
 
-    def model(x, g):
+    def model(x, g, k):  # k: the iteration (used by the Krylov model only)
         """At x: tangent basis, Hessian eigenpairs, gradient in the eigenbasis (saddle-kicked) and 'is a saddle'."""
         b = tangent_basis(x)  # (n, d, d-1)
         lam, vecs = jnp.linalg.eigh(riemannian_hessian(energy, x, b))  # (N,), (N, N)
@@ -262,40 +297,20 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
     def step_of(b, lam, vecs, gc, h):  # the exact time-h flow of the model, as an ambient tangent vector (n, d)
         return to_ambient(b, -(vecs @ (_phi(lam, h) * gc)))
 
-    def cond(state):
-        x, e, g, gn, b, lam, vecs, gc, stuck, h, k, fresh = state
-        return fresh | (((gn >= tol) | stuck) & (k < max_steps) & (h > h_min))
-
-    def body(state):  # ``fresh``: the first iteration, which takes no step and builds the model at the start
-        x, e, g, gn, b, lam, vecs, gc, stuck, h, k, fresh = state
-        h = _cap_step(lambda h: step_of(b, lam, vecs, gc, h), h, max_angle, h_min)
+    def propose(x, g, mod, h):
+        b, lam, vecs, gc, stuck = mod
+        h = _cap_step(lambda h: step_of(b, lam, vecs, gc, h), h, max_angle, _H_MIN)
         phi = _phi(lam, h)
         s = step_of(b, lam, vecs, gc, h)  # (n, d)
-        x_new = jnp.where(fresh, x, sphere.exp(x, s))
-        e_new, g_new = energies.value_and_grad(energy, x_new)
-        g_back = _transport_back(x, s, g_new)
-
         # the checks use the true gradient g, not the kicked gc the step was made with: s = V sc in the eigenbasis
         g_true = vecs.T @ jnp.einsum("nda,nd->na", b, g).reshape(-1)  # (N,)
         sc = -phi * gc
         g_pred = to_ambient(b, vecs @ (g_true + lam * sc))  # g + H s: the model's gradient at the step's end
         m = jnp.sum(g_true * sc + 0.5 * lam * sc**2)  # model decrease g.s + s.H s / 2 (< 0)
-        ok = fresh | _step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy)
-
-        def accept(_):
-            h_next = jnp.where(fresh, h, jnp.minimum(4.0 * h, h_max))
-            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new), h_next)
-
-        def reject(_):
-            return x, e, g, gn, b, lam, vecs, gc, stuck, 0.25 * h
-
-        return (*jax.lax.cond(ok, accept, reject, None), k + (~fresh).astype(k.dtype), jnp.asarray(False))
+        return h, s, g_pred, m, jnp.asarray(True)
 
     x = sphere.normalize(x)  # rows unit to the working precision (a float32 state cast to float64 is not)
-    zero = jnp.zeros((), dtype)
-    init = (x, zero, jnp.zeros_like(x), zero, *_placeholder(model, x, x), jnp.asarray(h_max, dtype))
-    x, e, _, gn, *_, k, _ = jax.lax.while_loop(cond, body, (*init, jnp.asarray(0), jnp.asarray(True)))
-    return QuenchInfo(x, e, gn, k)
+    return _flow(energy, x, model, propose, tol, max_steps, accuracy)
 
 
 @eqx.filter_jit
@@ -303,7 +318,6 @@ def _quench_info_krylov(energy, x, tol, max_steps, max_angle, accuracy, dim) -> 
     """:func:`quench_info` with the Hessian eigendecomposition replaced by its Lanczos projection (method "krylov")."""
     dtype = x.dtype
     eps = jnp.finfo(dtype).eps
-    h_max, h_min = 1e8, 1e-20
     m = min(dim, x.shape[0] * (x.shape[1] - 1))
 
     def lowest_mode(x, hvp, k):  # a Ritz pair at the bottom of the spectrum, from a random tangent start
@@ -335,38 +349,18 @@ def _quench_info_krylov(energy, x, tol, max_steps, max_angle, accuracy, dim) -> 
     def ambient(lz, y):  # (m,) -> (n, d)
         return jnp.einsum("j,j...->...", y, lz.basis[:-1])
 
-    def cond(state):
-        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k, fresh = state
-        return fresh | (((gn >= tol) | stuck) & (k < max_steps) & (h > h_min))
-
-    def body(state):  # ``fresh``: the first iteration, which takes no step and builds the model at the start
-        x, e, g, gn, lz, theta, s_t, gk, stuck, h, k, fresh = state
-        h = _cap_step(lambda h: ambient(lz, coefficients(theta, s_t, gk, h)), h, max_angle, h_min)
+    def propose(x, g, mod, h):
+        lz, theta, s_t, gk, stuck = mod
+        h = _cap_step(lambda h: ambient(lz, coefficients(theta, s_t, gk, h)), h, max_angle, _H_MIN)
         y = coefficients(theta, s_t, gk, h)
         s = ambient(lz, y)
-        x_new = jnp.where(fresh, x, sphere.exp(x, s))
-        e_new, g_new = energies.value_and_grad(energy, x_new)
-        g_back = _transport_back(x, s, g_new)
-
         # H s = V T y + beta_m q y_m exactly (the Lanczos relation): the model needs no further product
         hs = ambient(lz, s_t @ (theta * (s_t.T @ y))) + lz.residual * y[-1] * lz.basis[-1]
         m_dec = jnp.sum(g * s) + 0.5 * jnp.sum(s * hs)  # model decrease with the true gradient
-        ok = fresh | ((m_dec < 0) & _step_ok(e, e_new, g, g_new, g_back, g + hs, s, m_dec, accuracy))
-
-        def accept(_):
-            h_next = jnp.where(fresh, h, jnp.minimum(4.0 * h, h_max))
-            return (x_new, e_new, g_new, _norm(g_new), *model(x_new, g_new, k), h_next)
-
-        def reject(_):
-            return x, e, g, gn, lz, theta, s_t, gk, stuck, 0.25 * h
-
-        return (*jax.lax.cond(ok, accept, reject, None), k + (~fresh).astype(k.dtype), jnp.asarray(False))
+        return h, s, g + hs, m_dec, m_dec < 0
 
     x = sphere.normalize(x)
-    zero = jnp.zeros((), dtype)
-    init = (x, zero, jnp.zeros_like(x), zero, *_placeholder(model, x, x, 0), jnp.asarray(h_max, dtype))
-    x, e, _, gn, *_, k, _ = jax.lax.while_loop(cond, body, (*init, jnp.asarray(0), jnp.asarray(True)))
-    return QuenchInfo(x, e, gn, k)
+    return _flow(energy, x, model, propose, tol, max_steps, accuracy)
 
 
 def descend(
