@@ -91,6 +91,24 @@ def test_basin_preservation_circle(circle_runs):
     assert np.all(gap > -1e-5)  # nothing below the global minimum (float32 resolution of E at tau = 0.05: ~1e-6)
 
 
+@pytest.mark.parametrize("kw", METHODS, ids=["dense", "krylov"])
+def test_local_error_control_keeps_the_basins_without_the_step_cap(kw):
+    """With the cap on the step length lifted (max_angle = 1 rad = 20 tau, against 0.05 by default), the local-error
+    control alone keeps the quench on the flow: at least four of the five trapped starts of TRAPPED8 stay in their
+    traps (measured: 4 dense, 5 Krylov). Without it (``test_mutants.py``) the long model steps jump barriers and
+    three of the five end at E* (2 of 5 trapped, dense and Krylov); without the cap and both checks (max_angle = 3),
+    all five."""
+    energy = ls.energies.InfoNCE(tau=TAU8)
+    x0 = ls.sphere.uniform(jax.random.key(0), (256, 2 * M8, 2))[:64]
+    res = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x, max_angle=1.0, **kw)))(x0)
+    assert float(res.grad_norm.max()) < TOL
+    gap = np.asarray(res.energy, np.float64) - E_STAR8
+    kept = [i for i, g in TRAPPED8.items() if abs(gap[i] - g) < 1e-3]
+    assert len(kept) >= 4, (
+        f"trapped starts kept in their traps: {kept} of {sorted(TRAPPED8)}; gaps {gap[list(TRAPPED8)]}"
+    )
+
+
 @pytest.mark.parametrize(
     "u, tau, e_star",
     [

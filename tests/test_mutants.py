@@ -192,3 +192,56 @@ def test_weak_order_check_catches_leimkuhler_matthews_faults(fault, monkeypatch)
     else:
         with pytest.raises(AssertionError):
             check()
+
+
+# ---- the quench: the local-error control is what keeps a long model step in its basin -----------------------------
+#
+# ``quenching._step_ok`` accepts a step when the gradient at its end matches the model's prediction (local error) and
+# the energy decreases by half the model decrease (descent). The basin test with the step cap lifted
+# (test_landscape.py, max_angle = 1 rad) must fail without the local-error check; measured there: 2 of the 5
+# float64-trapped starts stay trapped without it, 4 - 5 with it. (Without the descent check alone no outcome changed:
+# on that landscape a step whose end gradient matches the model also descends, so no test catches that fault.)
+
+
+def step_ok_mutant(local_error=True, descent=True):
+    """``_step_ok`` rewritten with the given checks (both: the library's acceptance test)."""
+    from langevin_sphere.landscape import quenching
+
+    def step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy):
+        eps = jnp.finfo(e.dtype).eps
+        ok = jnp.isfinite(e_new) & jnp.all(jnp.isfinite(g_new))
+        if local_error:
+            ok &= quenching._norm(g_back - g_pred) <= accuracy * jnp.maximum(
+                quenching._norm(g), quenching._norm(g_pred)
+            )
+        if descent:
+            resolved = -m > 256.0 * eps * (1.0 + jnp.abs(e))
+            ok &= jnp.where(resolved, e_new - e, 0.5 * jnp.sum((g + g_back) * s)) <= 0.5 * m
+        return ok
+
+    return step_ok
+
+
+@pytest.mark.parametrize("method", ["dense", "krylov"])
+@pytest.mark.parametrize("fault", ["none", "no_local_error", "no_checks"])
+def test_basin_test_without_the_step_cap_catches_a_quench_without_its_checks(fault, method, monkeypatch):
+    import test_landscape
+
+    from langevin_sphere.landscape import quenching
+
+    faults = {
+        "none": {},
+        "no_local_error": {"local_error": False},
+        "no_checks": {"local_error": False, "descent": False},
+    }
+    monkeypatch.setattr(quenching, "_step_ok", step_ok_mutant(**faults[fault]))
+    jax.clear_caches()  # the compiled quenches were traced with the library's check
+    kw = test_landscape.METHODS[["dense", "krylov"].index(method)]
+    try:
+        if fault == "none":
+            test_landscape.test_local_error_control_keeps_the_basins_without_the_step_cap(kw)
+        else:
+            with pytest.raises(AssertionError):
+                test_landscape.test_local_error_control_keeps_the_basins_without_the_step_cap(kw)
+    finally:
+        jax.clear_caches()  # no program traced with the mutant outlives the test
