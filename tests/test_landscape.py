@@ -96,8 +96,8 @@ def test_local_error_control_keeps_the_basins_without_the_step_cap(kw):
     """With the cap on the step length lifted (max_angle = 1 rad = 20 tau, against 0.05 by default), the local-error
     control alone keeps the quench on the flow: at least four of the five trapped starts of TRAPPED8 stay in their
     traps (measured: 4 dense, 5 Krylov). Without it (``test_mutants.py``) the long model steps jump barriers and
-    three of the five end at E* (2 of 5 trapped, dense and Krylov); without the cap and both checks (max_angle = 3),
-    all five."""
+    three of the five leave their traps (2 of 5 stay, dense and Krylov); with neither check and max_angle = 3, all
+    five leave them."""
     energy = ls.energies.InfoNCE(tau=TAU8)
     x0 = ls.sphere.uniform(jax.random.key(0), (256, 2 * M8, 2))[:64]
     res = jax.jit(jax.vmap(lambda x: landscape.quench_info(energy, x, max_angle=1.0, **kw)))(x0)

@@ -52,10 +52,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import test_landscape
 import test_laws
 
 from langevin_sphere import energies, integrators, sphere
 from langevin_sphere.core.integrators import LangevinState
+from langevin_sphere.landscape import quenching
 
 pytestmark = pytest.mark.slow
 
@@ -205,7 +207,6 @@ def test_weak_order_check_catches_leimkuhler_matthews_faults(fault, monkeypatch)
 
 def step_ok_mutant(local_error=True, descent=True):
     """``_step_ok`` rewritten with the given checks (both: the library's acceptance test)."""
-    from langevin_sphere.landscape import quenching
 
     def step_ok(e, e_new, g, g_new, g_back, g_pred, s, m, accuracy):
         eps = jnp.finfo(e.dtype).eps
@@ -222,12 +223,9 @@ def step_ok_mutant(local_error=True, descent=True):
     return step_ok
 
 
-@pytest.mark.parametrize("method", ["dense", "krylov"])
+@pytest.mark.parametrize("kw", test_landscape.METHODS, ids=["dense", "krylov"])
 @pytest.mark.parametrize("fault", ["none", "no_local_error", "no_checks"])
-def test_basin_test_without_the_step_cap_catches_a_quench_without_its_checks(fault, method, monkeypatch):
-    import test_landscape
-
-    from langevin_sphere.landscape import quenching
+def test_basin_test_without_the_step_cap_catches_a_quench_without_its_checks(fault, kw, monkeypatch):
 
     faults = {
         "none": {},
@@ -236,7 +234,6 @@ def test_basin_test_without_the_step_cap_catches_a_quench_without_its_checks(fau
     }
     monkeypatch.setattr(quenching, "_step_ok", step_ok_mutant(**faults[fault]))
     jax.clear_caches()  # the compiled quenches were traced with the library's check
-    kw = test_landscape.METHODS[["dense", "krylov"].index(method)]
     try:
         if fault == "none":
             test_landscape.test_local_error_control_keeps_the_basins_without_the_step_cap(kw)
