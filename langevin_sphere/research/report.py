@@ -28,6 +28,7 @@ state is a thermal one and the quench of that state decides success. Tables mark
 
 from __future__ import annotations
 
+import collections
 import math
 import re
 import textwrap
@@ -1141,7 +1142,11 @@ def atlas_overview(rows: list[dict]) -> str:
         "robust (4 variants agree)",
         "wall time (s)",
     ]
-    n = rows[0]["starts"] if rows else 0
+    counts = collections.Counter(r["starts"] for r in rows)  # starts per landscape: not the same in every part
+    usual = counts.most_common(1)[0][0] if rows else 0
+    n = f"{usual} uniform random starts" + "".join(
+        f" ({c} on {k} of the landscapes)" for c, k in sorted(counts.items()) if c != usual
+    )
     descent = [r for r in rows if r["descent_steps"]]
 
     def where(d: int) -> str:  # the sphere, and its M values when descent ran on only some of them
@@ -1151,7 +1156,7 @@ def atlas_overview(rows: list[dict]) -> str:
 
     spheres = " and ".join(where(d) for d in sorted({r["d"] for r in descent}))
     notes = _notes(
-        f"Each landscape: {n} uniform random starts, quenched (float32, abs(grad) < 1e-5) and classified "
+        f"Each landscape: {n}, quenched (float32, abs(grad) < 1e-5) and classified "
         "(landscape.classify: float64 to abs(grad) < 1e-11, Riemannian Hessian off the O(d) modes); distinct states "
         "up to O(d), pair relabelling and view swap. A start is trapped when it ends in a minimum more than "
         "1e-9 + 1e-6 abs(E*) above the lowest one found; a landscape with abs(E*) < 1e-9 is flat at that "
