@@ -371,7 +371,7 @@ def test_a_second_run_of_a_config_compiles_nothing(tmp_path):
     """The command line keeps JAX's persistent compilation cache (here in tmp_path): the first run compiles and
     stores every program, a second process running the same config loads all of them (no cache miss)."""
     path = tmp_path / "small.toml"
-    text = _one_schedule(SMALL).replace("basin_starts = 0", "basin_starts = 0\nquench = false")
+    text = _one_schedule(SMALL)
     path.write_text(text)
     env = {**os.environ, "LANGEVIN_SPHERE_COMPILATION_CACHE": str(tmp_path / "cache")}
 

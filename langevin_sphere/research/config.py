@@ -232,7 +232,6 @@ class ScheduleConfig:
 @dataclasses.dataclass(frozen=True)
 class AnalysisConfig:
     eps: float = 1e-3
-    quench: bool = True
     basin_starts: int = 512  # uniform random starts of the basin table (0: none)
     quench_every: int = 0  # quench all chains every this many records during the run (0: final states only)
     window: float = 1.0  # trapping-event window W (diffusion time)
@@ -494,7 +493,6 @@ _HELP = {
     "run.layout": "chains | lanes | auto (simulate's memory layout)",
     "run.integrator": " | ".join(integrators.REGISTRY),
     "analysis.eps": "success: quenched final energy within eps of E* (> 0)",
-    "analysis.quench": "quench the final states (end-state kinds, success)",
     "analysis.basin_starts": "uniform starts quenched for the basin table (0: none)",
     "analysis.quench_every": "quench every chain every this many records (0: final states only)",
     "analysis.window": "diffusion time a chain must stay in a non-global basin to count as trapped (> 0)",
