@@ -6,6 +6,7 @@ This module compares configurations; it does not quench them (``quenching``) or 
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,7 +15,7 @@ from jaxtyping import Array, Float
 from ..core import energies
 from . import diagnostics
 from .hessian import EnergyFn
-from .quenching import quench_info
+from .quenching import quench_many
 
 __all__ = ["basin_signature", "basin_labels", "full_configuration", "basin_table", "energy_levels", "tabulate_basins"]
 
@@ -83,6 +84,11 @@ def full_configuration(energy, x: Float[Array, "... m d"]) -> Float[Array, "... 
     return x
 
 
+@eqx.filter_jit
+def _signatures(energy, x, swap_views):
+    return jax.vmap(lambda y: basin_signature(full_configuration(energy, y), swap_views=swap_views))(x)
+
+
 def basin_table(
     energy: EnergyFn,
     x: Float[Array, "B n d"],
@@ -96,7 +102,7 @@ def basin_table(
 ) -> dict:
     """Quench many starts, label their basins up to symmetry and tabulate them: the landscape's basin statistics.
 
-    Each start is quenched (:func:`quench_info`, converged to |grad| < ``tol``), its minimum labelled by quenched
+    Each start is quenched (:func:`quench_many`, converged to |grad| < ``tol``), its minimum labelled by quenched
     energy and :func:`basin_signature` of :func:`full_configuration` (:func:`basin_labels`), and the basins counted.
     With uniform random starts the fraction of a basin estimates the uniform measure of its domain of attraction under
     the gradient flow; the fraction of starts that miss the global basin is what a quench (beta = infinity at once)
@@ -129,8 +135,8 @@ def basin_table(
     x = jnp.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"basin_table: expects starts of shape (B, n, d), got shape {x.shape}")
-    info = jax.jit(jax.vmap(lambda y: quench_info(energy, y, tol=tol)))(x)
-    sig = jax.jit(jax.vmap(lambda y: basin_signature(full_configuration(energy, y), swap_views=swap_views)))(info.x)
+    info = quench_many(energy, x, tol=tol)  # compiled once per energy type, shape and tolerance
+    sig = _signatures(energy, jnp.asarray(info.x), swap_views)
     e_min = np.asarray(info.energy, np.float64)
     labels, levels = basin_labels(e_min, np.asarray(sig), energy_tol=energy_tol, signature_tol=signature_tol)
     source = "given"
