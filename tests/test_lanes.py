@@ -15,12 +15,12 @@ import langevin_sphere as ls
 def test_infonce_lanes_gradient_matches_the_per_chain_one(symmetric, tau):
     energy = ls.energies.InfoNCE(tau=tau, symmetric=symmetric)
     x = ls.sphere.uniform(jax.random.key(0), (5, 12, 3))  # 5 chains of M = 6 pairs
-    e1, g1 = jax.vmap(energy.value_and_grad)(x)
-    e2, g2 = energy.lanes_value_and_grad(jnp.moveaxis(x, 0, -1))
+    e1, g1 = jax.jit(jax.vmap(energy.value_and_grad))(x)
+    e2, g2 = jax.jit(energy.lanes_value_and_grad)(jnp.moveaxis(x, 0, -1))
     np.testing.assert_allclose(e2, e1, atol=1e-6)
     np.testing.assert_allclose(jnp.moveaxis(g2, -1, 0), g1, atol=1e-6)
     # and the autodiff Riemannian gradient of the same energy
-    g_ad = jax.vmap(ls.sphere.riemannian_value_and_grad(energy))(x)[1]
+    g_ad = jax.jit(jax.vmap(ls.sphere.riemannian_value_and_grad(energy)))(x)[1]
     np.testing.assert_allclose(jnp.moveaxis(g2, -1, 0), g_ad, atol=2e-5 / tau)
 
 
