@@ -19,7 +19,8 @@ SCRIPT = textwrap.dedent(
     kw = dict(schedule=ls.schedules.geometric(1.0, 2.0), step_size=1e-3, n_steps=200, record_every=20,
               quench_every=5)
     energy = ls.energies.InfoNCE(tau=0.2)
-    many = ls.simulate(energy, x0, jax.random.key(1), **kw)
+    path = os.path.join(tempfile.mkdtemp(), "run.npz")  # checkpointed: the same result (test_checkpoint)
+    many = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
     one = ls.simulate(energy, x0, jax.random.key(1), devices=jax.devices()[:1], **kw)
     plain = {k: v for k, v in kw.items() if k != "quench_every"}  # the quench on several devices: `many`
     two = ls.simulate(energy, x0, jax.random.key(1), devices=jax.devices()[:2], **plain)
@@ -30,9 +31,7 @@ SCRIPT = textwrap.dedent(
         np.testing.assert_array_equal(a, c, err_msg=name)
     # the quench solves small linear systems whose LAPACK blocking depends on the batch per device: round-off only
     np.testing.assert_allclose(many.quench_energy, one.quench_energy, rtol=1e-5)
-    # a checkpoint written on 8 devices resumes on 1
-    path = os.path.join(tempfile.mkdtemp(), "run.npz")
-    ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, **kw)
+    # the checkpoint written on 8 devices resumes on 1
     resumed = ls.simulate(energy, x0, jax.random.key(1), checkpoint=path, devices=jax.devices()[:1], **kw)
     np.testing.assert_array_equal(resumed.energy, one.energy)
     # 13 chains: 2 per device on 7 devices (1 padding chain); the device that would hold only padding is left out
