@@ -98,3 +98,10 @@ def test_a_chunk_that_cannot_fit_is_refused_before_it_runs(monkeypatch):
     monkeypatch.setattr(devices, "host_memory_available", lambda: (2**20, "test limit"))
     with pytest.raises(ValueError, match=r"layout='lanes', blocks of 512 chains .* 505 of them padding.*test limit"):
         ls.simulate(energy, x0, jax.random.key(1), **kw)
+
+    def no_quench(*args):
+        raise AssertionError("the t = 0 quench ran before the chunk was checked")
+
+    monkeypatch.setattr(simulate, "_quench", no_quench)  # refused before the (costly, at large N) first quench
+    with pytest.raises(ValueError, match=r"layout='lanes', blocks of 512 chains"):
+        ls.simulate(energy, x0, jax.random.key(1), quench_every=1, **kw)

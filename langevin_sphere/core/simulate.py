@@ -664,9 +664,6 @@ def simulate(
         if loaded is not None:
             states, failed, rec_list, quenches, done = loaded
             states, failed = placement.place(states), placement.place(failed)
-    if quench is not None and not quenches:  # the quench at t = 0 (a resumed run has it already)
-        quenches.append(quench_now(states, failed, done))
-
     chunks, n_chunks, chunk_seconds = {}, 0, []
     bar = tqdm(total=n_steps, initial=done * record_every, unit="step", disable=not progress, desc="simulate")
     while done < n_records:
@@ -677,6 +674,8 @@ def simulate(
             chunks[n_rec] = make_chunk(kernel, layout, recorded, placement, n_rec, record_every)
             if not n_chunks:
                 _check_chunk_fits(chunks[n_rec], states, failed, chain_keys, placement, layout_name)
+        if quench is not None and not quenches:  # the quench at t = 0, once the first chunk is known to fit
+            quenches.append(quench_now(states, failed, done))  # (a resumed run has it already)
         start = time.perf_counter()
         (states, failed), rec = chunks[n_rec](states, failed, chain_keys, jnp.asarray(done * record_every, jnp.int32))
         rec_list.append(placement.host(rec))  # waits for the chunk
