@@ -84,6 +84,7 @@ def _flow(energy, x, model, propose, tol, max_steps, accuracy) -> QuenchInfo:
     when ``sane`` and :func:`_step_ok` hold (h x 4), rejected otherwise (h / 4). The loop starts from zeros shaped
     like the model (``jax.eval_shape``) and a first iteration that takes no step and builds the model at the start
     point, so that the model is compiled once, not twice; that iteration is not counted in n_steps."""
+    x = sphere.normalize(x)  # rows unit to the working precision (a float32 state cast to float64 is not)
     dtype = x.dtype
 
     def cond(state):
@@ -309,7 +310,6 @@ def _quench_info(energy, x, tol, max_steps, max_angle, accuracy) -> QuenchInfo:
         m = jnp.sum(g_true * sc + 0.5 * lam * sc**2)  # model decrease g.s + s.H s / 2 (< 0)
         return h, s, g_pred, m, jnp.asarray(True)
 
-    x = sphere.normalize(x)  # rows unit to the working precision (a float32 state cast to float64 is not)
     return _flow(energy, x, model, propose, tol, max_steps, accuracy)
 
 
@@ -359,7 +359,6 @@ def _quench_info_krylov(energy, x, tol, max_steps, max_angle, accuracy, dim) -> 
         m_dec = jnp.sum(g * s) + 0.5 * jnp.sum(s * hs)  # model decrease with the true gradient
         return h, s, g + hs, m_dec, m_dec < 0
 
-    x = sphere.normalize(x)
     return _flow(energy, x, model, propose, tol, max_steps, accuracy)
 
 
