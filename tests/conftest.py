@@ -74,3 +74,19 @@ def key():
 def rng():
     """numpy Generator for test inputs (fixed seed); JAX keys are kept for the code under test."""
     return np.random.default_rng(0)
+
+
+# Tests of 10 - 30 s on 2 cores (subprocesses, whole command-line runs, 8-device runs) start first, so that the
+# parallel suite never ends waiting on one of them while the other worker is idle (worksteal balances the rest).
+LONG_FIRST = (
+    "tests/test_sharding.py",
+    "tests/test_cli.py",
+    "tests/test_atlas.py::test_matrix_free",
+    "tests/test_float64.py",
+    "tests/test_lanes.py::test_lanes_run",
+    "tests/test_docs.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: the rest keep their order
