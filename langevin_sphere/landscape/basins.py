@@ -132,7 +132,7 @@ def basin_table(
       >>> tab["global"]["count"], len(tab["basins"])
       (16, 1)
     """
-    x = jnp.asarray(x)
+    x = np.asarray(x)  # quench_many takes numpy
     if x.ndim != 3:
         raise ValueError(f"basin_table: expects starts of shape (B, n, d), got shape {x.shape}")
     info = quench_many(energy, x, tol=tol)  # compiled once per energy type, shape and tolerance
